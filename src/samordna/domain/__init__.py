@@ -1,0 +1,1 @@
+"""Pure domain rules for Samordna, free of web and storage concerns."""

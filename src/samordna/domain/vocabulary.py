@@ -1,0 +1,40 @@
+"""Words of the domain outside the workflow file: roles, arenas, unit and area kinds, in nb/nn/en."""
+
+from __future__ import annotations
+
+ROLES = ("steering", "coordinator", "coordination", "executing", "viewer")
+ARENAS = ("school", "leisure", "digital", "neighbourhood", "family", "nightlife", "other")
+UNIT_KINDS = ("municipal", "police", "voluntary", "business", "state", "other")
+AREA_KINDS = ("municipality", "intermunicipal", "district")
+HEALTHS = ("on_track", "at_risk", "off_track")
+
+ROLE_LABELS: dict[str, dict[str, str]] = {
+    "steering": {"nb": "styringsgruppen", "nn": "styringsgruppa", "en": "the steering group"},
+    "coordinator": {"nb": "SLT-koordinator", "nn": "SLT-koordinator", "en": "the SLT coordinator"},
+    "coordination": {
+        "nb": "koordineringsgruppen",
+        "nn": "koordineringsgruppa",
+        "en": "the coordination group",
+    },
+    "executing": {"nb": "utførende nivå", "nn": "utførande nivå", "en": "the executing level"},
+    "viewer": {"nb": "lesetilgang", "nn": "lesetilgang", "en": "read-only members"},
+}
+
+ARENA_LABELS: dict[str, dict[str, str]] = {
+    "school": {"nb": "Skole", "nn": "Skule", "en": "School"},
+    "leisure": {"nb": "Fritid", "nn": "Fritid", "en": "Leisure"},
+    "digital": {"nb": "Digitalt", "nn": "Digitalt", "en": "Digital"},
+    "neighbourhood": {"nb": "Nærmiljø", "nn": "Nærmiljø", "en": "Neighbourhood"},
+    "family": {"nb": "Familie", "nn": "Familie", "en": "Family"},
+    "nightlife": {"nb": "Uteliv", "nn": "Uteliv", "en": "Nightlife"},
+    "other": {"nb": "Annet", "nn": "Anna", "en": "Other"},
+}
+
+
+def role_list(roles: tuple[str, ...] | list[str], lang: str = "nb") -> str:
+    """«SLT-koordinator og koordineringsgruppen» — the roles joined as a sentence."""
+    words = [ROLE_LABELS[r].get(lang, ROLE_LABELS[r]["nb"]) for r in roles]
+    if len(words) <= 1:
+        return "".join(words)
+    conj = {"nb": "og", "nn": "og", "en": "and"}.get(lang, "og")
+    return f"{', '.join(words[:-1])} {conj} {words[-1]}"

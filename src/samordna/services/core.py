@@ -1,0 +1,109 @@
+"""The application's services in one object: each call is one read or one write transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import date, datetime, timezone
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from samordna.services import org
+from samordna.services.accounts import Actor, actor_for_token
+from samordna.services.measures import EventView, MeasureService, MeasureView
+from samordna.settings import Settings
+from samordna.store.db import Database
+from samordna.workflow import Workflow, load_workflows
+
+
+class Samordna:
+    def __init__(self, *, settings: Settings, db: Database, workflows: dict[str, Workflow]) -> None:
+        self.settings = settings
+        self.db = db
+        self.workflows = workflows
+        self.workflow = workflows["measure"]
+        self.tz = ZoneInfo(settings.timezone)
+        self.clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
+        self.measures = MeasureService(workflow=self.workflow, now=self.now, today=self.today)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Samordna:
+        return cls(
+            settings=settings,
+            db=Database.from_url(settings.database_url),
+            workflows=load_workflows(settings.workflows_dir),
+        )
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def today(self) -> date:
+        return self.clock().astimezone(self.tz).date()
+
+    # ------------------------------------------------------------ who is asking
+
+    def actor_for_token(self, token: str) -> Actor:
+        with self.db.read() as s:
+            return actor_for_token(s, token)
+
+    # ------------------------------------------------------------ organisation
+
+    def areas(self, actor: Actor) -> list[org.AreaView]:
+        with self.db.read() as s:
+            return org.areas_of(s, actor)
+
+    def units(self, actor: Actor, slug: str) -> list[org.UnitView]:
+        with self.db.read() as s:
+            return org.units_of(s, org.area_for(s, actor, slug).id)  # type: ignore[arg-type]
+
+    def goals(self, actor: Actor, slug: str) -> list[org.GoalView]:
+        with self.db.read() as s:
+            return org.goals_of(s, org.area_for(s, actor, slug).id)  # type: ignore[arg-type]
+
+    def create_goal(self, actor: Actor, slug: str, data: Mapping[str, Any]) -> org.GoalView:
+        with self.db.write() as s:
+            return org.create_goal(s, actor=actor, area=org.area_for(s, actor, slug), data=data, today=self.today())
+
+    # ------------------------------------------------------------ measures
+
+    def find_measures(self, actor: Actor, slug: str, **filters: Any) -> list[MeasureView]:
+        with self.db.read() as s:
+            area = org.area_for(s, actor, slug)
+            return self.measures.find(s, actor=actor, area_id=area.id, **filters)  # type: ignore[arg-type]
+
+    def get_measure(self, actor: Actor, measure_id: int) -> MeasureView:
+        with self.db.read() as s:
+            return self.measures.get(s, actor=actor, measure_id=measure_id)
+
+    def measure_events(self, actor: Actor, measure_id: int) -> list[EventView]:
+        with self.db.read() as s:
+            return self.measures.events(s, actor=actor, measure_id=measure_id)
+
+    def register_need(
+        self, actor: Actor, slug: str, data: Mapping[str, Any], comment: str | None = None
+    ) -> MeasureView:
+        with self.db.write() as s:
+            area = org.area_for(s, actor, slug)
+            return self.measures.create(s, actor=actor, area_id=area.id, data=data, comment=comment)  # type: ignore[arg-type]
+
+    def edit_measure(
+        self, actor: Actor, measure_id: int, *, version: int, data: Mapping[str, Any], comment: str | None = None
+    ) -> MeasureView:
+        with self.db.write() as s:
+            return self.measures.edit(
+                s, actor=actor, measure_id=measure_id, version=version, data=data, comment=comment
+            )
+
+    def record_transition(
+        self,
+        actor: Actor,
+        measure_id: int,
+        *,
+        trigger: str,
+        version: int,
+        data: Mapping[str, Any] | None = None,
+        comment: str | None = None,
+    ) -> MeasureView:
+        with self.db.write() as s:
+            return self.measures.fire(
+                s, actor=actor, measure_id=measure_id, trigger=trigger, version=version, data=data, comment=comment
+            )

@@ -1,0 +1,578 @@
+"""Measures: register, edit and move them through the workflow; read them back as views.
+
+Every write is one transaction: checks first, then the measure (its version checked in the UPDATE
+itself), its side records and exactly one Event — or nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from types import SimpleNamespace
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session
+
+from samordna.domain.errors import Conflict, FieldError, Invalid, NotAllowed, NotFound
+from samordna.domain.vocabulary import ARENAS, role_list
+from samordna.services.accounts import Actor, MemberView
+from samordna.services.validation import Wanted, clean
+from samordna.store.models import Area, Event, Measure, MeasureUnit, RefCounter, StatusReport, User
+from samordna.workflow import FieldDef, Label, TransitionDef, Workflow
+
+MEASURE = Measure.__table__
+DEFAULT_FOLLOW_UP_DAYS = 30
+CREATE_ROLES = ("steering", "coordinator", "coordination", "executing")
+EDIT_ROLES = ("coordinator", "coordination")
+
+
+def _field(name: str, type_: str, nb: str, nn: str, en: str, **kw: Any) -> FieldDef:
+    return FieldDef(
+        name=name,
+        type=type_,
+        label=Label(nb=nb, nn=nn, en=en),
+        help=kw.pop("help", None),
+        store=name,
+        options=kw.pop("options", ()),
+        option_labels=kw.pop("option_labels", {}),
+        min=kw.pop("min", None),
+        max=kw.pop("max", None),
+        rule=None,
+        of_unit=None,
+    )
+
+
+# The descriptive fields of a need: given at `create`, changed by `edit`.
+NEED_FIELDS: tuple[tuple[FieldDef, bool], ...] = (
+    (_field("title", "text", "Tittel", "Tittel", "Title"), True),
+    (_field("need_description", "longtext", "Beskrivelse av behovet", "Skildring av behovet",
+            "Description of the need"), True),
+    (_field("knowledge_source", "text", "Kunnskapsgrunnlag", "Kunnskapsgrunnlag", "Knowledge source"), True),
+    (_field("target_group", "text", "Målgruppe", "Målgruppe", "Target group"), True),
+    (_field("arena", "enum", "Arena", "Arena", "Arena", options=ARENAS), True),
+    (_field("age_from", "integer", "Alder fra", "Alder frå", "Age from", min=0, max=30), False),
+    (_field("age_to", "integer", "Alder til", "Alder til", "Age to", min=0, max=30), False),
+    (_field("goal_id", "goal", "Mål", "Mål", "Goal"), False),
+)
+
+
+@dataclass(frozen=True)
+class MeasureView:
+    id: int
+    area_id: int
+    ref: str
+    title: str
+    need_description: str
+    knowledge_source: str
+    target_group: str
+    age_from: int | None
+    age_to: int | None
+    arena: str
+    goal_id: int | None
+    plan: str | None
+    success_criteria: str | None
+    responsible_unit_id: int | None
+    contact_user_id: int | None
+    participating_unit_ids: list[int]
+    order_text: str | None
+    due_date: date | None
+    follow_up_days: int | None
+    next_follow_up_at: date | None
+    last_health: str | None
+    evaluation_effect: str | None
+    evaluation_method: str | None
+    evaluation_findings: str | None
+    evaluation_recommendation: str | None
+    decision_note: str | None
+    state: str
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    overdue: bool
+    allowed_triggers: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return _jsonable(asdict(self))
+
+
+@dataclass(frozen=True)
+class EventView:
+    id: int
+    trigger: str
+    from_state: str | None
+    to_state: str
+    actor: dict[str, Any]
+    at: datetime
+    comment: str | None
+    changes: dict[str, Any]
+    data: dict[str, Any]
+    version: int
+
+    def to_json(self) -> dict[str, Any]:
+        return _jsonable(asdict(self))
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, datetime):
+        return _aware(value).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+# ---------------------------------------------------------------- policy
+
+
+def permitted_rule(
+    td: TransitionDef, member: MemberView, responsible_unit_id: int | None, participating: list[int]
+):
+    """The allow rule of `td` that lets `member` fire it, or None (role and unit only)."""
+    for rule in td.allow:
+        if rule.role != member.role:
+            continue
+        if rule.unit == "responsible" and (member.unit_id is None or member.unit_id != responsible_unit_id):
+            continue
+        if rule.unit == "involved" and (
+            member.unit_id is None or member.unit_id not in {responsible_unit_id, *participating}
+        ):
+            continue
+        return rule
+    return None
+
+
+def who_may(td: TransitionDef) -> str:
+    parts = []
+    for rule in td.allow:
+        words = role_list([rule.role])
+        if rule.unit == "responsible":
+            words += " i den ansvarlige enheten"
+        elif rule.unit == "involved":
+            words += " i en ansvarlig eller deltakende enhet"
+        if rule.requires:
+            words += " (med møtedato fra styringsgruppen)" if "meeting_date" in rule.requires else ""
+        parts.append(words)
+    if len(parts) > 1:
+        return f"{', '.join(parts[:-1])} og {parts[-1]}"
+    return parts[0]
+
+
+# ---------------------------------------------------------------- the service
+
+
+class MeasureService:
+    def __init__(self, *, workflow: Workflow, now: Callable[[], datetime], today: Callable[[], date]) -> None:
+        self.workflow = workflow
+        self.now = now  # the clock: an aware datetime
+        self.today = today  # the local date (Europe/Oslo) of that clock
+
+    # ------------------------------------------------------------ reads
+
+    def _member(self, actor: Actor, area_id: int) -> MemberView:
+        member = actor.in_area(area_id)
+        if member is None:
+            raise NotFound("Fant ikke tiltaket.")
+        return member
+
+    def _participating(self, session: Session, measure_ids: list[int]) -> dict[int, list[int]]:
+        out: dict[int, list[int]] = {i: [] for i in measure_ids}
+        if measure_ids:
+            rows = session.execute(
+                select(MeasureUnit.measure_id, MeasureUnit.unit_id)
+                .where(MeasureUnit.measure_id.in_(measure_ids))
+                .order_by(MeasureUnit.unit_id)
+            )
+            for measure_id, unit_id in rows:
+                out[measure_id].append(unit_id)
+        return out
+
+    def allowed_for(self, member: MemberView, row: Mapping[str, Any], participating: list[int]) -> list[str]:
+        out = []
+        for trigger in self.workflow.allowed_triggers(row["state"]):
+            td = self.workflow.transition(row["state"], trigger)
+            if td and permitted_rule(td, member, row["responsible_unit_id"], participating):
+                out.append(trigger)
+        return out
+
+    def _view(self, row: Mapping[str, Any], participating: list[int], member: MemberView) -> MeasureView:
+        values = {k: row[k] for k in MeasureView.__dataclass_fields__ if k in row}
+        values["created_at"] = _aware(values["created_at"])
+        values["updated_at"] = _aware(values["updated_at"])
+        return MeasureView(
+            **values,
+            participating_unit_ids=participating,
+            overdue=self.is_overdue(row["state"], row["next_follow_up_at"]),
+            allowed_triggers=self.allowed_for(member, row, participating),
+        )
+
+    def is_overdue(self, state: str, next_follow_up_at: date | None) -> bool:
+        st = self.workflow.states.get(state)
+        return bool(
+            next_follow_up_at and st and st.board == "execution" and next_follow_up_at < self.today()
+        )
+
+    def get(self, session: Session, *, actor: Actor, measure_id: int) -> MeasureView:
+        row = session.execute(select(MEASURE).where(MEASURE.c.id == measure_id)).mappings().one_or_none()
+        if row is None or actor.in_area(row["area_id"]) is None:
+            raise NotFound("Fant ikke tiltaket.")
+        member = self._member(actor, row["area_id"])
+        return self._view(row, self._participating(session, [measure_id])[measure_id], member)
+
+    def find(
+        self,
+        session: Session,
+        *,
+        actor: Actor,
+        area_id: int,
+        state: str | None = None,
+        goal_id: int | None = None,
+        unit_id: int | None = None,
+        limit: int = 500,
+        offset: int = 0,
+    ) -> list[MeasureView]:
+        member = self._member(actor, area_id)
+        query = select(MEASURE).where(MEASURE.c.area_id == area_id)
+        if state:
+            query = query.where(MEASURE.c.state == state)
+        if goal_id:
+            query = query.where(MEASURE.c.goal_id == goal_id)
+        if unit_id:
+            query = query.where(MEASURE.c.responsible_unit_id == unit_id)
+        rows = session.execute(query.order_by(MEASURE.c.id).limit(limit).offset(offset)).mappings().all()
+        participating = self._participating(session, [r["id"] for r in rows])
+        return [self._view(r, participating[r["id"]], member) for r in rows]
+
+    def events(self, session: Session, *, actor: Actor, measure_id: int) -> list[EventView]:
+        self.get(session, actor=actor, measure_id=measure_id)  # visibility
+        rows = session.execute(
+            select(Event, User.name)
+            .join(User, User.id == Event.actor_id)
+            .where(Event.measure_id == measure_id)
+            .order_by(Event.id)
+        ).all()
+        return [
+            EventView(
+                id=e.id,
+                trigger=e.trigger,
+                from_state=e.from_state,
+                to_state=e.to_state,
+                actor={"id": e.actor_id, "name": name},
+                at=_aware(e.at),
+                comment=e.comment,
+                changes=json.loads(e.changes),
+                data=json.loads(e.data),
+                version=e.version,
+            )
+            for e, name in rows
+        ]
+
+    # ------------------------------------------------------------ writes
+
+    def create(
+        self, session: Session, *, actor: Actor, area_id: int, data: Mapping[str, Any], comment: str | None = None
+    ) -> MeasureView:
+        """Register a need (`create`): a new measure in the workflow's initial state, version 1."""
+        member = self._member(actor, area_id)
+        if member.role not in CREATE_ROLES:
+            raise NotAllowed(
+                f"Bare {role_list(CREATE_ROLES)} kan melde behov.", allowed_roles=CREATE_ROLES
+            )
+        values, errors = clean(
+            session=session,
+            area_id=area_id,
+            wanted=[Wanted(f, req) for f, req in NEED_FIELDS],
+            data=data,
+            today=self.today(),
+        )
+        errors += _age_range_errors(values, {})
+        errors += _comment_errors(comment)
+        if errors:
+            raise Invalid(errors)
+        now = self.now()
+        ref = self._next_ref(session, area_id, now.year)
+        measure_id = session.execute(
+            insert(MEASURE)
+            .values(
+                area_id=area_id,
+                ref=ref,
+                state=self.workflow.initial,
+                version=1,
+                created_at=now,
+                updated_at=now,
+                created_by_id=actor.user_id,
+                updated_by_id=actor.user_id,
+                **values,
+            )
+            .returning(MEASURE.c.id)
+        ).scalar_one()
+        changes = {k: [None, v] for k, v in values.items() if v is not None}
+        self._record_event(
+            session,
+            measure_id=measure_id,
+            actor=actor,
+            trigger="create",
+            from_state=None,
+            to_state=self.workflow.initial,
+            comment=comment,
+            changes=changes,
+            data={},
+            version=1,
+            at=now,
+        )
+        return self.get(session, actor=actor, measure_id=measure_id)
+
+    def edit(
+        self,
+        session: Session,
+        *,
+        actor: Actor,
+        measure_id: int,
+        version: int,
+        data: Mapping[str, Any],
+        comment: str | None = None,
+    ) -> MeasureView:
+        """Change descriptive fields outside a transition (`edit`): versioned and audited."""
+        row = self._load(session, actor, measure_id)
+        member = self._member(actor, row["area_id"])
+        own_new_need = row["created_by_id"] == actor.user_id and row["state"] == self.workflow.initial
+        if member.role not in EDIT_ROLES and not own_new_need:
+            raise NotAllowed(
+                f"Bare {role_list(EDIT_ROLES)} kan endre tiltaket.", allowed_roles=EDIT_ROLES
+            )
+        if self.workflow.states[row["state"]].final:
+            raise Conflict(
+                "Tiltaket er avsluttet og kan ikke endres.",
+                state=row["state"],
+                current_version=row["version"],
+                allowed_triggers=(),
+            )
+        values, errors = clean(
+            session=session,
+            area_id=row["area_id"],
+            wanted=[Wanted(f, req) for f, req in NEED_FIELDS],
+            data=data,
+            today=self.today(),
+            current=row,
+        )
+        # `edit` takes any subset of the fields; a field sent must still be valid.
+        errors = [e for e in errors if not (e.field not in data and e.message.startswith("Feltet må"))]
+        errors += _age_range_errors(values, row)
+        errors += _comment_errors(comment)
+        if errors:
+            raise Invalid(errors)
+        changes = {k: [row[k], v] for k, v in values.items() if row[k] != v}
+        return self._write(
+            session,
+            actor=actor,
+            row=row,
+            version=version,
+            trigger="edit",
+            to_state=row["state"],
+            values={k: v for k, v in values.items() if k in changes},
+            changes=changes,
+            data={},
+            comment=comment,
+        )
+
+    def fire(
+        self,
+        session: Session,
+        *,
+        actor: Actor,
+        measure_id: int,
+        trigger: str,
+        version: int,
+        data: Mapping[str, Any] | None = None,
+        comment: str | None = None,
+    ) -> MeasureView:
+        """Fire `trigger` on a measure for `actor`, who saw `version`. One transaction, one Event."""
+        data = dict(data or {})
+        wf = self.workflow
+        row = self._load(session, actor, measure_id)
+        member = self._member(actor, row["area_id"])
+        state = row["state"]
+        td = wf.transition(state, trigger)
+        if td is None:
+            allowed = tuple(self.allowed_for(member, row, self._participating(session, [measure_id])[measure_id]))
+            known = trigger in wf.triggers()
+            label = wf.states[state].label.get("nb")
+            raise Conflict(
+                f"Handlingen kan ikke utføres når tiltaket har status «{label}»."
+                if known
+                else f"Ukjent handling «{trigger[:40]}».",
+                state=state,
+                current_version=row["version"],
+                allowed_triggers=allowed,
+            )
+        participating = self._participating(session, [measure_id])[measure_id]
+        rule = permitted_rule(td, member, row["responsible_unit_id"], participating)
+        if rule is None:
+            raise NotAllowed(
+                f"«{td.label.get('nb')}» kan bare gjøres av {who_may(td)}.",
+                allowed_roles=td.roles(),
+            )
+        wanted = [Wanted(wf.fields[n], n in td.required or n in rule.requires) for n in td.fields()]
+        values, errors = clean(
+            session=session, area_id=row["area_id"], wanted=wanted, data=data, today=self.today(), current=row
+        )
+        errors += _comment_errors(comment)
+        if errors:
+            raise Invalid(errors)
+
+        new_state = wf.fire(SimpleNamespace(state=state), trigger)
+        stored: dict[str, Any] = {}
+        unstored: dict[str, Any] = {}
+        for name, value in values.items():
+            target = wf.fields[name].store
+            (stored if target else unstored)[target or name] = value
+        participating_new = stored.pop("participating_unit_ids", None)
+        if td.schedule_follow_up:
+            days = stored.get("follow_up_days") or row["follow_up_days"] or DEFAULT_FOLLOW_UP_DAYS
+            stored["next_follow_up_at"] = self.today() + timedelta(days=days)
+        changes = {k: [row[k], v] for k, v in stored.items() if row[k] != v}
+        if participating_new is not None and sorted(participating_new) != participating:
+            changes["participating_unit_ids"] = [participating, sorted(participating_new)]
+        view = self._write(
+            session,
+            actor=actor,
+            row=row,
+            version=version,
+            trigger=trigger,
+            to_state=new_state,
+            values=stored,
+            changes=changes,
+            data=unstored,
+            comment=comment,
+            participating=participating_new,
+        )
+        if td.status_report:
+            session.execute(
+                insert(StatusReport).values(
+                    measure_id=measure_id,
+                    author_id=actor.user_id,
+                    at=self.now(),
+                    health=values["health"],
+                    note=unstored.get("note") or "",
+                )
+            )
+        return view
+
+    # ------------------------------------------------------------ internals
+
+    def _load(self, session: Session, actor: Actor, measure_id: int) -> Mapping[str, Any]:
+        row = session.execute(select(MEASURE).where(MEASURE.c.id == measure_id)).mappings().one_or_none()
+        if row is None or actor.in_area(row["area_id"]) is None:
+            raise NotFound("Fant ikke tiltaket.")
+        return row
+
+    def _write(
+        self,
+        session: Session,
+        *,
+        actor: Actor,
+        row: Mapping[str, Any],
+        version: int,
+        trigger: str,
+        to_state: str,
+        values: dict[str, Any],
+        changes: dict[str, Any],
+        data: dict[str, Any],
+        comment: str | None,
+        participating: list[int] | None = None,
+    ) -> MeasureView:
+        now = self.now()
+        result = session.execute(
+            update(MEASURE)
+            .where(MEASURE.c.id == row["id"], MEASURE.c.version == version)
+            .values(
+                **values,
+                state=to_state,
+                version=MEASURE.c.version + 1,
+                updated_at=now,
+                updated_by_id=actor.user_id,
+            )
+        )
+        if result.rowcount != 1:
+            current = session.execute(
+                select(MEASURE.c.version, MEASURE.c.state).where(MEASURE.c.id == row["id"])
+            ).one()
+            raise Conflict(
+                "Noen andre har endret tiltaket etter at du åpnet det. Se gjennom den nye versjonen og prøv igjen.",
+                state=current.state,
+                current_version=current.version,
+            )
+        if participating is not None:
+            session.execute(delete(MeasureUnit).where(MeasureUnit.measure_id == row["id"]))
+            if participating:
+                session.execute(
+                    insert(MeasureUnit), [{"measure_id": row["id"], "unit_id": u} for u in participating]
+                )
+        self._record_event(
+            session,
+            measure_id=row["id"],
+            actor=actor,
+            trigger=trigger,
+            from_state=row["state"],
+            to_state=to_state,
+            comment=comment,
+            changes=changes,
+            data=data,
+            version=version + 1,
+            at=now,
+        )
+        return self.get(session, actor=actor, measure_id=row["id"])
+
+    def _record_event(self, session: Session, **values: Any) -> None:
+        actor: Actor = values.pop("actor")
+        values["changes"] = json.dumps(_jsonable(values["changes"]), ensure_ascii=False)
+        values["data"] = json.dumps(_jsonable(values["data"]), ensure_ascii=False)
+        session.execute(insert(Event).values(actor_id=actor.user_id, **values))
+
+    def _next_ref(self, session: Session, area_id: int, year: int) -> str:
+        dialect = session.get_bind().dialect.name
+        insert_fn = pg_insert if dialect == "postgresql" else sqlite_insert
+        session.execute(
+            insert_fn(RefCounter).values(area_id=area_id, year=year, last=0).on_conflict_do_nothing()
+        )
+        number = session.execute(
+            update(RefCounter)
+            .where(RefCounter.area_id == area_id, RefCounter.year == year)
+            .values(last=RefCounter.last + 1)
+            .returning(RefCounter.last)
+        ).scalar_one()
+        code = session.execute(select(Area.code).where(Area.id == area_id)).scalar_one()
+        return f"{code}-{year}-{number:03d}"
+
+
+def _age_range_errors(values: Mapping[str, Any], current: Mapping[str, Any]) -> list[FieldError]:
+    age_from = values.get("age_from", current.get("age_from"))
+    age_to = values.get("age_to", current.get("age_to"))
+    if age_from is not None and age_to is not None and age_from > age_to:
+        return [FieldError("age_to", "«Alder til» kan ikke være lavere enn «Alder fra».")]
+    return []
+
+
+def _comment_errors(comment: str | None) -> list[FieldError]:
+    from samordna.domain.confidentiality import GUARD_MESSAGE, contains_national_id
+
+    if comment is None:
+        return []
+    if not isinstance(comment, str):
+        return [FieldError("comment", "Må være tekst.")]
+    if len(comment) > 4000:
+        return [FieldError("comment", "Kommentaren er for lang (høyst 4000 tegn).")]
+    if contains_national_id(comment):
+        return [FieldError("comment", GUARD_MESSAGE["nb"])]
+    return []

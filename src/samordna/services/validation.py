@@ -1,0 +1,206 @@
+"""Turns submitted data into clean values per field definition, collecting every error at once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from samordna.domain.confidentiality import GUARD_MESSAGE, contains_national_id
+from samordna.domain.errors import FieldError
+from samordna.store.models import Goal, Membership, Unit
+from samordna.workflow import FieldDef
+
+MAX_LENGTH = {"text": 200, "longtext": 4000}
+
+MESSAGES = {
+    "required": "Feltet må fylles ut.",
+    "unknown": "Ukjent felt.",
+    "not_text": "Må være tekst.",
+    "too_long": "Teksten er for lang (høyst {max} tegn).",
+    "bad_date": "Ugyldig dato. Bruk formatet ÅÅÅÅ-MM-DD.",
+    "not_past": "Datoen kan ikke være tilbake i tid.",
+    "not_future": "Datoen kan ikke være fram i tid.",
+    "not_int": "Må være et heltall.",
+    "range": "Må være mellom {min} og {max}.",
+    "min": "Må være minst {min}.",
+    "max": "Kan være høyst {max}.",
+    "enum": "Ugyldig valg. Velg ett av: {options}.",
+    "goal": "Velg et aktivt mål i dette SLT-området.",
+    "unit": "Velg en aktiv enhet i dette SLT-området.",
+    "units": "Velg bare aktive enheter i dette SLT-området.",
+    "member": "Kontaktpersonen må være medlem av den ansvarlige enheten.",
+    "member_no_unit": "Velg ansvarlig enhet før kontaktperson.",
+}
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """A field the caller asks for, and whether it must be filled in."""
+
+    field: FieldDef
+    required: bool
+
+
+def _is_blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip()) or value == []
+
+
+def _as_int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value.strip())
+    return None
+
+
+def _as_int_list(value: Any) -> list[int] | None:
+    items = value if isinstance(value, list | tuple) else str(value).split(",")
+    out: list[int] = []
+    for item in items:
+        if _is_blank(item):
+            continue
+        number = _as_int(item)
+        if number is None:
+            return None
+        if number not in out:
+            out.append(number)
+    return out
+
+
+def clean(
+    *,
+    session: Session,
+    area_id: int,
+    wanted: Iterable[Wanted],
+    data: Mapping[str, Any],
+    today: date,
+    current: Mapping[str, Any] | None = None,
+) -> tuple[dict[str, Any], list[FieldError]]:
+    """Validate `data` against the wanted fields. Returns (clean values, errors)."""
+    wanted = list(wanted)
+    known = {w.field.name for w in wanted}
+    errors: list[FieldError] = [FieldError(k, MESSAGES["unknown"]) for k in data if k not in known]
+    values: dict[str, Any] = {}
+    refs: list[tuple[FieldDef, Any]] = []  # checked against the database after the plain checks
+
+    for w in wanted:
+        f, name = w.field, w.field.name
+        if name not in data:
+            if w.required:
+                errors.append(FieldError(name, MESSAGES["required"]))
+            continue
+        raw = data[name]
+        if _is_blank(raw):
+            if w.required:
+                errors.append(FieldError(name, MESSAGES["required"]))
+            else:
+                values[name] = [] if f.type == "units" else None
+            continue
+        message, value = _clean_one(f, raw, today)
+        if message:
+            errors.append(FieldError(name, message))
+            continue
+        values[name] = value
+        if f.type in ("goal", "unit", "units", "member"):
+            refs.append((f, value))
+
+    for f, value in refs:
+        message = _check_reference(session, area_id, f, value, values, current or {})
+        if message:
+            errors.append(FieldError(f.name, message))
+            values.pop(f.name, None)
+
+    # The confidentiality guard runs over every free-text value, including unknown keys' text.
+    for name, raw in data.items():
+        if isinstance(raw, str) and contains_national_id(raw):
+            errors = [e for e in errors if e.field != name]
+            errors.append(FieldError(name, GUARD_MESSAGE["nb"]))
+    return values, errors
+
+
+def _clean_one(f: FieldDef, raw: Any, today: date) -> tuple[str | None, Any]:
+    if f.type in MAX_LENGTH:
+        if not isinstance(raw, str):
+            return MESSAGES["not_text"], None
+        text = raw.strip()
+        if len(text) > MAX_LENGTH[f.type]:
+            return MESSAGES["too_long"].format(max=MAX_LENGTH[f.type]), None
+        return None, text
+    if f.type == "date":
+        try:
+            value = raw if isinstance(raw, date) else date.fromisoformat(str(raw).strip())
+        except ValueError:
+            return MESSAGES["bad_date"], None
+        if f.rule == "not_past" and value < today:
+            return MESSAGES["not_past"], None
+        if f.rule == "not_future" and value > today:
+            return MESSAGES["not_future"], None
+        return None, value
+    if f.type == "integer":
+        number = _as_int(raw)
+        if number is None:
+            return MESSAGES["not_int"], None
+        if f.min is not None and f.max is not None and not f.min <= number <= f.max:
+            return MESSAGES["range"].format(min=f.min, max=f.max), None
+        if f.min is not None and number < f.min:
+            return MESSAGES["min"].format(min=f.min), None
+        if f.max is not None and number > f.max:
+            return MESSAGES["max"].format(max=f.max), None
+        return None, number
+    if f.type == "enum":
+        if raw not in f.options:
+            return MESSAGES["enum"].format(options=", ".join(f.options)), None
+        return None, raw
+    if f.type in ("goal", "unit", "member"):
+        number = _as_int(raw)
+        return (MESSAGES["not_int"], None) if number is None else (None, number)
+    if f.type == "units":
+        numbers = _as_int_list(raw)
+        return (MESSAGES["units"], None) if numbers is None else (None, numbers)
+    raise AssertionError(f"unknown field type {f.type}")  # the workflow loader refuses these
+
+
+def _check_reference(
+    session: Session,
+    area_id: int,
+    f: FieldDef,
+    value: Any,
+    values: Mapping[str, Any],
+    current: Mapping[str, Any],
+) -> str | None:
+    if f.type == "goal":
+        found = session.execute(
+            select(Goal.id).where(Goal.id == value, Goal.area_id == area_id, Goal.active)
+        ).first()
+        return None if found else MESSAGES["goal"]
+    if f.type in ("unit", "units"):
+        ids = [value] if f.type == "unit" else list(value)
+        if not ids:
+            return None
+        found = set(
+            session.execute(
+                select(Unit.id).where(Unit.id.in_(ids), Unit.area_id == area_id, Unit.active)
+            ).scalars()
+        )
+        return None if found == set(ids) else MESSAGES[f.type]
+    if f.type == "member":
+        unit_id = values.get(f.of_unit) if f.of_unit in values else current.get(f.of_unit or "")
+        if unit_id is None:
+            return MESSAGES["member_no_unit"]
+        found = session.execute(
+            select(Membership.id).where(
+                Membership.user_id == value,
+                Membership.area_id == area_id,
+                Membership.unit_id == unit_id,
+                Membership.active,
+            )
+        ).first()
+        return None if found else MESSAGES["member"]
+    return None

@@ -1,0 +1,181 @@
+"""SQLModel tables: the schema of record. Alembic migrations are generated from these."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+from sqlalchemy import Column, DateTime, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+# ---------------------------------------------------------------- organisation
+
+
+class Area(SQLModel, table=True):
+    __tablename__ = "area"
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=64, unique=True, index=True)
+    name: str = Field(max_length=200)
+    kind: str = Field(default="municipality", max_length=20)  # municipality | intermunicipal | district
+    language: str = Field(default="nb", max_length=2)  # nb | nn
+    code: str = Field(max_length=8)  # prefix of measure refs, e.g. EKS
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class Unit(SQLModel, table=True):
+    __tablename__ = "unit"
+    __table_args__ = (UniqueConstraint("area_id", "name", name="uq_unit_area_name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    area_id: int = Field(foreign_key="area.id", index=True)
+    name: str = Field(max_length=200)
+    kind: str = Field(default="municipal", max_length=20)  # municipal|police|voluntary|business|state|other
+    active: bool = Field(default=True)
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "user_account"
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, unique=True, index=True)  # stored lower-case
+    name: str = Field(max_length=200)
+    password_hash: str | None = Field(default=None, max_length=255)
+    active: bool = Field(default=True)
+    language: str | None = Field(default=None, max_length=2)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class Membership(SQLModel, table=True):
+    __tablename__ = "membership"
+    __table_args__ = (UniqueConstraint("user_id", "area_id", name="uq_membership_user_area"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True)
+    area_id: int = Field(foreign_key="area.id", index=True)
+    role: str = Field(max_length=20)  # steering | coordinator | coordination | executing | viewer
+    unit_id: int | None = Field(default=None, foreign_key="unit.id", index=True)
+    active: bool = Field(default=True)
+
+
+class Goal(SQLModel, table=True):
+    __tablename__ = "goal"
+
+    id: int | None = Field(default=None, primary_key=True)
+    area_id: int = Field(foreign_key="area.id", index=True)
+    title: str = Field(max_length=200)
+    description: str = Field(default="", sa_column_kwargs={"nullable": False}, sa_type=Text)
+    period_from: int
+    period_to: int
+    priority: int = Field(default=1)
+    active: bool = Field(default=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    created_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+
+
+# ---------------------------------------------------------------- measures
+
+
+class RefCounter(SQLModel, table=True):
+    """The last sequence number handed out per area and year (EKS-2026-014)."""
+
+    __tablename__ = "ref_counter"
+
+    area_id: int = Field(foreign_key="area.id", primary_key=True)
+    year: int = Field(primary_key=True)
+    last: int = Field(default=0)
+
+
+class Measure(SQLModel, table=True):
+    __tablename__ = "measure"
+    __table_args__ = (
+        Index("ix_measure_board", "area_id", "state", "next_follow_up_at"),
+        Index("ix_measure_area_goal", "area_id", "goal_id"),
+        Index("ix_measure_area_unit", "area_id", "responsible_unit_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    area_id: int = Field(foreign_key="area.id")
+    ref: str = Field(max_length=32, unique=True)
+    title: str = Field(max_length=200)
+    need_description: str = Field(sa_type=Text)
+    knowledge_source: str = Field(max_length=200)
+    target_group: str = Field(max_length=200)
+    age_from: int | None = None
+    age_to: int | None = None
+    arena: str = Field(max_length=20)
+    goal_id: int | None = Field(default=None, foreign_key="goal.id")
+    plan: str | None = Field(default=None, sa_type=Text)
+    success_criteria: str | None = Field(default=None, sa_type=Text)
+    responsible_unit_id: int | None = Field(default=None, foreign_key="unit.id")
+    contact_user_id: int | None = Field(default=None, foreign_key="user_account.id")
+    order_text: str | None = Field(default=None, sa_type=Text)
+    due_date: date | None = None
+    follow_up_days: int | None = None
+    next_follow_up_at: date | None = None
+    last_health: str | None = Field(default=None, max_length=20)
+    evaluation_effect: str | None = Field(default=None, max_length=20)
+    evaluation_method: str | None = Field(default=None, sa_type=Text)
+    evaluation_findings: str | None = Field(default=None, sa_type=Text)
+    evaluation_recommendation: str | None = Field(default=None, max_length=20)
+    decision_note: str | None = Field(default=None, sa_type=Text)
+    state: str = Field(max_length=40)
+    version: int = Field(default=1)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    created_by_id: int = Field(foreign_key="user_account.id")
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    updated_by_id: int = Field(foreign_key="user_account.id")
+
+
+class MeasureUnit(SQLModel, table=True):
+    """A unit taking part in a measure besides the responsible one."""
+
+    __tablename__ = "measure_unit"
+
+    measure_id: int = Field(foreign_key="measure.id", primary_key=True)
+    unit_id: int = Field(foreign_key="unit.id", primary_key=True, index=True)
+
+
+class StatusReport(SQLModel, table=True):
+    __tablename__ = "status_report"
+
+    id: int | None = Field(default=None, primary_key=True)
+    measure_id: int = Field(foreign_key="measure.id", index=True)
+    author_id: int = Field(foreign_key="user_account.id")
+    at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    health: str = Field(max_length=20)
+    note: str = Field(sa_type=Text)
+
+
+class Event(SQLModel, table=True):
+    """The audit trail: append-only; no code path updates or deletes an event."""
+
+    __tablename__ = "event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    measure_id: int = Field(foreign_key="measure.id", index=True)
+    at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    actor_id: int = Field(foreign_key="user_account.id")
+    trigger: str = Field(max_length=40)
+    from_state: str | None = Field(default=None, max_length=40)
+    to_state: str = Field(max_length=40)
+    comment: str | None = Field(default=None, sa_type=Text)
+    changes: str = Field(default="{}", sa_column=Column(Text, nullable=False))  # JSON {field: [old, new]}
+    data: str = Field(default="{}", sa_column=Column(Text, nullable=False))  # JSON of inputs not stored
+    version: int
+
+
+class ApiToken(SQLModel, table=True):
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True)  # sha256 hex of the token
+    name: str = Field(default="", max_length=100)
+    active: bool = Field(default=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    last_used_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))

@@ -1,0 +1,176 @@
+"""The JSON API under /api/v1: bearer tokens, one service call per handler."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+import msgspec
+from litestar import Controller, Request, get, patch, post
+from litestar.di import Provide
+from litestar.params import Parameter
+from msgspec import UNSET, UnsetType
+
+from samordna.domain.errors import NotAuthenticated
+from samordna.services.accounts import Actor
+from samordna.services.core import Samordna
+
+
+def provide_samordna(request: Request) -> Samordna:
+    return request.app.state.samordna
+
+
+def provide_actor(request: Request) -> Actor:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise NotAuthenticated("Mangler API-nøkkel: send «Authorization: Bearer <nøkkel>».")
+    return request.app.state.samordna.actor_for_token(token.strip())
+
+
+def _given(struct: msgspec.Struct, *skip: str) -> dict[str, Any]:
+    return {
+        name: getattr(struct, name)
+        for name in struct.__struct_fields__
+        if name not in skip and getattr(struct, name) is not UNSET
+    }
+
+
+class NeedIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A need to register: descriptive fields, at group level (never about one child)."""
+
+    title: str | UnsetType = UNSET
+    need_description: str | UnsetType = UNSET
+    knowledge_source: str | UnsetType = UNSET
+    target_group: str | UnsetType = UNSET
+    arena: str | UnsetType = UNSET
+    age_from: int | None | UnsetType = UNSET
+    age_to: int | None | UnsetType = UNSET
+    goal_id: int | None | UnsetType = UNSET
+    comment: str | None | UnsetType = UNSET
+
+
+class MeasurePatch(NeedIn, kw_only=True, forbid_unknown_fields=True):
+    """An `edit`: the version the caller saw, and the fields to change."""
+
+    version: int
+
+
+class TransitionIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    trigger: str
+    version: int
+    data: dict[str, Any] = msgspec.field(default_factory=dict)
+    comment: str | None = None
+
+
+class GoalIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    title: str | UnsetType = UNSET
+    description: str | UnsetType = UNSET
+    period_from: int | UnsetType = UNSET
+    period_to: int | UnsetType = UNSET
+    priority: int | UnsetType = UNSET
+
+
+def _comment(struct: msgspec.Struct) -> str | None:
+    value = getattr(struct, "comment", None)
+    return None if value is UNSET else value
+
+
+class ApiController(Controller):
+    path = "/api/v1"
+    tags = ["API v1"]
+    security = [{"BearerToken": []}]
+    dependencies = {
+        "samordna": Provide(provide_samordna, sync_to_thread=False),
+        "actor": Provide(provide_actor, sync_to_thread=True),
+    }
+
+    @get("/areas", sync_to_thread=True, summary="SLT areas the caller is a member of")
+    def areas(self, samordna: Samordna, actor: Actor) -> list[dict[str, Any]]:
+        return [a.to_json() for a in samordna.areas(actor)]
+
+    @get("/areas/{slug:str}/units", sync_to_thread=True, summary="Units of an area")
+    def units(self, samordna: Samordna, actor: Actor, slug: str) -> list[dict[str, Any]]:
+        return [u.to_json() for u in samordna.units(actor, slug)]
+
+    @get("/areas/{slug:str}/goals", sync_to_thread=True, summary="Goals of an area")
+    def goals(self, samordna: Samordna, actor: Actor, slug: str) -> list[dict[str, Any]]:
+        return [g.to_json() for g in samordna.goals(actor, slug)]
+
+    @post("/areas/{slug:str}/goals", sync_to_thread=True, summary="Create a goal (steering group, coordinator)")
+    def create_goal(self, samordna: Samordna, actor: Actor, slug: str, data: GoalIn) -> dict[str, Any]:
+        return samordna.create_goal(actor, slug, _given(data)).to_json()
+
+    @get("/areas/{slug:str}/measures", sync_to_thread=True, summary="Measures of an area")
+    def measures(
+        self,
+        samordna: Samordna,
+        actor: Actor,
+        slug: str,
+        state: str | None = None,
+        goal_id: int | None = None,
+        unit_id: int | None = None,
+        limit: int = Parameter(default=500, ge=1, le=1000),
+        offset: int = Parameter(default=0, ge=0),
+    ) -> list[dict[str, Any]]:
+        found = samordna.find_measures(
+            actor, slug, state=state, goal_id=goal_id, unit_id=unit_id, limit=limit, offset=offset
+        )
+        return [m.to_json() for m in found]
+
+    @post("/areas/{slug:str}/measures", sync_to_thread=True, summary="Register a need (create a measure)")
+    def create_measure(self, samordna: Samordna, actor: Actor, slug: str, data: NeedIn) -> dict[str, Any]:
+        return samordna.register_need(actor, slug, _given(data, "comment"), _comment(data)).to_json()
+
+    @get("/measures/{measure_id:int}", sync_to_thread=True, summary="One measure")
+    def measure(self, samordna: Samordna, actor: Actor, measure_id: int) -> dict[str, Any]:
+        return samordna.get_measure(actor, measure_id).to_json()
+
+    @patch("/measures/{measure_id:int}", sync_to_thread=True, summary="Edit descriptive fields (versioned)")
+    def edit_measure(
+        self, samordna: Samordna, actor: Actor, measure_id: int, data: MeasurePatch
+    ) -> dict[str, Any]:
+        return samordna.edit_measure(
+            actor, measure_id, version=data.version, data=_given(data, "comment", "version"), comment=_comment(data)
+        ).to_json()
+
+    @post("/measures/{measure_id:int}/transitions", sync_to_thread=True, status_code=200, summary="Fire a trigger")
+    def transition(
+        self, samordna: Samordna, actor: Actor, measure_id: int, data: TransitionIn
+    ) -> dict[str, Any]:
+        return samordna.record_transition(
+            actor, measure_id, trigger=data.trigger, version=data.version, data=data.data, comment=data.comment
+        ).to_json()
+
+    @get("/measures/{measure_id:int}/events", sync_to_thread=True, summary="The audit trail, oldest first")
+    def events(self, samordna: Samordna, actor: Actor, measure_id: int) -> list[dict[str, Any]]:
+        return [e.to_json() for e in samordna.measure_events(actor, measure_id)]
+
+    @get("/workflows/measure", sync_to_thread=False, summary="The measure workflow definition")
+    def workflow(self, samordna: Samordna, actor: Actor) -> dict[str, Any]:
+        return workflow_json(samordna)
+
+
+def workflow_json(samordna: Samordna) -> dict[str, Any]:
+    wf = samordna.workflow
+    return {
+        "name": wf.name,
+        "initial": wf.initial,
+        "states": [
+            {"name": s.name, "label": asdict(s.label), "board": s.board, "final": s.final}
+            for s in wf.states.values()
+        ],
+        "transitions": [
+            {
+                "trigger": t.trigger,
+                "sources": list(t.sources),
+                "dest": t.dest,
+                "roles": list(t.roles()),
+                "required": list(t.required),
+                "optional": list(t.optional),
+                "label": asdict(t.label),
+            }
+            for t in wf.transitions
+        ],
+        "mermaid": wf.mermaid("nb"),
+    }

@@ -1,0 +1,48 @@
+"""Workflow files: load and validate them, compile each once into a transitions Machine, draw them.
+
+Knows no HTTP and no SQL.
+"""
+
+from samordna.workflow.definition import (
+    BOARDS,
+    DATE_RULES,
+    FIELD_TYPES,
+    LANGS,
+    RESERVED_PREFIXES,
+    RESERVED_TRIGGERS,
+    ROLES,
+    UNIT_SCOPES,
+    AllowRule,
+    FieldDef,
+    Label,
+    StateDef,
+    TransitionDef,
+    Workflow,
+    WorkflowError,
+    check_workflow_file,
+    load_workflow,
+    load_workflows,
+)
+from samordna.workflow.machine import TriggerNotAllowed
+
+__all__ = [
+    "BOARDS",
+    "DATE_RULES",
+    "FIELD_TYPES",
+    "LANGS",
+    "RESERVED_PREFIXES",
+    "RESERVED_TRIGGERS",
+    "ROLES",
+    "UNIT_SCOPES",
+    "AllowRule",
+    "FieldDef",
+    "Label",
+    "StateDef",
+    "TransitionDef",
+    "TriggerNotAllowed",
+    "Workflow",
+    "WorkflowError",
+    "check_workflow_file",
+    "load_workflow",
+    "load_workflows",
+]
