@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import difflib
 import re
-import threading
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -121,7 +120,6 @@ class Workflow:
     _compiled: CompiledMachine = field(init=False, repr=False, compare=False)
     _boards: dict[str, tuple[str, ...]] = field(init=False, repr=False, compare=False)
     _triggers: tuple[str, ...] = field(init=False, repr=False, compare=False)
-    _lock: threading.Lock = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         compiled = CompiledMachine(
@@ -256,7 +254,9 @@ class _Loader:
 
     # ---- small typed readers; each reports its own problem and returns None when the value is unusable
 
-    def keys(self, where: str, table: dict[str, Any], allowed: tuple[str, ...], required: tuple[str, ...]):
+    def keys(
+        self, where: str, table: dict[str, Any], allowed: tuple[str, ...], required: tuple[str, ...]
+    ) -> None:
         for key in table:
             if key not in allowed:
                 close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
@@ -337,6 +337,13 @@ class _Loader:
                 ok = False
         return Label(value["nb"], value["nn"], value["en"]) if ok else None
 
+    def only_for(self, where: str, table: dict[str, Any], key: str, type_: str | None, wanted: str) -> bool:
+        """Whether `key` is given and meaningful: a key of another field type is a problem."""
+        if key in table and type_ in FIELD_TYPES and type_ != wanted:
+            self.problem(where, f"{key} only applies to {wanted} fields, not {type_}")
+            return False
+        return key in table
+
     def table(self, where: str, value: Any, what: str) -> dict[str, Any] | None:
         if not isinstance(value, dict):
             self.problem(where, f"must be {what}, not {value!r}")
@@ -407,7 +414,7 @@ class _Loader:
 
     def states(self, data: dict[str, Any]) -> dict[str, StateDef]:
         raw = data.get("states")
-        if raw is None:
+        if not raw:
             self.problem("states", "no states are declared (add [states.<name>] tables)")
             return {}
         if self.table("states", raw, "a table of [states.<name>] tables") is None:
@@ -451,11 +458,8 @@ class _Loader:
             help_ = self.label(where, table, "help", required=False)
             store = self.identifier(where, table, "store")
 
-            def only_for(key: str, wanted: str, where: str = where, table: dict = table, type_=type_) -> bool:
-                if key in table and type_ in FIELD_TYPES and type_ != wanted:
-                    self.problem(where, f"{key} only applies to {wanted} fields, not {type_}")
-                    return False
-                return key in table
+            def only_for(key: str, wanted: str) -> bool:
+                return self.only_for(where, table, key, type_, wanted)  # noqa: B023 - called at once
 
             options: list[str] = []
             option_labels: dict[str, Label] = {}

@@ -1,0 +1,53 @@
+# Samordna — every set-up step a newcomer needs is behind `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+PYTEST_ARGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help install install-dev migrate demo run test test-fast lint bench clean
+
+help: ## show the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	@touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[dev]'
+	@touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed ## create .venv and install Samordna
+
+install-dev: $(VENV)/.installed-dev ## install Samordna with the test tools
+
+migrate: install ## apply the database migrations (SQLite under var/ unless SAMORDNA_DATABASE_URL is set)
+	$(BIN)/samordna migrate
+
+demo: migrate ## load the demo area «Eksempelvik kommune» (idempotent)
+	$(BIN)/samordna demo
+
+run: demo ## install, migrate, load the demo and serve on http://127.0.0.1:8000
+	$(BIN)/samordna serve --host $(HOST) --port $(PORT)
+
+test: install-dev ## install and run the whole test suite
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test-fast: install-dev ## the suite without browser and multi-process tests
+	$(BIN)/pytest -m "not browser and not slow" $(PYTEST_ARGS)
+
+lint: install-dev ## ruff
+	$(BIN)/ruff check src tests bench
+
+bench: install-dev ## run the benchmarks and print a table
+	$(BIN)/python -m bench.run
+
+clean: ## remove the virtualenv and the local database
+	rm -rf $(VENV) var .pytest_cache .hypothesis
