@@ -6,19 +6,27 @@ import gc
 from pathlib import Path
 
 from litestar import Litestar
-from litestar.config.app import AppConfig
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import CacheControlHeader
 from litestar.exceptions import HTTPException
 from litestar.logging import LoggingConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
+from litestar.plugins.htmx import HTMXPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
 from samordna.domain.errors import DomainError
 from samordna.services.core import Samordna
 from samordna.settings import Settings
-from samordna.web import api, pages
-from samordna.web.errors import domain_error_to_json, http_error_to_json, internal_error_to_json
+from samordna.store.sessions import DatabaseStore
+from samordna.web import api, auth, pages
+from samordna.web.errors import domain_error, http_error, internal_error
+from samordna.web.rendering import STATIC_DIR, configure_jinja
+from samordna.web.session import ABSOLUTE_SECONDS, RotatingSessionConfig
+
+YEAR = 365 * 24 * 3600
 
 
 def create_app(settings: Settings | None = None, *, samordna: Samordna | None = None) -> Litestar:
@@ -33,28 +41,69 @@ def create_app(settings: Settings | None = None, *, samordna: Samordna | None = 
     def on_shutdown(app: Litestar) -> None:
         samordna.db.dispose()
 
+    sessions = RotatingSessionConfig(
+        store="sessions",
+        key="__Host-samordna" if settings.secure_cookies else "samordna_session",
+        max_age=ABSOLUTE_SECONDS,
+        secure=settings.secure_cookies,
+        httponly=True,
+        samesite="lax",
+        exclude=["^/static/", "^/api/", "^/schema", "^/healthz"],
+    )
+    csrf = CSRFConfig(
+        secret=settings.secret_key,
+        cookie_name="__Host-csrftoken" if settings.secure_cookies else "csrftoken",
+        cookie_secure=settings.secure_cookies,
+        cookie_httponly=True,
+        cookie_samesite="lax",
+        exclude=["^/api/"],  # the API authenticates with bearer tokens, which browsers never send
+    )
+    static = create_static_files_router(
+        path="/static",
+        directories=[STATIC_DIR],
+        cache_control=CacheControlHeader(public=True, max_age=YEAR, immutable=True),
+        include_in_schema=False,
+        name="static",
+    )
+
     return Litestar(
-        route_handlers=[api.ApiController, pages.healthz, pages.workflow_page],
+        route_handlers=[
+            api.ApiController,
+            pages.healthz,
+            pages.workflow_page,
+            auth.login_page,
+            auth.login,
+            auth.logout,
+            auth.choose_language,
+            auth.home,
+            auth.switch_area,
+            *pages.page_handlers(),
+            static,
+        ],
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],
+        before_request=auth.set_language_hook,
+        middleware=[sessions.middleware],
+        stores={"sessions": DatabaseStore(samordna.db)},
+        csrf_config=csrf,
+        plugins=[HTMXPlugin()],
         exception_handlers={
-            DomainError: domain_error_to_json,
-            HTTPException: http_error_to_json,
-            Exception: internal_error_to_json,
+            auth.LoginRequired: auth.login_redirect,
+            DomainError: domain_error,
+            HTTPException: http_error,
+            Exception: internal_error,
         },
         template_config=TemplateConfig(
-            directory=Path(settings.templates_dir), engine=JinjaTemplateEngine
+            directory=Path(settings.templates_dir), engine=JinjaTemplateEngine, engine_callback=configure_jinja
         ),
         openapi_config=OpenAPIConfig(
             title="Samordna API",
             version="1",
             description="Tiltak i SLT-modellen: registrer behov, flytt tiltak gjennom arbeidsflyten.",
             path="/schema",
-            components=Components(
-                security_schemes={"BearerToken": SecurityScheme(type="http", scheme="bearer")}
-            ),
+            components=Components(security_schemes={"BearerToken": SecurityScheme(type="http", scheme="bearer")}),
         ),
-        logging_config=LoggingConfig(log_exceptions="always"),
+        logging_config=LoggingConfig(log_exceptions="never"),  # 500s are logged by internal_error
         request_max_body_size=settings.max_body_bytes,
         debug=settings.debug,
     )

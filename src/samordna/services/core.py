@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from samordna.services import org
-from samordna.services.accounts import Actor, actor_for_token
+from samordna.services.accounts import Actor, actor_for_token, find_user, load_actor, verify_password
 from samordna.services.measures import EventView, MeasureService, MeasureView
 from samordna.settings import Settings
 from samordna.store.db import Database
+from samordna.store.models import User
 from samordna.workflow import Workflow, load_workflows
 
 
@@ -22,7 +23,7 @@ class Samordna:
         self.workflows = workflows
         self.workflow = workflows["measure"]
         self.tz = ZoneInfo(settings.timezone)
-        self.clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
+        self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
         self.measures = MeasureService(workflow=self.workflow, now=self.now, today=self.today)
 
     @classmethod
@@ -45,6 +46,27 @@ class Samordna:
         with self.db.read() as s:
             return actor_for_token(s, token)
 
+    def actor_for_user(self, user_id: int) -> Actor | None:
+        """The actor behind a browser session, or None once the user is deactivated."""
+        with self.db.read() as s:
+            user = s.get(User, user_id)
+            return load_actor(s, user) if user is not None and user.active else None
+
+    def authenticate(self, email: str, password: str) -> tuple[Actor, str | None] | None:
+        """(actor, preferred language) for a correct password; None otherwise (same time either way)."""
+        with self.db.read() as s:
+            user = find_user(s, email)
+            ok = verify_password(user.password_hash if user else None, password)
+            if user is None or not ok or not user.active:
+                return None
+            return load_actor(s, user), user.language
+
+    def set_language(self, user_id: int, lang: str) -> None:
+        with self.db.write() as s:
+            user = s.get(User, user_id)
+            if user is not None:
+                user.language = lang
+
     # ------------------------------------------------------------ organisation
 
     def areas(self, actor: Actor) -> list[org.AreaView]:
@@ -58,6 +80,16 @@ class Samordna:
     def goals(self, actor: Actor, slug: str) -> list[org.GoalView]:
         with self.db.read() as s:
             return org.goals_of(s, org.area_for(s, actor, slug).id)  # type: ignore[arg-type]
+
+    def form_choices(self, actor: Actor, slug: str) -> dict[str, list[Any]]:
+        """What the area's forms offer: active goals, active units, members (one read)."""
+        with self.db.read() as s:
+            area_id = org.area_for(s, actor, slug).id
+            return {
+                "goals": [g for g in org.goals_of(s, area_id) if g.active],  # type: ignore[arg-type]
+                "units": [u for u in org.units_of(s, area_id) if u.active],  # type: ignore[arg-type]
+                "members": org.members_of(s, area_id),  # type: ignore[arg-type]
+            }
 
     def create_goal(self, actor: Actor, slug: str, data: Mapping[str, Any]) -> org.GoalView:
         with self.db.write() as s:

@@ -214,3 +214,21 @@ def add_member(session: Session, *, area: Area, user: User, role: str, unit_name
     session.add(membership)
     session.flush()
     return membership
+
+
+@dataclass(frozen=True)
+class MemberChoice:
+    user_id: int
+    name: str
+    role: str
+    unit_id: int | None
+
+
+def members_of(session: Session, area_id: int) -> list[MemberChoice]:
+    rows = session.execute(
+        select(User.id, User.name, Membership.role, Membership.unit_id)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.area_id == area_id, Membership.active, User.active)
+        .order_by(User.name)
+    ).all()
+    return [MemberChoice(*r) for r in rows]

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
-from sqlalchemy import Column, DateTime, Index, Text, UniqueConstraint
+from sqlalchemy import Column, DateTime, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 # ---------------------------------------------------------------- organisation
@@ -179,3 +179,13 @@ class ApiToken(SQLModel, table=True):
     active: bool = Field(default=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
     last_used_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class WebSession(SQLModel, table=True):
+    """Server-side browser sessions, shared by every worker; the cookie holds only the key."""
+
+    __tablename__ = "web_session"
+
+    key: str = Field(primary_key=True, max_length=128)
+    data: bytes = Field(sa_type=LargeBinary)
+    expires_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True), index=True)

@@ -1,4 +1,4 @@
-"""Maps refusals to status codes and bodies: JSON for the API, the same words everywhere."""
+"""Maps refusals to status codes and bodies: JSON for the API, a page for the browser, same words."""
 
 from __future__ import annotations
 
@@ -7,9 +7,11 @@ from typing import Any
 
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
-from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.response import Template
 
 from samordna.domain.errors import Conflict, DomainError, Invalid, NotAllowed
+from samordna.web.i18n import current_lang
+from samordna.web.i18n import gettext as _
 
 log = logging.getLogger("samordna")
 
@@ -27,6 +29,10 @@ TITLES = {
 }
 
 
+def is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
 def error_body(exc: DomainError) -> dict[str, Any]:
     body: dict[str, Any] = {"status": exc.status, "title": TITLES.get(exc.status, ""), "detail": exc.message}
     if isinstance(exc, Invalid):
@@ -41,12 +47,26 @@ def error_body(exc: DomainError) -> dict[str, Any]:
     return body
 
 
-def domain_error_to_json(_: Request, exc: DomainError) -> Response:
+def error_page(request: Request, status: int, detail: str, headers: dict[str, str] | None = None) -> Response:
+    """A calm Norwegian error page; for htmx, a fragment that says the same."""
+    template = "partials/error.html" if request.headers.get("hx-request") else "pages/error.html"
+    return Template(
+        template_name=template,
+        context={"status": status, "title": _(TITLES.get(status, TITLES[500])), "detail": detail,
+                 "lang": current_lang.get(), "page": None},
+        status_code=status,
+        headers=headers,
+    )
+
+
+def domain_error(request: Request, exc: DomainError) -> Response:
     headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-    return Response(error_body(exc), status_code=exc.status, media_type=MediaType.JSON, headers=headers)
+    if is_api(request):
+        return Response(error_body(exc), status_code=exc.status, media_type=MediaType.JSON, headers=headers)
+    return error_page(request, exc.status, exc.message)
 
 
-def http_error_to_json(request: Request, exc: HTTPException) -> Response:
+def http_error(request: Request, exc: HTTPException) -> Response:
     status = exc.status_code
     body: dict[str, Any] = {"status": status, "title": TITLES.get(status, ""), "detail": TITLES.get(status, "")}
     if isinstance(exc, ValidationException):
@@ -57,13 +77,17 @@ def http_error_to_json(request: Request, exc: HTTPException) -> Response:
                 for e in exc.extra
                 if isinstance(e, dict)
             ]
-    return Response(body, status_code=status, media_type=MediaType.JSON, headers=exc.headers)
+    elif status == 403 and "csrf" in str(exc.detail).lower():
+        body["detail"] = "Skjemaet er utløpt eller kom fra et annet nettsted. Last siden på nytt og prøv igjen."
+    if is_api(request):
+        return Response(body, status_code=status, media_type=MediaType.JSON, headers=exc.headers)
+    return error_page(request, status, _(body["detail"]), headers=exc.headers)
 
 
-def internal_error_to_json(request: Request, exc: Exception) -> Response:
+def internal_error(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
-    return Response(
-        {"status": 500, "title": TITLES[500], "detail": TITLES[500]},
-        status_code=HTTP_500_INTERNAL_SERVER_ERROR,
-        media_type=MediaType.JSON,
-    )
+    if is_api(request):
+        return Response(
+            {"status": 500, "title": TITLES[500], "detail": TITLES[500]}, status_code=500, media_type=MediaType.JSON
+        )
+    return error_page(request, 500, _(TITLES[500]))

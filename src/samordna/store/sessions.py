@@ -1,0 +1,98 @@
+"""A Litestar session store in the database, so every worker and machine sees the same sessions."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from anyio.to_thread import run_sync
+from litestar.stores.base import Store
+from sqlalchemy import delete, select, update
+
+from samordna.store.db import Database
+from samordna.store.models import WebSession
+
+TABLE = WebSession.__table__
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _seconds(value: int | timedelta | None) -> int | None:
+    return int(value.total_seconds()) if isinstance(value, timedelta) else value
+
+
+class DatabaseStore(Store):
+    __slots__ = ("db",)
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def set(self, key: str, value: str | bytes, expires_in: int | timedelta | None = None) -> None:
+        await run_sync(self.set_sync, key, value, expires_in)
+
+    def set_sync(self, key: str, value: str | bytes, expires_in: int | timedelta | None = None) -> None:
+        data = value.encode() if isinstance(value, str) else value
+        seconds = _seconds(expires_in)
+        expires = _now() + timedelta(seconds=seconds) if seconds else None
+        with self.db.write() as s:
+            found = s.execute(
+                update(TABLE).where(TABLE.c.key == key).values(data=data, expires_at=expires)
+            ).rowcount
+            if not found:
+                s.execute(TABLE.insert().values(key=key, data=data, expires_at=expires))
+
+    async def get(self, key: str, renew_for: int | timedelta | None = None) -> bytes | None:
+        return await run_sync(self.get_sync, key, renew_for)
+
+    def get_sync(self, key: str, renew_for: int | timedelta | None = None) -> bytes | None:
+        with self.db.read() as s:
+            row = s.execute(select(TABLE.c.data, TABLE.c.expires_at).where(TABLE.c.key == key)).first()
+        if row is None:
+            return None
+        expires = _aware(row.expires_at)
+        if expires is not None and expires <= _now():
+            self.delete_sync(key)
+            return None
+        seconds = _seconds(renew_for)
+        if seconds and expires is not None:
+            with self.db.write() as s:
+                s.execute(
+                    update(TABLE).where(TABLE.c.key == key).values(expires_at=_now() + timedelta(seconds=seconds))
+                )
+        return bytes(row.data)
+
+    async def delete(self, key: str) -> None:
+        await run_sync(self.delete_sync, key)
+
+    def delete_sync(self, key: str) -> None:
+        with self.db.write() as s:
+            s.execute(delete(TABLE).where(TABLE.c.key == key))
+
+    async def delete_all(self) -> None:
+        def run() -> None:
+            with self.db.write() as s:
+                s.execute(delete(TABLE))
+
+        await run_sync(run)
+
+    def delete_expired_sync(self) -> int:
+        with self.db.write() as s:
+            return s.execute(delete(TABLE).where(TABLE.c.expires_at <= _now())).rowcount
+
+    async def exists(self, key: str) -> bool:
+        return await self.get(key) is not None
+
+    async def expires_in(self, key: str) -> int | None:
+        def run() -> datetime | None:
+            with self.db.read() as s:
+                return s.execute(select(TABLE.c.expires_at).where(TABLE.c.key == key)).scalar_one_or_none()
+
+        expires = _aware(await run_sync(run))
+        return None if expires is None else max(0, int((expires - _now()).total_seconds()))

@@ -1,0 +1,190 @@
+"""Log in and out, choose language and area: the browser's identity, kept in a server-side session."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from litestar import Request, get, post
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import NotAuthorizedException
+from litestar.params import Body
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_303_SEE_OTHER
+
+from samordna.services.accounts import Actor
+from samordna.services.core import Samordna
+from samordna.web.i18n import LANGUAGES, current_lang, pick_language
+from samordna.web.i18n import gettext as _
+from samordna.web.session import rotate_session, session_is_fresh
+
+BOARD_OF_ROLE = {
+    "steering": "steering",
+    "coordinator": "coordination",
+    "coordination": "coordination",
+    "executing": "execution",
+    "viewer": "coordination",
+}
+
+
+class LoginRequired(NotAuthorizedException):
+    """Raised for a page that needs a logged-in user; answered with a redirect to /login."""
+
+
+@dataclass
+class Page:
+    """Who is looking, where, and in which language: what every page template needs."""
+
+    request: Request
+    actor: Actor
+    areas: list[Any]
+    area: Any | None = None
+    lang: str = "nb"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def member(self):  # type: ignore[no-untyped-def]
+        return self.actor.in_area(self.area.id) if self.area else None
+
+    def board_url(self, area: Any | None = None) -> str:
+        area = area or self.area
+        return f"/areas/{area.slug}/boards/{BOARD_OF_ROLE[area.role]}"
+
+
+def safe_next(target: str | None) -> str:
+    """Only local paths: never redirect to another site."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/"
+
+
+async def set_language_hook(request: Request) -> None:
+    """before_request: the session's language for everything rendered in this request."""
+    lang = "nb"
+    if "session" in request.scope:
+        lang = pick_language(request.session.get("lang"))
+    current_lang.set(lang)
+
+
+def page_for(request: Request, area_slug: str | None = None) -> Page:
+    """The logged-in user's page context, or LoginRequired. Runs in a worker thread."""
+    samordna: Samordna = request.app.state.samordna
+    session = request.session
+    uid = session.get("uid")
+    if not uid or not session_is_fresh(session):
+        request.clear_session()
+        raise LoginRequired()
+    actor = samordna.actor_for_user(uid)
+    if actor is None:  # deactivated: the session dies at once
+        request.clear_session()
+        raise LoginRequired()
+    session["seen"] = int(time.time())
+    areas = samordna.areas(actor)
+    slug = area_slug or session.get("area")
+    area = next((a for a in areas if a.slug == slug), areas[0] if areas else None)
+    if area_slug is not None and (area is None or area.slug != area_slug):
+        from samordna.domain.errors import NotFound
+
+        raise NotFound("Fant ikke SLT-området.")
+    if area is not None:
+        session["area"] = area.slug
+    return Page(request=request, actor=actor, areas=areas, area=area, lang=current_lang.get())
+
+
+def login_redirect(request: Request, _: Exception) -> Redirect:
+    if request.headers.get("hx-request"):
+        # htmx follows redirects inside the swap; tell it to load the login page instead.
+        return Redirect("/login", status_code=HTTP_303_SEE_OTHER, headers={"HX-Redirect": "/login"})
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return Redirect(f"/login?next={quote(target)}", status_code=HTTP_303_SEE_OTHER)
+
+
+@dataclass
+class LoginForm:
+    email: str = ""
+    password: str = ""
+    next: str = "/"
+
+
+@get("/login", sync_to_thread=False, name="login")
+def login_page(request: Request, next: str = "/") -> Template:
+    return Template(
+        template_name="pages/login.html",
+        context={"form": LoginForm(next=safe_next(next)), "error": None, "lang": current_lang.get()},
+    )
+
+
+@post("/login", sync_to_thread=True, status_code=HTTP_303_SEE_OTHER)
+def login(
+    request: Request, data: Annotated[LoginForm, Body(media_type=RequestEncodingType.URL_ENCODED)]
+) -> Redirect | Template:
+    samordna: Samordna = request.app.state.samordna
+    found = samordna.authenticate(data.email, data.password)
+    if found is None:
+        return Template(
+            template_name="pages/login.html",
+            context={
+                "form": LoginForm(email=data.email, next=safe_next(data.next)),
+                "error": _("Feil e-postadresse eller passord."),
+                "lang": current_lang.get(),
+            },
+            status_code=401,
+        )
+    actor, preferred = found
+    areas = samordna.areas(actor)
+    lang = pick_language(preferred, areas[0].language if areas else None)
+    rotate_session(request)
+    now = int(time.time())
+    request.set_session(
+        {"uid": actor.user_id, "started": now, "seen": now, "lang": lang, "lang_chosen": bool(preferred)}
+    )
+    target = safe_next(data.next)
+    if target == "/" and areas:
+        target = f"/areas/{areas[0].slug}/boards/{BOARD_OF_ROLE[areas[0].role]}"
+    return Redirect(target, status_code=HTTP_303_SEE_OTHER)
+
+
+@post("/logout", sync_to_thread=False, status_code=HTTP_303_SEE_OTHER)
+def logout(request: Request) -> Redirect:
+    request.clear_session()
+    return Redirect("/login", status_code=HTTP_303_SEE_OTHER)
+
+
+@dataclass
+class LanguageForm:
+    lang: str = "nb"
+    next: str = "/"
+
+
+@post("/language", sync_to_thread=True, status_code=HTTP_303_SEE_OTHER)
+def choose_language(
+    request: Request, data: Annotated[LanguageForm, Body(media_type=RequestEncodingType.URL_ENCODED)]
+) -> Redirect:
+    page = page_for(request)
+    lang = pick_language(data.lang)
+    request.session["lang"] = lang
+    request.session["lang_chosen"] = True
+    request.app.state.samordna.set_language(page.actor.user_id, lang)
+    return Redirect(safe_next(data.next), status_code=HTTP_303_SEE_OTHER)
+
+
+@get("/", sync_to_thread=True)
+def home(request: Request) -> Redirect:
+    page = page_for(request)
+    if page.area is None:
+        return Redirect("/login", status_code=HTTP_303_SEE_OTHER)
+    return Redirect(page.board_url(), status_code=HTTP_303_SEE_OTHER)
+
+
+@get("/areas/{slug:str}", sync_to_thread=True)
+def switch_area(request: Request, slug: str) -> Redirect:
+    """Switch area from the header: go to this area's board for the user's role there."""
+    page = page_for(request, slug)
+    if not page.request.session.get("lang_chosen"):
+        page.request.session["lang"] = page.area.language
+    return Redirect(page.board_url(), status_code=HTTP_303_SEE_OTHER)
+
+
+__all__ = ["LANGUAGES"]
