@@ -24,6 +24,7 @@ from samordna.store.sessions import DatabaseStore
 from samordna.web import api, auth, pages
 from samordna.web.errors import domain_error, http_error, internal_error
 from samordna.web.rendering import STATIC_DIR, configure_jinja
+from samordna.web.security import security_headers
 from samordna.web.session import ABSOLUTE_SECONDS, RotatingSessionConfig
 
 YEAR = 365 * 24 * 3600
@@ -66,7 +67,7 @@ def create_app(settings: Settings | None = None, *, samordna: Samordna | None = 
         name="static",
     )
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             api.ApiController,
             pages.healthz,
@@ -107,3 +108,6 @@ def create_app(settings: Settings | None = None, *, samordna: Samordna | None = 
         request_max_body_size=settings.max_body_bytes,
         debug=settings.debug,
     )
+    # Outermost, so even the router's own 404/405 answers carry the headers.
+    app.asgi_handler = security_headers(app.asgi_handler)
+    return app
