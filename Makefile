@@ -7,7 +7,7 @@ PORT   ?= 8000
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-dev migrate demo run test test-fast lint bench clean
+.PHONY: help install install-dev migrate demo run test test-fast lint bench clean messages
 
 help: ## show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -51,3 +51,13 @@ bench: install-dev ## run the benchmarks and print a table
 
 clean: ## remove the virtualenv and the local database
 	rm -rf $(VENV) var .pytest_cache .hypothesis
+
+messages: install-dev ## extract interface text and update the nn/en catalogues
+	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output -o src/samordna/web/translations/messages.pot .
+	for lang in nn en; do \
+	  if [ -f src/samordna/web/translations/$$lang/LC_MESSAGES/messages.po ]; then \
+	    $(BIN)/pybabel update --no-fuzzy-matching -i src/samordna/web/translations/messages.pot -d src/samordna/web/translations -l $$lang; \
+	  else \
+	    $(BIN)/pybabel init -i src/samordna/web/translations/messages.pot -d src/samordna/web/translations -l $$lang; \
+	  fi; \
+	done

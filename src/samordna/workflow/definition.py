@@ -165,6 +165,12 @@ class Workflow:
 
         return mermaid(self, lang)
 
+    def svg(self, lang: str = "nb") -> str:
+        """The state diagram as an accessible inline <svg>, drawn on the server, labels in `lang`."""
+        from samordna.workflow.svg import svg
+
+        return svg(self, lang)
+
 
 class WorkflowError(Exception):
     """A workflow file (or folder) could not be loaded; `messages` holds every problem found."""
