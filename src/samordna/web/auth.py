@@ -10,7 +10,7 @@ from urllib.parse import quote
 from litestar import Request, get, post
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotAuthorizedException
-from litestar.params import Body
+from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
@@ -109,7 +109,7 @@ class LoginForm:
 
 
 @get("/login", sync_to_thread=False, name="login")
-def login_page(request: Request, next: str = "/") -> Template:
+def login_page(request: Request, next: FromQuery[str] = "/") -> Template:
     return Template(
         template_name="pages/login.html",
         context={"form": LoginForm(next=safe_next(next)), "error": None, "lang": current_lang.get()},
@@ -179,7 +179,7 @@ def home(request: Request) -> Redirect:
 
 
 @get("/areas/{slug:str}", sync_to_thread=True)
-def switch_area(request: Request, slug: str) -> Redirect:
+def switch_area(request: Request, slug: FromPath[str]) -> Redirect:
     """Switch area from the header: go to this area's board for the user's role there."""
     page = page_for(request, slug)
     if not page.request.session.get("lang_chosen"):

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from samordna.domain.confidentiality import find_national_ids
 from samordna.domain.errors import FieldError
 from samordna.services.measures import NEED_FIELDS
 from samordna.services.validation import MAX_LENGTH
@@ -105,7 +106,7 @@ def build_form(
             general.append(e.message)
     fields = []
     for fdef, required in wanted:
-        value = values.get(fdef.name)
+        value = _without_national_ids(values.get(fdef.name))
         if isinstance(value, date):
             value = value.isoformat()
         fields.append(
@@ -126,12 +127,24 @@ def build_form(
     return Form(fields=fields, error=" ".join(general) or None)
 
 
+REDACTED = "[…]"
+
+
+def _without_national_ids(value: Any) -> Any:
+    """What the user typed, with any national identity number cut out: it is never echoed back."""
+    if not isinstance(value, str):
+        return value
+    for start, end in reversed(find_national_ids(value)):
+        value = value[:start] + REDACTED + value[end:]
+    return value
+
+
 def parse_form(wanted: Iterable[tuple[Any, bool]], form: Mapping[str, Any]) -> dict[str, Any]:
     """Submitted form → service data: only the wanted fields; checkbox groups become lists."""
     data: dict[str, Any] = {}
     for fdef, _required in wanted:
         if fdef.type == "units":
-            raw = form.getall(fdef.name) if hasattr(form, "getall") else form.get(fdef.name, [])
+            raw = form.getall(fdef.name, []) if hasattr(form, "getall") else form.get(fdef.name, [])
             data[fdef.name] = [v for v in (raw if isinstance(raw, list) else [raw]) if v]
         elif fdef.name in form:
             value = form.get(fdef.name)

@@ -16,9 +16,46 @@ def healthz(request: Request) -> dict[str, str]:
 
 @get("/workflows/measure", sync_to_thread=False, include_in_schema=False)
 def workflow_page(request: Request) -> Template:
-    samordna = request.app.state.samordna
-    wf = samordna.workflow
+    """The measure workflow: its state diagram as server-drawn SVG, every transition in a table, the Mermaid text."""
+    from markupsafe import Markup
+
+    from samordna.domain.vocabulary import role_list
+    from samordna.web.i18n import current_lang
+
+    lang = current_lang.get()
+    wf = request.app.state.samordna.workflow
+    transitions = []
+    for t in wf.transitions:
+        fields = [wf.fields[name].label.get(lang) for name in t.required]
+        for rule in t.allow:  # fields only some roles must give
+            fields += [
+                f"{wf.fields[name].label.get(lang)} ({role_list([rule.role], lang)})"
+                for name in rule.requires
+                if name not in t.required
+            ]
+        transitions.append(
+            {
+                "label": t.label.get(lang),
+                "sources": [wf.states[s].label.get(lang) for s in t.sources],
+                "dest": wf.states[t.dest].label.get(lang),
+                "who": role_list(t.roles(), lang),
+                "fields": fields,
+            }
+        )
     return Template(
         template_name="pages/workflow.html",
-        context={"wf": wf, "mermaid": wf.mermaid("nb"), "lang": "nb"},
+        context={
+            "wf": wf,
+            "lang": lang,
+            "svg": Markup(wf.svg(lang)),  # safe: svg.py escapes every text it draws
+            "mermaid": wf.mermaid(lang),
+            "transitions": transitions,
+        },
     )
+
+
+def page_handlers() -> list:
+    """Browser pages beyond log-in: boards and measure pages register here."""
+    from samordna.web import boards, measure_pages
+
+    return [*measure_pages.HANDLERS, boards.BoardController]

@@ -3,10 +3,34 @@
   "use strict";
   // Move focus to the first invalid field or message after htmx swaps in a refused form.
   document.addEventListener("htmx:afterSwap", function (event) {
-    var target = event.detail.target;
+    // After an outerHTML swap detail.target is the element that was replaced (no longer in the page);
+    // the event fires on the new content itself.
+    var target = event.target && event.target.isConnected ? event.target : event.detail.target;
     if (!target || !target.querySelector) return;
-    var focus = target.querySelector("[aria-invalid='true'], [data-autofocus], .alert[role='alert']");
+    var wanted = "[aria-invalid='true'], [data-autofocus], .alert[role='alert']";
+    var focus = target.matches && target.matches(wanted) ? target : target.querySelector(wanted);
     if (focus) {
+      if (!focus.hasAttribute("tabindex") && !/^(INPUT|SELECT|TEXTAREA|BUTTON|A)$/.test(focus.tagName)) {
+        focus.setAttribute("tabindex", "-1");
+      }
+      focus.focus();
+    }
+  });
+  // A button that opened a form into a slot (aria-controls) is expanded; other openers of that slot are not.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var opener = event.detail.requestConfig && event.detail.requestConfig.elt;
+    var slotId = opener && opener.getAttribute && opener.getAttribute("aria-controls");
+    if (!slotId || !opener.hasAttribute("aria-expanded")) return;
+    document.querySelectorAll("[aria-controls='" + slotId + "'][aria-expanded]").forEach(function (other) {
+      other.setAttribute("aria-expanded", other === opener ? "true" : "false");
+    });
+  });
+  // Content swapped in out of band (a card moved to another column) asks for focus with data-autofocus.
+  document.addEventListener("htmx:load", function (event) {
+    var root = event.target;
+    if (!root || root === document.body || !root.querySelector) return;
+    var focus = root.matches("[data-autofocus]") ? root : root.querySelector("[data-autofocus]");
+    if (focus && document.activeElement !== focus && !root.closest("form")) {
       if (!focus.hasAttribute("tabindex") && !/^(INPUT|SELECT|TEXTAREA|BUTTON|A)$/.test(focus.tagName)) {
         focus.setAttribute("tabindex", "-1");
       }

@@ -1,0 +1,526 @@
+"""Board reads: the cards each level's board shows, most urgent first, in a constant number of queries.
+
+Reads only (actions go through MeasureService). A board selects only the columns a card shows and
+costs the same number of SQL statements whether the area holds twenty measures or twenty thousand:
+the area, its units and goals, one windowed query for every column's first page, and at most one
+lookup of participating units and one aggregate for the steering board's goals. Never one per card.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import and_, case, func, or_, select
+from sqlmodel import Session
+
+from samordna.domain.errors import NotFound
+from samordna.domain.vocabulary import ARENAS, HEALTHS
+from samordna.services import org
+from samordna.services.accounts import Actor, MemberView
+from samordna.store.models import Measure, MeasureUnit
+from samordna.workflow import Workflow
+
+if TYPE_CHECKING:
+    from samordna.services.core import Samordna
+
+MEASURE = Measure.__table__
+BOARDS = ("coordination", "execution", "steering")
+PAGE_SIZE = 20
+MAX_LIMIT = 500  # cards one column shows at most when a page asks for more without JavaScript
+MIN_COUNT = 5  # reports never show counts below this (DESIGN §5)
+NO_HEALTH = "none"  # health filter: no status report yet
+CREATE_ROLES = ("steering", "coordinator", "coordination", "executing")
+
+# What a card shows; the steering board adds the evaluation.
+CARD_COLUMNS = (
+    MEASURE.c.id,
+    MEASURE.c.ref,
+    MEASURE.c.title,
+    MEASURE.c.state,
+    MEASURE.c.version,
+    MEASURE.c.responsible_unit_id,
+    MEASURE.c.goal_id,
+    MEASURE.c.arena,
+    MEASURE.c.last_health,
+    MEASURE.c.next_follow_up_at,
+)
+EVALUATION_COLUMNS = (
+    MEASURE.c.evaluation_effect,
+    MEASURE.c.evaluation_method,
+    MEASURE.c.evaluation_findings,
+    MEASURE.c.evaluation_recommendation,
+)
+
+# The steering board's goal overview groups states; states a custom workflow adds fall under "other".
+STATE_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("planning", ("need_identified", "initiated")),
+    ("running", ("assigned", "in_follow_up", "paused")),
+    ("evaluation", ("under_evaluation", "evaluated")),
+    ("closed", ("closed",)),
+    ("declined", ("declined",)),
+)
+
+
+# ---------------------------------------------------------------- views
+
+
+@dataclass(frozen=True)
+class BoardFilters:
+    """What the user narrowed the board to (from the URL query). Unknown values mean no filter."""
+
+    goal_id: int | None = None
+    unit_id: int | None = None
+    arena: str | None = None
+    health: str | None = None  # on_track | at_risk | off_track | "none"
+    all_units: bool = False  # execution board: every unit rather than the member's own
+
+    def cleaned(self) -> BoardFilters:
+        return BoardFilters(
+            goal_id=self.goal_id if self.goal_id and self.goal_id > 0 else None,
+            unit_id=self.unit_id if self.unit_id and self.unit_id > 0 else None,
+            arena=self.arena if self.arena in ARENAS else None,
+            health=self.health if self.health in (*HEALTHS, NO_HEALTH) else None,
+            all_units=self.all_units,
+        )
+
+    @property
+    def active(self) -> bool:
+        return any((self.goal_id, self.unit_id, self.arena, self.health, self.all_units))
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    effect: str | None
+    method: str | None
+    findings: str | None
+    recommendation: str | None
+
+
+@dataclass(frozen=True)
+class Card:
+    id: int
+    ref: str
+    title: str
+    state: str
+    version: int
+    responsible_unit_id: int | None
+    responsible_unit: str | None
+    goal_id: int | None
+    goal: str | None
+    arena: str
+    health: str | None
+    next_follow_up_at: date | None  # only while the measure is being followed up
+    overdue: bool
+    allowed_triggers: tuple[str, ...]
+    evaluation: Evaluation | None = None
+
+
+@dataclass(frozen=True)
+class Column:
+    state: str
+    total: int
+    cards: tuple[Card, ...]
+
+    @property
+    def has_more(self) -> bool:
+        return len(self.cards) < self.total
+
+
+@dataclass(frozen=True)
+class SafeCount:
+    """A count as a report may show it: the number only when it is 5 or more (DESIGN §5)."""
+
+    value: int | None  # None: hidden
+    # "fewer" (fewer than 5), or "at_least" (5 or more, hidden so that no small count can be derived)
+    hidden: str | None = None
+
+
+@dataclass(frozen=True)
+class GoalProgress:
+    goal_id: int
+    title: str
+    active: bool
+    total: SafeCount
+    by_group: tuple[tuple[str, SafeCount], ...]
+    by_health: tuple[tuple[str, SafeCount], ...]
+    by_effect: tuple[tuple[str, SafeCount], ...]
+
+
+@dataclass(frozen=True)
+class BoardView:
+    board: str
+    area_id: int
+    role: str
+    member_unit_id: int | None
+    columns: tuple[Column, ...]
+    units: tuple[org.UnitView, ...]
+    goals: tuple[org.GoalView, ...]
+    filters: BoardFilters
+    unit_id: int | None  # the unit the cards are narrowed to (filter, or the member's own on execution)
+    unit_locked: bool  # an executing member sees only the own unit's measures
+    may_register: bool
+    progress: tuple[GoalProgress, ...] = ()
+
+    def column(self, state: str) -> Column | None:
+        return next((c for c in self.columns if c.state == state), None)
+
+
+@dataclass(frozen=True)
+class ColumnPage:
+    state: str
+    cards: tuple[Card, ...]
+    has_more: bool
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a card is after an action: on this board (card) or not (None), and the column counts."""
+
+    card: Card | None
+    counts: dict[str, int]
+
+
+# ---------------------------------------------------------------- columns of each board
+
+
+def board_states(workflow: Workflow, board: str) -> tuple[str, ...]:
+    """The columns of `board`, in the workflow's declaration order.
+
+    coordination: every state on the coordination or execution board (the overview of all work);
+    execution: the states on the execution board, plus the states the executing level hands a
+    measure on to itself (a request for evaluation), which it still follows;
+    steering: the states on the steering board.
+    """
+    states = workflow.states
+    if board == "coordination":
+        return tuple(s for s, d in states.items() if d.board in ("coordination", "execution"))
+    if board == "execution":
+        running = workflow.states_on_board("execution")
+        handed_on = {
+            t.dest
+            for t in workflow.transitions
+            if set(t.sources) & set(running)
+            and t.dest not in running
+            and not states[t.dest].final
+            and any(rule.role == "executing" for rule in t.allow)
+        }
+        return running + tuple(s for s in states if s in handed_on)
+    if board == "steering":
+        return workflow.states_on_board("steering")
+    raise NotFound("Fant ikke tavla.")
+
+
+# ---------------------------------------------------------------- reads
+
+
+def read_board(
+    samordna: Samordna,
+    actor: Actor,
+    slug: str,
+    board: str,
+    *,
+    filters: BoardFilters | None = None,
+    limits: Mapping[str, int] | None = None,
+) -> BoardView:
+    """Every column's most urgent cards (PAGE_SIZE, or `limits[state]`) and its total."""
+    reader = _Reader(samordna, board)
+    filters = (filters or BoardFilters()).cleaned()
+    with samordna.db.read() as s:
+        area, member = reader.area(s, actor, slug)
+        units, goals = org.units_of(s, area.id), org.goals_of(s, area.id)  # type: ignore[arg-type]
+        unit_id, locked = reader.unit_scope(member, filters)
+        limit_of = {st: max(1, min(int((limits or {}).get(st, PAGE_SIZE)), MAX_LIMIT)) for st in reader.states}
+        rows = reader.ranked(s, area.id, filters, unit_id, limit_of)  # type: ignore[arg-type]
+        cards = reader.cards(s, member, rows, units, goals)
+        progress = reader.progress(s, area.id, goals) if board == "steering" else ()  # type: ignore[arg-type]
+    by_state: dict[str, list[Card]] = {st: [] for st in reader.states}
+    totals = dict.fromkeys(reader.states, 0)
+    for row, card in zip(rows, cards, strict=True):
+        by_state[row["state"]].append(card)
+        totals[row["state"]] = row["total"]
+    return BoardView(
+        board=board,
+        area_id=area.id,  # type: ignore[arg-type]
+        role=member.role,
+        member_unit_id=member.unit_id,
+        columns=tuple(Column(st, totals[st], tuple(by_state[st])) for st in reader.states),
+        units=tuple(units),
+        goals=tuple(goals),
+        filters=filters,
+        unit_id=unit_id,
+        unit_locked=locked,
+        may_register=member.role in CREATE_ROLES,
+        progress=progress,
+    )
+
+
+def read_column(
+    samordna: Samordna,
+    actor: Actor,
+    slug: str,
+    board: str,
+    state: str,
+    *,
+    filters: BoardFilters | None = None,
+    shown: Sequence[int] = (),
+    limit: int = PAGE_SIZE,
+) -> ColumnPage:
+    """The next cards of one column: the most urgent ones not already `shown` on the user's page.
+
+    Skipping what is shown (rather than counting an offset) keeps «Vis flere» right after cards
+    moved in or out of the column on the page.
+    """
+    reader = _Reader(samordna, board)
+    if state not in reader.states:
+        raise NotFound("Fant ikke kolonnen.")
+    filters = (filters or BoardFilters()).cleaned()
+    limit = max(1, min(limit, MAX_LIMIT))
+    with samordna.db.read() as s:
+        area, member = reader.area(s, actor, slug)
+        units, goals = org.units_of(s, area.id), org.goals_of(s, area.id)  # type: ignore[arg-type]
+        unit_id, _ = reader.unit_scope(member, filters)
+        query = (
+            select(*reader.columns)
+            .where(*reader.conditions(area.id, filters, unit_id, states=(state,)))  # type: ignore[arg-type]
+            .order_by(*reader.urgency())
+            .limit(limit + 1)
+        )
+        if shown:
+            query = query.where(MEASURE.c.id.not_in(list(shown)[:MAX_LIMIT]))
+        rows = s.execute(query).mappings().all()
+        cards = reader.cards(s, member, rows[:limit], units, goals)
+    return ColumnPage(state=state, cards=tuple(cards), has_more=len(rows) > limit)
+
+
+def place_card(
+    samordna: Samordna,
+    actor: Actor,
+    slug: str,
+    board: str,
+    measure_id: int,
+    *,
+    filters: BoardFilters | None = None,
+) -> Placement:
+    """The card as `board` shows it now (None when it is not on the board or filtered out) and the
+    board's column counts: what an accepted action needs to update the page."""
+    reader = _Reader(samordna, board)
+    filters = (filters or BoardFilters()).cleaned()
+    with samordna.db.read() as s:
+        area, member = reader.area(s, actor, slug)
+        units, goals = org.units_of(s, area.id), org.goals_of(s, area.id)  # type: ignore[arg-type]
+        unit_id, _ = reader.unit_scope(member, filters)
+        conditions = reader.conditions(area.id, filters, unit_id)  # type: ignore[arg-type]
+        rows = s.execute(select(*reader.columns).where(MEASURE.c.id == measure_id, *conditions)).mappings().all()
+        cards = reader.cards(s, member, rows, units, goals)
+        counts = dict.fromkeys(reader.states, 0)
+        for state, n in s.execute(select(MEASURE.c.state, func.count()).where(*conditions).group_by(MEASURE.c.state)):
+            counts[state] = n
+    return Placement(card=cards[0] if cards else None, counts=counts)
+
+
+# ---------------------------------------------------------------- the queries
+
+
+class _Reader:
+    def __init__(self, samordna: Samordna, board: str) -> None:
+        self.samordna = samordna
+        self.workflow = samordna.workflow
+        self.board = board
+        self.states = board_states(self.workflow, board)
+        self.running = self.workflow.states_on_board("execution")
+        self.columns = CARD_COLUMNS + (EVALUATION_COLUMNS if board == "steering" else ())
+        self.today = samordna.today()
+
+    def area(self, s: Session, actor: Actor, slug: str) -> tuple[Any, MemberView]:
+        area = org.area_for(s, actor, slug)  # NotFound for areas the actor is not a member of
+        member = actor.in_area(area.id)  # type: ignore[arg-type]
+        assert member is not None
+        return area, member
+
+    def unit_scope(self, member: MemberView, filters: BoardFilters) -> tuple[int | None, bool]:
+        """(unit the cards are narrowed to, locked?). The execution board shows «our measures»."""
+        if self.board != "execution":
+            return filters.unit_id, False
+        if member.role == "executing" and member.unit_id is not None:
+            return member.unit_id, True
+        if filters.all_units:
+            return None, False
+        return filters.unit_id or member.unit_id, False
+
+    def conditions(
+        self, area_id: int, filters: BoardFilters, unit_id: int | None, states: Sequence[str] | None = None
+    ) -> list[Any]:
+        c = MEASURE.c
+        out = [c.area_id == area_id, c.state.in_(list(states or self.states))]
+        if filters.goal_id:
+            out.append(c.goal_id == filters.goal_id)
+        if filters.arena:
+            out.append(c.arena == filters.arena)
+        if filters.health == NO_HEALTH:
+            out.append(c.last_health.is_(None))
+        elif filters.health:
+            out.append(c.last_health == filters.health)
+        if unit_id:
+            # «Our measures»: the unit is responsible or takes part.
+            out.append(
+                or_(
+                    c.responsible_unit_id == unit_id,
+                    c.id.in_(select(MeasureUnit.measure_id).where(MeasureUnit.unit_id == unit_id)),
+                )
+            )
+        return out
+
+    def urgency(self) -> tuple[Any, ...]:
+        """Most urgent first: overdue follow-ups, then the nearest follow-up, then the oldest change."""
+        c = MEASURE.c
+        overdue = case((and_(c.state.in_(list(self.running)), c.next_follow_up_at < self.today), 0), else_=1)
+        return (overdue, c.next_follow_up_at.asc().nulls_last(), c.updated_at.asc(), c.id.asc())
+
+    def ranked(
+        self,
+        s: Session,
+        area_id: int,
+        filters: BoardFilters,
+        unit_id: int | None,
+        limit_of: Mapping[str, int],
+    ) -> list[Mapping[str, Any]]:
+        """One query for every column: rank the cards within their state, keep each column's first page."""
+        c = MEASURE.c
+        ranked = (
+            select(
+                *self.columns,
+                func.row_number().over(partition_by=c.state, order_by=self.urgency()).label("rn"),
+                func.count().over(partition_by=c.state).label("total"),
+            )
+            .where(*self.conditions(area_id, filters, unit_id))
+            .subquery("ranked")
+        )
+        limits = set(limit_of.values())
+        if len(limits) == 1:
+            limit: Any = limits.pop()
+        else:
+            limit = case(dict(limit_of), value=ranked.c.state, else_=PAGE_SIZE)
+        query = select(ranked).where(ranked.c.rn <= limit).order_by(ranked.c.state, ranked.c.rn)
+        return list(s.execute(query).mappings().all())
+
+    def cards(
+        self,
+        s: Session,
+        member: MemberView,
+        rows: Sequence[Mapping[str, Any]],
+        units: Sequence[org.UnitView],
+        goals: Sequence[org.GoalView],
+    ) -> list[Card]:
+        unit_names = {u.id: u.name for u in units}
+        goal_titles = {g.id: g.title for g in goals}
+        participating = self._participating(s, member, [r["id"] for r in rows])
+        measures = self.samordna.measures
+        out = []
+        for r in rows:
+            following = r["state"] in self.running
+            evaluation = None
+            if "evaluation_effect" in r:
+                evaluation = Evaluation(
+                    r["evaluation_effect"],
+                    r["evaluation_method"],
+                    r["evaluation_findings"],
+                    r["evaluation_recommendation"],
+                )
+            out.append(
+                Card(
+                    id=r["id"],
+                    ref=r["ref"],
+                    title=r["title"],
+                    state=r["state"],
+                    version=r["version"],
+                    responsible_unit_id=r["responsible_unit_id"],
+                    responsible_unit=unit_names.get(r["responsible_unit_id"]),
+                    goal_id=r["goal_id"],
+                    goal=goal_titles.get(r["goal_id"]),
+                    arena=r["arena"],
+                    health=r["last_health"],
+                    next_follow_up_at=r["next_follow_up_at"] if following else None,
+                    overdue=measures.is_overdue(r["state"], r["next_follow_up_at"]),
+                    allowed_triggers=tuple(measures.allowed_for(member, r, participating.get(r["id"], []))),
+                    evaluation=evaluation,
+                )
+            )
+        return out
+
+    def _participating(self, s: Session, member: MemberView, ids: list[int]) -> dict[int, list[int]]:
+        """Participating units of the cards, in one query, and only when they decide what the member may do."""
+        unit_rules = any(
+            rule.unit == "involved" and rule.role == member.role
+            for t in self.workflow.transitions
+            for rule in t.allow
+        )
+        if not ids or member.unit_id is None or not unit_rules:
+            return {}
+        out: dict[int, list[int]] = {}
+        rows = s.execute(
+            select(MeasureUnit.measure_id, MeasureUnit.unit_id).where(MeasureUnit.measure_id.in_(ids))
+        )
+        for measure_id, unit_id in rows:
+            out.setdefault(measure_id, []).append(unit_id)
+        return out
+
+    def progress(self, s: Session, area_id: int, goals: Sequence[org.GoalView]) -> tuple[GoalProgress, ...]:
+        """Each goal's measures counted by state group, by last health and by evaluated effect (one query)."""
+        c = MEASURE.c
+        rows = s.execute(
+            select(c.goal_id, c.state, c.last_health, c.evaluation_effect, func.count())
+            .where(c.area_id == area_id, c.goal_id.is_not(None))
+            .group_by(c.goal_id, c.state, c.last_health, c.evaluation_effect)
+        ).all()
+        wf = self.workflow
+        group_of = {state: key for key, states in STATE_GROUPS for state in states}
+        groups = [key for key, states in STATE_GROUPS if any(st in wf.states for st in states)]
+        if any(st not in group_of for st in wf.states):
+            groups.append("other")
+        effects = list(wf.fields["effect"].options) if "effect" in wf.fields else []
+        tallies: dict[int, dict[str, dict[str, int]]] = {}
+        for goal_id, state, health, effect, n in rows:
+            t = tallies.setdefault(goal_id, {"group": {}, "health": {}, "effect": {}, "total": {"": 0}})
+            t["total"][""] += n
+            group = group_of.get(state, "other")
+            t["group"][group] = t["group"].get(group, 0) + n
+            if health and not (state in wf.states and wf.states[state].final):
+                t["health"][health] = t["health"].get(health, 0) + n
+            if effect:
+                t["effect"][effect] = t["effect"].get(effect, 0) + n
+        out = []
+        for g in goals:
+            t = tallies.get(g.id)
+            if t is None and not g.active:
+                continue
+            t = t or {"group": {}, "health": {}, "effect": {}, "total": {"": 0}}
+            by_group = tuple((k, safe_count(t["group"].get(k, 0))) for k in groups)
+            out.append(
+                GoalProgress(
+                    goal_id=g.id,
+                    title=g.title,
+                    active=g.active,
+                    total=safe_total(t["total"][""], [n for _, n in by_group]),
+                    by_group=by_group,
+                    by_health=tuple((k, safe_count(t["health"].get(k, 0))) for k in HEALTHS),
+                    by_effect=tuple((k, safe_count(t["effect"].get(k, 0))) for k in effects),
+                )
+            )
+        return tuple(out)
+
+
+def safe_count(n: int) -> SafeCount:
+    return SafeCount(n) if n >= MIN_COUNT else SafeCount(None, "fewer")
+
+
+def safe_total(n: int, parts: Sequence[SafeCount]) -> SafeCount:
+    """A total over parts that together make it up: hidden («5 or more») when exactly one part is
+    hidden, since the total minus the shown parts would give that small count away."""
+    if n < MIN_COUNT:
+        return SafeCount(None, "fewer")
+    if sum(1 for p in parts if p.value is None) == 1:
+        return SafeCount(None, "at_least")
+    return SafeCount(n)

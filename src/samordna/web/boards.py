@@ -1,0 +1,375 @@
+"""The three level boards (coordination, execution, steering): HTTP in, HTML out; no SQL here.
+
+Reads come from services.boards; actions go through web.actions.submit_transition. An htmx request
+gets only the blocks of templates/pages/boards/board.html that changed: the board body after a filter
+change, the next cards of a column, a card's action form, or — after an accepted action — the card
+and the column counts as out-of-band swaps. Without JavaScript every path is a plain link or form.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from jinja2_fragments.litestar import HTMXBlockTemplate
+from litestar import Controller, Request, get, post
+from litestar.datastructures import CacheControlHeader
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_303_SEE_OTHER
+
+from samordna.domain.errors import NotFound
+from samordna.services import boards
+from samordna.services.boards import BoardFilters, Card, SafeCount
+from samordna.services.measures import MeasureView, permitted_rule, who_may
+from samordna.web.actions import submit_transition, transition_form
+from samordna.web.auth import Page, page_for
+from samordna.web.forms import Form
+from samordna.web.i18n import gettext as _
+
+TEMPLATE = "pages/boards/board.html"
+ACTION_TEMPLATE = "pages/boards/action.html"
+FILTER_KEYS = ("goal", "unit", "arena", "health")
+LIMIT_PREFIX = "limit_"
+NO_STORE = CacheControlHeader(no_store=True)
+
+
+# ---------------------------------------------------------------- reading the URL
+
+
+def parse_filters(params: Mapping[str, Any]) -> BoardFilters:
+    """Filters from the query string; values that make no sense are ignored, never an error."""
+
+    def number(key: str) -> int | None:
+        value = str(params.get(key) or "").strip()
+        return int(value) if value.isdigit() and len(value) < 10 else None
+
+    unit = str(params.get("unit") or "").strip()
+    return BoardFilters(
+        goal_id=number("goal"),
+        unit_id=number("unit"),
+        arena=str(params.get("arena") or "").strip() or None,
+        health=str(params.get("health") or "").strip() or None,
+        all_units=unit == "all",
+    ).cleaned()
+
+
+def parse_limits(params: Mapping[str, Any], states: tuple[str, ...]) -> dict[str, int]:
+    """«Vis flere» without JavaScript: `limit_<state>=40` shows that many cards in the column."""
+    out = {}
+    for state in states:
+        value = str(params.get(LIMIT_PREFIX + state) or "").strip()
+        if value.isdigit() and len(value) < 6:
+            out[state] = max(boards.PAGE_SIZE, min(int(value), boards.MAX_LIMIT))
+    return out
+
+
+def filter_query(filters: BoardFilters) -> dict[str, str]:
+    query = {}
+    if filters.goal_id:
+        query["goal"] = str(filters.goal_id)
+    if filters.all_units:
+        query["unit"] = "all"
+    elif filters.unit_id:
+        query["unit"] = str(filters.unit_id)
+    if filters.arena:
+        query["arena"] = filters.arena
+    if filters.health:
+        query["health"] = filters.health
+    return query
+
+
+def filters_of_page(request: Request, board: str, slug: str) -> BoardFilters:
+    """After an action, the filters of the board page the request came from (htmx's HX-Current-URL)."""
+    current = request.headers.get("hx-current-url") or ""
+    parts = urlsplit(current)
+    if parts.path.rstrip("/") != f"/areas/{slug}/boards/{board}":
+        return BoardFilters()
+    return parse_filters(dict(parse_qsl(parts.query)))
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("hx-request") == "true"
+
+
+# ---------------------------------------------------------------- what the templates need
+
+
+@dataclass
+class BoardUI:
+    """Labels and URLs for one board page: the templates ask this object, never the workflow directly."""
+
+    page: Page
+    board: str
+    query: dict[str, str] = field(default_factory=dict)  # the active filters
+    limits: dict[str, int] = field(default_factory=dict)  # «Vis flere» without JavaScript
+
+    @property
+    def wf(self) -> Any:
+        return self.page.request.app.state.samordna.workflow
+
+    @property
+    def lang(self) -> str:
+        return self.page.lang
+
+    @property
+    def base(self) -> str:
+        return f"/areas/{self.page.area.slug}/boards/{self.board}"
+
+    @property
+    def title(self) -> str:
+        return {
+            "coordination": _("Koordineringstavle"),
+            "execution": _("Våre tiltak"),
+            "steering": _("Styringstavle"),
+        }[self.board]
+
+    def url(self, **extra: Any) -> str:
+        query = {**self.query, **{LIMIT_PREFIX + s: str(n) for s, n in self.limits.items()}, **extra}
+        return self.base + (f"?{urlencode(query)}" if query else "")
+
+    def more_href(self, state: str, shown: int) -> str:
+        return self.url(**{LIMIT_PREFIX + state: str(shown + boards.PAGE_SIZE)}) + f"#column-{state}"
+
+    def column_url(self, state: str) -> str:
+        return f"{self.base}/columns/{state}" + (f"?{urlencode(self.query)}" if self.query else "")
+
+    def action_url(self, card: Any, trigger: str) -> str:
+        return f"{self.base}/cards/{card.id}/actions/{trigger}"
+
+    def state_label(self, state: str) -> str:
+        st = self.wf.states.get(state)
+        return st.label.get(self.lang) if st else state
+
+    def column_label(self, state: str) -> str:
+        if self.board == "execution":
+            groups = {
+                "assigned": _("Til oppstart"),
+                "in_follow_up": _("I gang"),
+                "under_evaluation": _("Til evaluering"),
+            }
+            if state in groups:
+                return groups[state]
+        if self.board == "steering" and state == "evaluated":
+            return _("Til behandling")
+        return self.state_label(state)
+
+    def trigger_label(self, trigger: str) -> str:
+        td = next((t for t in self.wf.transitions if t.trigger == trigger), None)
+        return td.label.get(self.lang) if td else trigger
+
+    def option_label(self, field_name: str, value: str | None) -> str:
+        fdef = self.wf.fields.get(field_name)
+        if not value:
+            return ""
+        if fdef and value in fdef.option_labels:
+            return fdef.option_labels[value].get(self.lang)
+        return value
+
+    def health_label(self, health: str | None) -> str:
+        return self.option_label("health", health)
+
+    def group_label(self, group: str) -> str:
+        return {
+            "planning": _("Under planlegging"),
+            "running": _("I gjennomføring"),
+            "evaluation": _("Evaluering og vedtak"),
+            "closed": _("Avsluttet"),
+            "declined": _("Ikke prioritert"),
+        }.get(group, _("Annet"))
+
+    def unit_name(self, view: Any) -> str:
+        return next((u.name for u in view.units if u.id == view.unit_id), "")
+
+    def count_text(self, count: SafeCount) -> str:
+        if count.value is not None:
+            return str(count.value)
+        return _("5 eller flere") if count.hidden == "at_least" else _("færre enn 5")
+
+
+def context(page: Page, ui: BoardUI, **values: Any) -> dict[str, Any]:
+    return {"page": page, "ui": ui, "lang": page.lang, "active": ui.board, **values}
+
+
+def _board(board: str) -> str:
+    if board not in boards.BOARDS:
+        raise NotFound("Fant ikke tavla.")
+    return board
+
+
+def _measure_in_area(page: Page, measure_id: int) -> MeasureView:
+    measure = page.request.app.state.samordna.get_measure(page.actor, measure_id)
+    if measure.area_id != page.area.id:
+        raise NotFound("Fant ikke tiltaket.")
+    return measure
+
+
+def _form_version(data: Mapping[str, Any]) -> str:
+    value = str(data.get("version") or "").strip()
+    return value if value.isdigit() else ""
+
+
+# ---------------------------------------------------------------- the controller
+
+
+class BoardController(Controller):
+    path = "/areas/{slug:str}/boards"
+    cache_control = NO_STORE
+    include_in_schema = False
+
+    @get("/{board:str}", sync_to_thread=True)
+    def board_page(self, request: Request, slug: FromPath[str], board: FromPath[str]) -> Template:
+        page = page_for(request, slug)
+        board = _board(board)
+        samordna = request.app.state.samordna
+        params = request.query_params
+        filters = parse_filters(params)
+        limits = parse_limits(params, boards.board_states(samordna.workflow, board))
+        view = boards.read_board(samordna, page.actor, slug, board, filters=filters, limits=limits)
+        ui = BoardUI(page, board, filter_query(filters), limits)
+        ctx = context(page, ui, view=view)
+        htmx = is_htmx(request) and request.headers.get("hx-history-restore-request") != "true"
+        if htmx and request.headers.get("hx-target") == "board-body":
+            return HTMXBlockTemplate(template_name=TEMPLATE, block_name="board_body", context=ctx, push_url=ui.url())
+        return Template(template_name=TEMPLATE, context=ctx)
+
+    @get("/{board:str}/columns/{column:str}", sync_to_thread=True)
+    def column_page(
+        self, request: Request, slug: FromPath[str], board: FromPath[str], column: FromPath[str]
+    ) -> Template | Redirect:
+        """«Vis flere»: the next cards of one column, appended; the button is replaced out of band."""
+        page = page_for(request, slug)
+        board = _board(board)
+        filters = parse_filters(request.query_params)
+        shown = [int(v) for v in request.query_params.getall("shown", []) if v.isdigit() and len(v) < 12]
+        ui = BoardUI(page, board, filter_query(filters))
+        if not is_htmx(request):
+            return Redirect(ui.more_href(column, len(shown)), status_code=HTTP_303_SEE_OTHER)
+        samordna = request.app.state.samordna
+        cards = boards.read_column(samordna, page.actor, slug, board, column, filters=filters, shown=shown)
+        return HTMXBlockTemplate(
+            template_name=TEMPLATE,
+            block_name="column_page",
+            context=context(page, ui, column=cards, shown_total=len(shown) + len(cards.cards)),
+        )
+
+    @get("/{board:str}/cards/{measure_id:int}/actions/{trigger:str}", sync_to_thread=True)
+    def action_form(
+        self,
+        request: Request,
+        slug: FromPath[str],
+        board: FromPath[str],
+        measure_id: FromPath[int],
+        trigger: FromPath[str],
+    ) -> Template:
+        """The form of one action, opened in the card (htmx) or as a page of its own."""
+        page = page_for(request, slug)
+        board = _board(board)
+        samordna = request.app.state.samordna
+        measure = _measure_in_area(page, measure_id)
+        wf = samordna.workflow
+        if trigger not in wf.triggers():
+            raise NotFound("Fant ikke handlingen.")
+        form = transition_form(page, measure, trigger)
+        status = 200
+        td = wf.transition(measure.state, trigger)
+        ui = BoardUI(page, board)
+        if td is None:
+            status = 409
+            form.error = _("Handlingen kan ikke utføres når tiltaket har status «%(state)s».") % {
+                "state": ui.state_label(measure.state)
+            }
+        elif permitted_rule(td, page.member, measure.responsible_unit_id, measure.participating_unit_ids) is None:
+            status = 403
+            form.error = _("«%(action)s» kan bare gjøres av %(who)s.") % {
+                "action": ui.trigger_label(trigger), "who": who_may(td)
+            }
+        return self._form(request, page, ui, measure, trigger, form, str(measure.version), status)
+
+    @post("/{board:str}/cards/{measure_id:int}/actions/{trigger:str}", sync_to_thread=True, status_code=200)
+    def submit_action(
+        self,
+        request: Request,
+        slug: FromPath[str],
+        board: FromPath[str],
+        measure_id: FromPath[int],
+        trigger: FromPath[str],
+        data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)],
+    ) -> Template | Redirect:
+        page = page_for(request, slug)
+        board = _board(board)
+        samordna = request.app.state.samordna
+        before = _measure_in_area(page, measure_id)
+        if trigger not in samordna.workflow.triggers():
+            raise NotFound("Fant ikke handlingen.")
+        result = submit_transition(page, measure_id, trigger, data)
+        filters = filters_of_page(request, board, slug)
+        ui = BoardUI(page, board, filter_query(filters))
+        if result.status != 200:
+            form = result.form
+            assert form is not None and result.measure is not None
+            # Keep the version the form was opened with (a 422 must not hide someone else's change);
+            # after a conflict the form carries the version the user has now been shown.
+            version = _form_version(data) or str(result.measure.version)
+            if form.conflict:
+                version = str(form.conflict.version)
+            return self._form(request, page, ui, result.measure, trigger, form, version, result.status)
+        if not is_htmx(request):
+            return Redirect(ui.url(), status_code=HTTP_303_SEE_OTHER)
+        return self._accepted(page, ui, before, result.measure, filters)
+
+    # ------------------------------------------------------------ responses
+
+    def _form(
+        self,
+        request: Request,
+        page: Page,
+        ui: BoardUI,
+        measure: MeasureView,
+        trigger: str,
+        form: Form,
+        version: str,
+        status: int,
+    ) -> Template:
+        still_possible = not (form.conflict and trigger not in form.conflict.allowed_triggers)
+        ctx = context(
+            page, ui, m=measure, trigger=trigger, form=form, version=version, status=status,
+            still_possible=still_possible, standalone=not is_htmx(request),
+        )
+        if is_htmx(request):
+            return HTMXBlockTemplate(template_name=TEMPLATE, block_name="card_form", context=ctx, status_code=status)
+        return Template(template_name=ACTION_TEMPLATE, context=ctx, status_code=status)
+
+    def _accepted(
+        self, page: Page, ui: BoardUI, before: MeasureView, after: MeasureView | None, filters: BoardFilters
+    ) -> Template:
+        """Swap only what changed: the card (re-rendered, or removed from its column), the card at the top
+        of its new column when that is on this board, the counts of both columns, and a status line."""
+        assert after is not None
+        samordna = page.request.app.state.samordna
+        placement = boards.place_card(samordna, page.actor, page.area.slug, ui.board, after.id, filters=filters)
+        card: Card | None = placement.card
+        stays = card is not None and card.state == before.state
+        inserted = card is not None and card.state != before.state
+        changed = [s for s in dict.fromkeys((before.state, after.state)) if s in placement.counts]
+        state = ui.state_label(after.state)
+        if card is None:
+            message = _("«%(title)s» har nå status «%(state)s» og vises ikke lenger på denne tavla.")
+        elif inserted:
+            message = _("«%(title)s» har nå status «%(state)s» og er flyttet til kolonnen «%(column)s».")
+        else:
+            message = _("«%(title)s» er oppdatert.")
+        message = message % {"title": after.title, "state": state, "column": ui.column_label(after.state)}
+        return HTMXBlockTemplate(
+            template_name=TEMPLATE,
+            block_name="card_result",
+            context=context(
+                page, ui, card=card, stays=stays, inserted=inserted, counts=placement.counts, changed=changed,
+                message=message,
+            ),
+            re_target=f"#measure-{before.id}",
+            re_swap="outerHTML",
+        )

@@ -1,0 +1,490 @@
+"""The measure page and «Meld behov» over real HTTP: a logged-in browser session, with and without htmx."""
+
+from __future__ import annotations
+
+import html
+import re
+import shutil
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from litestar.testing import TestClient
+from sqlalchemy import update
+
+from samordna.app import create_app
+from samordna.domain.confidentiality import GUARD_MESSAGE, is_national_id
+from samordna.services.accounts import hash_password
+from samordna.services.core import Samordna
+from samordna.settings import Settings
+from samordna.store.models import User
+from samordna.web.i18n import fmt_date
+from tests.factories import World, valid_data
+
+PASSWORD = "riktig hest batteri stift"
+HTMX = {"hx-request": "true"}
+
+
+@pytest.fixture
+def web_world(world: World) -> World:
+    """The test world, with a password for every user so they can log in through the browser form."""
+    with world.samordna.db.write() as s:
+        s.execute(update(User).values(password_hash=hash_password(PASSWORD)))
+    return world
+
+
+class Browser:
+    """An HTTP client that logs in like a browser: CSRF cookie from GET /login, then the form."""
+
+    def __init__(self, base_url: str) -> None:
+        self.client = httpx.Client(base_url=base_url, follow_redirects=False, timeout=20)
+        self.client.get("/login")
+        self.token = self.client.cookies["csrftoken"]
+
+    def login(self, who: str) -> Browser:
+        r = self.client.post(
+            "/login", data={"email": f"{who}@example.no", "password": PASSWORD, "_csrf_token": self.token}
+        )
+        assert r.status_code == 303, r.text
+        return self
+
+    def get(self, url: str, **kw) -> httpx.Response:  # type: ignore[no-untyped-def]
+        return self.client.get(url, **kw)
+
+    def submit(self, url: str, data: dict | list, htmx: bool = False) -> httpx.Response:
+        """A form post: without JS the token rides in the form; htmx sends it as a header."""
+        if htmx:
+            return self.client.post(url, data=data, headers={**HTMX, "x-csrftoken": self.token})
+        items = list(data.items()) if isinstance(data, dict) else list(data)
+        return self.client.post(url, content=_encode([*items, ("_csrf_token", self.token)]),
+                                headers={"content-type": "application/x-www-form-urlencoded"})
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def _encode(items: list[tuple[str, object]]) -> str:
+    from urllib.parse import urlencode
+
+    return urlencode([(k, str(v)) for k, v in items])
+
+
+@pytest.fixture
+def browser(live_server, web_world: World) -> Iterator[Callable[[str], Browser]]:
+    opened: list[Browser] = []
+
+    def open_as(who: str) -> Browser:
+        b = Browser(live_server.url).login(who)
+        opened.append(b)
+        return b
+
+    yield open_as
+    for b in opened:
+        b.close()
+
+
+def actions_in(page: str) -> set[str]:
+    return set(re.findall(r'<form method="post" action="/measures/\d+/transitions/(\w+)"', page))
+
+
+def section(page: str, element_id: str) -> str:
+    start = page.index(f'id="{element_id}"')
+    return page[start:]
+
+
+def text_of(fragment: str) -> str:
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", fragment)))
+
+
+def a_national_id() -> str:
+    for individual in range(100, 1000):
+        for checks in range(100):
+            candidate = f"150790{individual}{checks:02d}"
+            if is_national_id(candidate):
+                return candidate
+    raise AssertionError("no national identity number found")
+
+
+# ---------------------------------------------------------------- the page
+
+
+def test_measure_page_shows_every_field_and_the_timeline_newest_first(browser, web_world: World) -> None:
+    w = web_world
+    m = w.register(age_from=14, age_to=18)
+    m = w.advance(m, "in_follow_up")
+    m = w.fire("executing", m, "report_status", health="at_risk", note="Færre frivillige enn planlagt.")
+    r = browser("coordinator").get(f"/measures/{m.id}")
+    assert r.status_code == 200
+    assert r.headers["cache-control"] == "no-store"
+    page = r.text
+    assert page.count("<h1") == 1
+    assert f"<title>{m.ref} Natteravner i sentrum – Samordna</title>" in page
+    text = text_of(page)
+    for expected in (
+        m.ref, "Natteravner i sentrum", "I gang – oppfølging", "Uro blant ungdom i sentrum sene helgekvelder.",
+        "Politiets statistikk", "Ungdom 14–18 år", "14–18 år", "Uteliv", "Redusere rusbruk blant ungdom",
+        "Plan for høsten.", "Færre hendelser.", "Ungdomsskolene", "Gjennomfør tiltaket innen fristen.",
+        fmt_date(m.due_date), "hver 14. dag", fmt_date(m.next_follow_up_at), "I faresonen",
+        "Beskrivelse av behovet", "Kunnskapsgrunnlag", "Målgruppe", "Arena", "Ansvarlig enhet", "Kontaktperson",
+        "Deltakende enheter", "Bestilling", "Frist", "Neste oppfølging", "Effekt", "Evalueringsmetode", "Funn",
+        "Anbefaling", "Vedtak i styringsgruppen", "Opprettet", "Sist endret",
+    ):
+        assert expected in text, expected
+    assert "Forfalt" not in text  # the follow-up is in the future
+
+    timeline = text_of(section(page, "h-timeline"))
+    order = ["Rapporter status", "Start tiltaket", "Tildel ansvar", "Initier tiltak", "Behov meldt"]
+    positions = [timeline.index(label) for label in order]
+    assert positions == sorted(positions), timeline
+    assert "Færre frivillige enn planlagt." in timeline
+    assert "Initiert → Ansvar tildelt" in timeline
+    assert "Executing" in timeline and "Coordination" in timeline  # who
+
+
+def test_overdue_follow_up_is_said_in_words(browser, web_world: World, samordna: Samordna) -> None:
+    w = web_world
+    m = w.advance(w.register(), "in_follow_up")
+    real = samordna.clock
+    samordna.clock = lambda: real() + timedelta(days=30)  # the fixture puts the real clock back
+    page = browser("coordinator").get(f"/measures/{m.id}").text
+    assert 'class="badge badge--overdue">Forfalt<' in page
+
+
+@pytest.mark.parametrize(
+    ("who", "expected", "can_edit"),
+    [
+        ("coordinator", {"reassign", "report_status", "pause", "request_evaluation"}, True),
+        ("coordination", {"reassign", "report_status", "pause", "request_evaluation"}, True),
+        ("executing", {"report_status", "request_evaluation"}, False),  # member of the responsible unit
+        ("executing_police", set(), False),  # neither responsible nor participating
+        ("steering", set(), False),
+        ("viewer", set(), False),
+    ],
+)
+def test_page_offers_exactly_the_forms_the_role_may_use(browser, web_world: World, who, expected, can_edit) -> None:
+    m = web_world.advance(web_world.register(), "in_follow_up")
+    page = browser(who).get(f"/measures/{m.id}").text
+    assert actions_in(page) == expected
+    assert set(web_world.samordna.get_measure(web_world.actors[who], m.id).allowed_triggers) == expected
+    assert (f'action="/measures/{m.id}/edit"' in page) is can_edit
+    for trigger in expected:
+        block = section(page, f"action-{trigger}")
+        assert "<details" in block[:200] and "<summary>" in block[:300]
+        assert f'hx-post="/measures/{m.id}/transitions/{trigger}"' in block[:800]
+        assert f'hx-target="#action-{trigger}"' in block[:800]
+        assert f'name="version" value="{m.version}"' in block[:1500]
+        assert 'name="_csrf_token"' in block[:1500]
+    if not expected and not can_edit:
+        assert "Du har ingen handlinger på dette tiltaket nå." in page
+
+
+def test_steering_decides_evaluated_measures_with_labelled_fields(browser, web_world: World) -> None:
+    m = web_world.advance(web_world.register(), "evaluated")
+    steering = browser("steering").get(f"/measures/{m.id}").text
+    assert actions_in(steering) == {"extend", "adjust", "close"}
+    assert '<label for="f-close-decision_note">Vedtak</label>' in steering
+    # Only the coordinator must give the meeting date (recording a decision made in the meeting).
+    assert '<label for="f-close-meeting_date">Møtedato i styringsgruppen <span class="hint">(valgfritt)' in steering
+    assert 'id="f-close-meeting_date" name="meeting_date" required' not in steering
+    coordinator = browser("coordinator").get(f"/measures/{m.id}").text
+    assert '<label for="f-close-meeting_date">Møtedato i styringsgruppen</label>' in coordinator
+    assert 'type="date" id="f-close-meeting_date" name="meeting_date" required' in coordinator
+
+
+# ---------------------------------------------------------------- firing triggers
+
+
+def initiate_data(w: World, m) -> dict:  # type: ignore[no-untyped-def]
+    return {"version": m.version, **valid_data(w, "initiate")}
+
+
+def test_fire_without_js_redirects_then_page_shows_the_new_state(browser, web_world: World) -> None:
+    m = web_world.register()
+    b = browser("coordination")
+    r = b.submit(f"/measures/{m.id}/transitions/initiate", initiate_data(web_world, m))
+    assert r.status_code == 303
+    assert r.headers["location"] == f"/measures/{m.id}"
+    page = b.get(f"/measures/{m.id}").text
+    assert "«Initier tiltak» er registrert. Tiltaket har nå status «Initiert»." in page
+    assert 'class="badge badge--state"><span class="visually-hidden">Status: </span>Initiert<' in page
+    assert actions_in(page) == {"assign"}
+    assert "er registrert" not in b.get(f"/measures/{m.id}").text  # the message is shown once
+    assert web_world.samordna.get_measure(web_world.actors["coordination"], m.id).state == "initiated"
+
+
+def test_fire_with_htmx_returns_the_main_block(browser, web_world: World) -> None:
+    m = web_world.register()
+    r = browser("coordination").submit(f"/measures/{m.id}/transitions/initiate", initiate_data(web_world, m),
+                                      htmx=True)
+    assert r.status_code == 200
+    assert r.headers["hx-retarget"] == "#measure-main"
+    assert r.headers["hx-reswap"] == "outerHTML"
+    assert r.headers["cache-control"] == "no-store"
+    body = r.text.strip()
+    assert body.startswith('<div id="measure-main"')
+    assert "<html" not in body and "<header class=\"site-header" not in body
+    assert "Initiert" in body and "data-autofocus" in body
+    assert actions_in(body) == {"assign"}
+
+
+def test_checkbox_groups_keep_every_value(browser, web_world: World) -> None:
+    w = web_world
+    m = w.advance(w.register(), "initiated")
+    data = [(k, v) for k, v in valid_data(w, "assign").items()] + [
+        ("version", m.version),
+        ("participating_unit_ids", w.unit("Politiet")),
+        ("participating_unit_ids", w.unit("Kultur og fritid")),
+        ("contact_user_id", w.user_ids["executing"]),
+    ]
+    b = browser("coordinator")
+    assert b.submit(f"/measures/{m.id}/transitions/assign", data).status_code == 303
+    after = w.samordna.get_measure(w.actors["coordinator"], m.id)
+    assert sorted(after.participating_unit_ids) == sorted([w.unit("Politiet"), w.unit("Kultur og fritid")])
+    text = text_of(b.get(f"/measures/{m.id}").text)
+    assert "Kultur og fritid, Politiet" in text or "Politiet, Kultur og fritid" in text
+    assert "Kontaktperson Executing" in text
+
+
+def test_refused_422_keeps_what_was_typed_and_puts_the_message_beside_the_field(browser, web_world: World) -> None:
+    m = web_world.register()
+    b = browser("coordination")
+    typed = {"version": m.version, "plan": "Vår plan <for> høsten & vinteren", "success_criteria": ""}
+    for htmx in (False, True):
+        r = b.submit(f"/measures/{m.id}/transitions/initiate", typed, htmx=htmx)
+        assert r.status_code == 422
+        assert r.headers["cache-control"] == "no-store"
+        body = r.text
+        assert "Vår plan &lt;for&gt; høsten &amp; vinteren</textarea>" in body
+        error = re.search(r'<p class="error" id="f-initiate-success_criteria-error">([^<]+)</p>', body)
+        assert error and error.group(1) == "Feltet må fylles ut."
+        assert re.search(r'<textarea id="f-initiate-success_criteria"[^>]*aria-invalid="true"'
+                         r'[^>]*aria-describedby="f-initiate-success_criteria-error"', body)
+        assert 'id="f-initiate-goal_id-error"' in body
+        if htmx:
+            assert body.strip().startswith('<div class="action" id="action-initiate">')
+            assert "<html" not in body
+        else:
+            assert body.count("<h1") == 1 and "Natteravner i sentrum" in body
+            assert re.search(r'id="action-initiate">\s*<details open>', body)
+            assert '<a href="#action-initiate">«Initier tiltak» ble ikke utført.' in body
+    assert web_world.samordna.get_measure(web_world.actors["coordination"], m.id).state == "need_identified"
+
+
+def test_stale_version_409_says_someone_else_changed_it_and_keeps_the_note(browser, web_world: World) -> None:
+    w = web_world
+    m = w.advance(w.register(), "in_follow_up")
+    w.fire("executing", m, "report_status")  # someone else reports first: version moves on
+    now = w.samordna.get_measure(w.actors["coordinator"], m.id)
+    b = browser("coordinator")
+    typed = {"version": m.version, "health": "off_track", "note": "Lite oppmøte i november."}
+    for htmx in (False, True):
+        r = b.submit(f"/measures/{m.id}/transitions/report_status", typed, htmx=htmx)
+        assert r.status_code == 409
+        text = text_of(r.text)
+        assert "Noen andre har endret tiltaket mens du fylte ut skjemaet." in text
+        assert "Det har nå status «I gang – oppfølging»." in text
+        assert "Se over det du har skrevet og send på nytt." in text
+        assert "Lite oppmøte i november.</textarea>" in r.text
+        assert '<option value="off_track" selected>' in r.text
+        assert f'name="version" value="{now.version}"' in r.text  # send again: now on the current version
+    # The state moved on: the form says so and offers no button.
+    m2 = w.register()
+    w.fire("coordination", m2, "decline")
+    r = b.submit(f"/measures/{m2.id}/transitions/initiate", initiate_data(w, m2), htmx=True)
+    assert r.status_code == 409
+    assert "Det har nå status «Ikke prioritert»." in r.text
+    assert "Denne handlingen er ikke lenger mulig." in r.text
+    assert 'type="submit"' not in r.text
+
+
+def test_role_that_may_not_gets_403_naming_who_may(browser, web_world: World) -> None:
+    w = web_world
+    m = w.advance(w.register(), "in_follow_up")
+    b = browser("executing_police")
+    typed = {"version": m.version, "health": "on_track", "note": "Alt vel."}
+    r = b.submit(f"/measures/{m.id}/transitions/report_status", typed, htmx=True)
+    assert r.status_code == 403
+    assert "«Rapporter status» kan bare gjøres av" in r.text
+    assert "Alt vel.</textarea>" in r.text
+    r = b.submit(f"/measures/{m.id}/transitions/report_status", typed)
+    assert r.status_code == 403
+    assert "kan bare gjøres av" in r.text and r.text.count("<h1") == 1
+    r = browser("viewer").submit(f"/measures/{m.id}/transitions/pause", {"version": m.version, "reason": "x"})
+    assert r.status_code == 403
+    assert w.samordna.get_measure(w.actors["coordinator"], m.id).version == m.version
+
+
+def test_national_identity_number_is_refused_and_never_echoed(browser, web_world: World) -> None:
+    m = web_world.register()
+    number = a_national_id()
+    formatted = f"{number[:6]} {number[6:]}"
+    b = browser("coordination")
+    for htmx in (False, True):
+        data = {**initiate_data(web_world, m), "plan": f"Følge opp eleven med fnr {formatted} tett."}
+        r = b.submit(f"/measures/{m.id}/transitions/initiate", data, htmx=htmx)
+        assert r.status_code == 422
+        assert GUARD_MESSAGE["nb"] in html.unescape(r.text)
+        assert number not in r.text and formatted not in r.text and number[6:] not in r.text
+        assert "Følge opp eleven med fnr [\u2026] tett.</textarea>" in r.text
+        assert "Taushetsplikt: beskriv grupper, aldri enkeltpersoner." in r.text
+
+
+# ---------------------------------------------------------------- edit
+
+
+def test_edit_description(browser, web_world: World) -> None:
+    m = web_world.register()
+    b = browser("coordinator")
+    data = {"version": m.version, "title": "Natteravner i sentrum og på stasjonen", "need_description": "Uro.",
+            "knowledge_source": "Politiets statistikk", "target_group": "Ungdom 14–18 år", "arena": "nightlife",
+            "age_from": "", "age_to": "", "goal_id": ""}
+    r = b.submit(f"/measures/{m.id}/edit", data)
+    assert r.status_code == 303
+    page = b.get(f"/measures/{m.id}").text
+    assert "<h1>Natteravner i sentrum og på stasjonen</h1>" in page
+    timeline = section(page, "h-timeline")
+    assert "Beskrivelsen endret" in timeline
+    assert "<del>Natteravner i sentrum</del>" in timeline
+    assert "<ins>Natteravner i sentrum og på stasjonen</ins>" in timeline
+    assert "Tidligere tekst</summary>Uro blant ungdom i sentrum sene helgekvelder." in timeline
+    r = b.submit(f"/measures/{m.id}/edit", {**data, "title": ""}, htmx=True)
+    assert r.status_code == 422 and 'id="f-edit-title-error"' in r.text
+
+
+# ---------------------------------------------------------------- «Meld behov»
+
+
+NEW_NEED = {
+    "title": "Trygg vei hjem fra ungdomsklubben",
+    "need_description": "Ungdom går hjem alene sent på kvelden.",
+    "knowledge_source": "Ungdata",
+    "target_group": "Ungdom 13–16 år",
+    "arena": "neighbourhood",
+    "age_from": "13",
+    "age_to": "16",
+    "goal_id": "",
+}
+
+
+def test_register_need(browser, web_world: World) -> None:
+    b = browser("executing")
+    r = b.get("/areas/alfa/measures/new")
+    assert r.status_code == 200 and r.headers["cache-control"] == "no-store"
+    assert "<h1 id=\"need-title\">Meld behov</h1>" in r.text
+    assert "Taushetsplikt: beskriv grupper, aldri enkeltpersoner." in r.text
+    assert 'action="/areas/alfa/measures"' in r.text
+    r = b.submit("/areas/alfa/measures", NEW_NEED)
+    assert r.status_code == 303
+    target = r.headers["location"]
+    assert re.fullmatch(r"/measures/\d+", target)
+    page = b.get(target).text
+    assert "<h1>Trygg vei hjem fra ungdomsklubben</h1>" in page
+    assert "er meldt som ALF-" in page and "Behov avdekket" in page
+
+    r = b.submit("/areas/alfa/measures", {**NEW_NEED, "title": "Med htmx"}, htmx=True)
+    assert r.status_code == 201 and re.fullmatch(r"/measures/\d+", r.headers["hx-redirect"])
+
+
+def test_refused_need_keeps_everything_typed(browser, web_world: World) -> None:
+    b = browser("executing")
+    typed = {**NEW_NEED, "knowledge_source": "", "age_from": "17"}
+    for htmx in (False, True):
+        r = b.submit("/areas/alfa/measures", typed, htmx=htmx)
+        assert r.status_code == 422
+        assert 'value="Trygg vei hjem fra ungdomsklubben"' in r.text
+        assert "Ungdom går hjem alene sent på kvelden.</textarea>" in r.text
+        assert '<option value="neighbourhood" selected>' in r.text
+        assert 'id="need-knowledge_source-error">Feltet må fylles ut.' in r.text
+        assert "«Alder til» kan ikke være lavere enn «Alder fra»." in html.unescape(r.text)
+        if htmx:
+            assert r.text.strip().startswith('<section id="need-form"')
+        else:
+            assert r.text.count("<h1") == 1 and "<html" in r.text
+    number = a_national_id()
+    r = b.submit("/areas/alfa/measures", {**NEW_NEED, "need_description": f"Gjelder {number}."})
+    assert r.status_code == 422 and number not in r.text
+
+
+def test_viewer_may_not_register_a_need(browser, web_world: World) -> None:
+    b = browser("viewer")
+    r = b.get("/areas/alfa/measures/new")
+    assert r.status_code == 403
+    assert "Du har bare lesetilgang i Alfa kommune." in html.unescape(r.text)
+    r = b.submit("/areas/alfa/measures", NEW_NEED)
+    assert r.status_code == 403
+    assert web_world.samordna.find_measures(web_world.actors["coordinator"], "alfa") == []
+
+
+# ---------------------------------------------------------------- where one may not go
+
+
+def test_another_areas_measure_is_a_404_page(browser, web_world: World) -> None:
+    theirs = web_world.register(who="beta_coordinator", area="beta")
+    b = browser("coordinator")
+    r = b.get(f"/measures/{theirs.id}")
+    assert r.status_code == 404 and "<h1>Fant ikke det du ba om.</h1>" in r.text
+    assert theirs.title not in r.text
+    r = b.submit(f"/measures/{theirs.id}/transitions/initiate", {"version": 1})
+    assert r.status_code == 404
+    assert b.get("/measures/999999").status_code == 404
+    assert b.get("/areas/beta/measures/new").status_code == 404
+
+
+def test_not_logged_in_goes_to_login(live_server, web_world: World) -> None:
+    m = web_world.register()
+    with httpx.Client(base_url=live_server.url, follow_redirects=False) as client:
+        r = client.get(f"/measures/{m.id}")
+        assert r.status_code == 303 and r.headers["location"] == f"/login?next=/measures/{m.id}"
+        r = client.get("/areas/alfa/measures/new")
+        assert r.status_code == 303 and r.headers["location"].startswith("/login?next=")
+
+
+# ---------------------------------------------------------------- forms follow the workflow file
+
+
+def test_a_field_added_to_the_workflow_file_appears_in_its_form(
+    web_world: World, settings: Settings, tmp_path: Path
+) -> None:
+    folder = tmp_path / "workflows"
+    shutil.copytree(settings.workflows_dir, folder)
+    path = folder / "measure.toml"
+    source = path.read_text(encoding="utf-8")
+    marker = "# ---------------------------------------------------------------- transitions\n"
+    field = (
+        '[fields.budget]\ntype = "integer"\nmin = 0\nmax = 10000000\n'
+        'label = { nb = "Budsjett i kroner", nn = "Budsjett i kroner", en = "Budget (NOK)" }\n\n'
+        + marker
+    )
+    source = source.replace(marker, field, 1)
+    source = source.replace(
+        'required = ["goal_id", "plan", "success_criteria"]\n',
+        'required = ["goal_id", "plan", "success_criteria"]\noptional = ["budget"]\n', 1,
+    )
+    path.write_text(source, encoding="utf-8")
+    custom = Settings(database_url=settings.database_url, secret_key=settings.secret_key, workflows_dir=folder)
+    samordna = Samordna.from_settings(custom)
+    m = web_world.register()
+    try:
+        with TestClient(app=create_app(custom, samordna=samordna)) as client:
+            client.get("/login")
+            token = client.cookies["csrftoken"]
+            r = client.post("/login", data={"email": "coordinator@example.no", "password": PASSWORD,
+                                            "_csrf_token": token}, follow_redirects=False)
+            assert r.status_code == 303
+            page = client.get(f"/measures/{m.id}").text
+            label = '<label for="f-initiate-budget">Budsjett i kroner <span class="hint">(valgfritt)</span></label>'
+            assert label in page
+            assert re.search(r'<input type="number" inputmode="numeric" id="f-initiate-budget" name="budget" '
+                             r'min="0" max="10000000"', page)
+            data = {**initiate_data(web_world, m), "budget": "-5"}
+            r = client.post(f"/measures/{m.id}/transitions/initiate", data=data, headers={"x-csrftoken": token})
+            assert r.status_code == 422 and 'id="f-initiate-budget-error"' in r.text
+            r = client.post(f"/measures/{m.id}/transitions/initiate", data={**data, "budget": "25000"},
+                            headers={"x-csrftoken": token}, follow_redirects=False)
+            assert r.status_code == 303
+            timeline = text_of(section(client.get(f"/measures/{m.id}").text, "h-timeline"))
+            assert "Budsjett i kroner 25000" in timeline
+    finally:
+        samordna.db.dispose()
