@@ -1,0 +1,475 @@
+"""The three level boards over real HTTP (httpx against the live server): pages for each role,
+filters in the URL, «Vis flere», a card's action form, and actions that swap only what changed."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+import pytest
+from sqlalchemy import update
+
+from samordna.domain.confidentiality import GUARD_MESSAGE, is_national_id
+from samordna.services.accounts import hash_password
+from samordna.store.models import User
+from tests.factories import World, valid_data
+from tests.test_services_boards import bulk_measures
+
+PASSWORD = "tavle med kort og kolonner"
+BOARDS = ("coordination", "execution", "steering")
+ROLES = ("coordinator", "steering", "coordination", "executing", "viewer")
+
+
+@pytest.fixture(scope="module")
+def password_hash() -> str:
+    return hash_password(PASSWORD)
+
+
+@pytest.fixture
+def web_world(world: World, password_hash: str) -> World:
+    """The test world with a password for every user, so they can log in through the form."""
+    with world.samordna.db.write() as s:
+        s.execute(update(User).values(password_hash=password_hash))
+    return world
+
+
+class Browser:
+    """httpx that logs in like a browser: the CSRF cookie from GET /login, then the login form."""
+
+    def __init__(self, base_url: str) -> None:
+        self.client = httpx.Client(base_url=base_url, follow_redirects=False, timeout=20)
+        self.client.get("/login")
+        self.token = self.client.cookies["csrftoken"]
+
+    def login(self, who: str) -> Browser:
+        r = self.client.post(
+            "/login", data={"email": f"{who}@example.no", "password": PASSWORD, "_csrf_token": self.token}
+        )
+        assert r.status_code == 303, r.text
+        return self
+
+    def get(self, url: str, htmx: bool = False, **headers: str) -> httpx.Response:
+        if htmx:
+            headers = {"hx-request": "true", **headers}
+        return self.client.get(url, headers=headers)
+
+    def post(
+        self, url: str, data: dict[str, Any] | list[tuple[str, Any]], htmx: bool = True, page: str | None = None
+    ) -> httpx.Response:
+        """A card's form: with htmx the token rides in the header (from <body hx-headers>), else in the form."""
+        items = list(data.items()) if isinstance(data, dict) else list(data)
+        headers = {"content-type": "application/x-www-form-urlencoded"}
+        if htmx:
+            headers |= {"hx-request": "true", "x-csrftoken": self.token, "hx-target": "card-slot"}
+            if page:
+                headers["hx-current-url"] = str(self.client.base_url.join(page))
+        else:
+            items.append(("_csrf_token", self.token))
+        return self.client.post(url, content=urlencode([(k, str(v)) for k, v in items]), headers=headers)
+
+    def close(self) -> None:
+        self.client.close()
+
+
+@pytest.fixture
+def browser(live_server, web_world: World) -> Iterator[Callable[[str], Browser]]:
+    opened: list[Browser] = []
+
+    def open_as(who: str) -> Browser:
+        b = Browser(live_server.url).login(who)
+        opened.append(b)
+        return b
+
+    yield open_as
+    for b in opened:
+        b.close()
+
+
+def board_url(board: str, area: str = "alfa") -> str:
+    return f"/areas/{area}/boards/{board}"
+
+
+def action_url(board: str, measure_id: int, trigger: str) -> str:
+    return f"{board_url(board)}/cards/{measure_id}/actions/{trigger}"
+
+
+def cards_in(page: str, state: str) -> list[int]:
+    """Card ids of one column, in order."""
+    start = page.index(f'id="cards-{state}"')
+    end = page.index("</ul>", start)
+    return [int(i) for i in re.findall(r'<li id="measure-(\d+)"', page[start:end])]
+
+
+def count_of(page: str, state: str) -> int:
+    match = re.search(rf'<span class="column__count" id="column-count-{state}"[^>]*>(\d+)<', page)
+    assert match, f"no count for {state}"
+    return int(match.group(1))
+
+
+def text_of(fragment: str) -> str:
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", fragment)))
+
+
+def a_national_id() -> str:
+    for individual in range(100, 1000):
+        for checks in range(100):
+            candidate = f"150790{individual}{checks:02d}"
+            if is_national_id(candidate):
+                return candidate
+    raise AssertionError("no national identity number found")
+
+
+# ---------------------------------------------------------------- pages
+
+
+@pytest.mark.parametrize("who", ROLES)
+def test_every_board_renders_for_every_role(browser, web_world: World, who: str) -> None:
+    web_world.advance(web_world.register(title="Til styringsgruppen"), "evaluated")
+    web_world.register(title="Nytt behov")
+    b = browser(who)
+    for board in BOARDS:
+        r = b.get(board_url(board))
+        assert r.status_code == 200, r.text
+        assert r.headers["cache-control"] == "no-store"
+        assert r.text.count("<h1") == 1
+        assert 'aria-current="page"' in r.text
+        # «Meld behov» is one click away, for everyone who may register a need.
+        assert ('href="/areas/alfa/measures/new"' in r.text) is (who != "viewer")
+    steering = b.get(board_url("steering")).text
+    assert "Til styringsgruppen" in steering and "Mål og fremdrift" in steering
+    assert "færre enn 5" in steering  # one measure per goal: never shown as a number
+    decisions = 'hx-get="/areas/alfa/boards/steering/cards/' in steering
+    assert decisions is (who in ("steering", "coordinator"))
+
+
+def test_not_logged_in_goes_to_login(live_server, web_world: World) -> None:
+    with httpx.Client(base_url=live_server.url, follow_redirects=False) as client:
+        r = client.get(board_url("execution") + "?arena=school")
+        assert r.status_code == 303
+        assert r.headers["location"] == "/login?next=/areas/alfa/boards/execution%3Farena%3Dschool"
+        r = client.get(board_url("coordination"), headers={"hx-request": "true"})
+        assert r.headers.get("hx-redirect") == "/login"
+
+
+def test_another_area_is_not_found(browser, web_world: World) -> None:
+    theirs = web_world.register(who="beta_coordinator", area="beta")
+    b = browser("coordinator")
+    assert b.get(board_url("coordination", area="beta")).status_code == 404
+    assert b.get(board_url("kitchen")).status_code == 404
+    assert b.get(action_url("coordination", theirs.id, "initiate"), htmx=True).status_code == 404
+    r = b.post(action_url("coordination", theirs.id, "initiate"), valid_data(web_world, "initiate"))
+    assert r.status_code == 404
+    # beta's own coordinator does not find alfa's measure through beta's board either
+    ours = web_world.register()
+    other = browser("beta_coordinator")
+    assert other.get(f"/areas/beta/boards/coordination/cards/{ours.id}/actions/initiate", htmx=True).status_code == 404
+
+
+def test_cards_show_what_matters_and_overdue_in_words(browser, web_world: World) -> None:
+    m = web_world.advance(web_world.register(title="Natteravner"), "in_follow_up")
+    samordna = web_world.samordna
+    real = samordna.clock
+    from datetime import timedelta
+
+    samordna.clock = lambda: real() + timedelta(days=30)  # the samordna fixture restores the clock
+    page = browser("executing").get(board_url("execution")).text
+    card = page[page.index(f'<li id="measure-{m.id}"'):]
+    card = card[: card.index("</li>")]
+    assert 'class="card card--overdue"' in card
+    assert ">Forfalt<" in card
+    assert m.ref in card and f'href="/measures/{m.id}"' in card
+    assert "Ungdomsskolene" in card and "Redusere rusbruk blant ungdom" in card
+    assert "Neste oppfølging" in card
+    # Without JS every action button is a link to the measure page.
+    assert re.search(rf'<a class="button button--small" href="/measures/{m.id}" hx-get=', card)
+    assert 'aria-expanded="false"' in card and f'aria-controls="card-slot-{m.id}"' in card
+
+
+# ---------------------------------------------------------------- filters and «Vis flere»
+
+
+def test_filters_live_in_the_url(browser, web_world: World) -> None:
+    school = web_world.register(title="Skoletiltak", arena="school")
+    night = web_world.register(title="Utelivstiltak", arena="nightlife")
+    b = browser("coordinator")
+    page = b.get(board_url("coordination") + "?arena=school&goal=&unit=&health=").text
+    assert cards_in(page, "need_identified") == [school.id]
+    assert '<option value="school" selected>' in page
+    assert count_of(page, "need_identified") == 1
+    assert '<form class="filters" method="get" action="/areas/alfa/boards/coordination"' in page
+    assert 'hx-push-url="true"' in page
+
+    # htmx asks for the board body only; the URL it pushes keeps only the filters that are set.
+    url = board_url("coordination") + "?arena=nightlife&goal=&unit=&health="
+    r = b.get(url, htmx=True, **{"hx-target": "board-body"})
+    assert r.status_code == 200 and r.headers["cache-control"] == "no-store"
+    assert r.text.lstrip().startswith('<div id="board-body"')
+    assert "<html" not in r.text
+    assert r.headers["hx-push-url"] == "/areas/alfa/boards/coordination?arena=nightlife"
+    assert cards_in(r.text, "need_identified") == [night.id]
+    # A history restore gets the whole page.
+    r = b.get(board_url("coordination"), htmx=True, **{"hx-target": "board-body", "hx-history-restore-request": "true"})
+    assert "<html" in r.text
+
+
+def test_vis_flere_loads_the_next_cards_of_a_column(browser, web_world: World) -> None:
+    bulk_measures(web_world, [{"state": "need_identified", "arena": "school"} for _ in range(25)])
+    bulk_measures(web_world, [{"state": "need_identified", "arena": "digital"} for _ in range(3)])
+    b = browser("coordination")
+    page = b.get(board_url("coordination") + "?arena=school").text
+    first = cards_in(page, "need_identified")
+    assert len(first) == 20 and count_of(page, "need_identified") == 25
+    more = page[page.index('id="column-more-need_identified"'):]
+    more = html.unescape(more[: more.index("</div>")])
+    # Without JS: a link to the board with a longer column; with htmx: the next cards, appended.
+    assert 'href="/areas/alfa/boards/coordination?arena=school&limit_need_identified=40#column-need_identified"' in more
+    assert 'hx-get="/areas/alfa/boards/coordination/columns/need_identified?arena=school"' in more
+    assert "hx-include=\"#cards-need_identified input[name='shown']\"" in more
+    assert 'hx-swap="beforeend"' in more
+
+    longer = b.get(board_url("coordination") + "?arena=school&limit_need_identified=40").text
+    assert len(cards_in(longer, "need_identified")) == 25 and 'id="column-more-need_identified">' in longer
+
+    query = urlencode([("arena", "school"), *[("shown", i) for i in first]])
+    r = b.get(f"{board_url('coordination')}/columns/need_identified?{query}", htmx=True)
+    assert r.status_code == 200 and r.headers["cache-control"] == "no-store"
+    rest = [int(i) for i in re.findall(r'<li id="measure-(\d+)"', r.text)]
+    assert len(rest) == 5 and not set(rest) & set(first)
+    assert 'id="column-more-need_identified" hx-swap-oob="true"' in r.text
+    assert "Vis flere" not in r.text  # nothing more to load
+
+    r = b.get(f"{board_url('coordination')}/columns/need_identified?{query}")  # without htmx
+    assert r.status_code == 303
+    assert r.headers["location"].endswith("limit_need_identified=40#column-need_identified")
+
+
+# ---------------------------------------------------------------- a card's actions
+
+
+def test_card_action_form_opens_in_place(browser, web_world: World) -> None:
+    need = web_world.register()
+    b = browser("coordination")
+    r = b.get(action_url("coordination", need.id, "initiate"), htmx=True)
+    assert r.status_code == 200 and r.headers["cache-control"] == "no-store"
+    assert "<html" not in r.text
+    assert r.text.lstrip().startswith(f'<form id="card-form-{need.id}"')
+    assert f'hx-post="{action_url("coordination", need.id, "initiate")}"' in r.text
+    assert f'hx-target="#card-slot-{need.id}"' in r.text
+    assert f'<input type="hidden" name="version" value="{need.version}">' in r.text
+    for name in ("goal_id", "plan", "success_criteria"):
+        assert f'name="{name}"' in r.text
+    assert f'data-close-form="card-slot-{need.id}"' in r.text and "Avbryt" in r.text
+    assert "Taushetsplikt" in r.text
+
+    # A trigger without fields still gets a one-click confirmation.
+    assigned = web_world.advance(web_world.register(), "assigned")
+    r = browser("executing").get(action_url("execution", assigned.id, "start"), htmx=True)
+    assert r.status_code == 200
+    assert "Bekreft" in r.text and ">Start tiltaket</button>" in r.text
+
+    # Without htmx the same form is a page of its own.
+    r = b.get(action_url("coordination", need.id, "initiate"))
+    assert r.status_code == 200 and "<html" in r.text
+    assert f'action="{action_url("coordination", need.id, "initiate")}"' in r.text
+
+
+def test_action_form_for_a_trigger_the_user_may_not_fire(browser, web_world: World) -> None:
+    need = web_world.register()
+    r = browser("viewer").get(action_url("coordination", need.id, "initiate"), htmx=True)
+    assert r.status_code == 403 and "kan bare gjøres av" in html.unescape(r.text)
+    r = browser("coordinator").get(action_url("coordination", need.id, "start"), htmx=True)
+    assert r.status_code == 409 and "Behov avdekket" in html.unescape(r.text)
+    assert browser("coordinator").get(action_url("coordination", need.id, "fly"), htmx=True).status_code == 404
+
+
+def test_accepted_action_moves_the_card_and_updates_the_counts(browser, web_world: World) -> None:
+    need, other = web_world.register(title="Første behov"), web_world.register(title="Andre behov")
+    b = browser("coordination")
+    page = b.get(board_url("coordination")).text
+    assert count_of(page, "need_identified") == 2 and count_of(page, "initiated") == 0
+
+    r = b.post(
+        action_url("coordination", need.id, "initiate"),
+        {"version": need.version, **valid_data(web_world, "initiate")},
+        page=board_url("coordination"),
+    )
+    assert r.status_code == 200, r.text
+    assert r.headers["cache-control"] == "no-store"
+    assert r.headers["hx-retarget"] == f"#measure-{need.id}" and r.headers["hx-reswap"] == "outerHTML"
+    body = r.text
+    # The old card goes (no main content), the card appears at the top of «Initiert».
+    assert body.lstrip().startswith('<ul hx-swap-oob="afterbegin:#cards-initiated">')
+    assert body.count(f'<li id="measure-{need.id}"') == 1
+    assert count_of(body, "need_identified") == 1 and count_of(body, "initiated") == 1
+    assert 'id="column-count-need_identified" hx-swap-oob="true"' in body
+    assert "Tildel ansvar" in body  # the next action on the moved card
+    assert "har nå status «Initiert»" in html.unescape(body)
+    page = b.get(board_url("coordination")).text
+    assert cards_in(page, "initiated") == [need.id] and cards_in(page, "need_identified") == [other.id]
+
+
+def test_accepted_action_that_stays_in_the_column_re_renders_the_card(browser, web_world: World) -> None:
+    m = web_world.advance(web_world.register(), "in_follow_up")
+    b = browser("executing")
+    r = b.post(
+        action_url("execution", m.id, "report_status"),
+        {"version": m.version, "health": "at_risk", "note": "Færre deltakere enn ventet."},
+        page=board_url("execution"),
+    )
+    assert r.status_code == 200, r.text
+    assert r.text.lstrip().startswith(f'<li id="measure-{m.id}" class="card')
+    assert "I faresonen" in r.text and "afterbegin" not in r.text
+    assert count_of(r.text, "in_follow_up") == 1
+
+
+def test_accepted_action_that_leaves_the_board_removes_the_card(browser, web_world: World) -> None:
+    m = web_world.advance(web_world.register(), "under_evaluation")
+    b = browser("coordinator")
+    r = b.post(
+        action_url("coordination", m.id, "submit_evaluation"),
+        {"version": m.version, **valid_data(web_world, "submit_evaluation")},
+        page=board_url("coordination"),
+    )
+    assert r.status_code == 200, r.text
+    assert f'<li id="measure-{m.id}"' not in r.text
+    assert count_of(r.text, "under_evaluation") == 0
+    assert "vises ikke lenger på denne tavla" in html.unescape(r.text)
+
+
+def test_accepted_action_on_the_execution_board_and_a_filtered_board(browser, web_world: World) -> None:
+    m = web_world.advance(web_world.register(arena="school"), "assigned")
+    b = browser("executing")
+    page = board_url("execution") + "?arena=digital"  # the card is not on the filtered page...
+    r = b.post(action_url("execution", m.id, "start"), {"version": m.version}, page=page)
+    assert r.status_code == 200
+    assert f'<li id="measure-{m.id}"' not in r.text  # ...so it is not put there either
+    assert count_of(r.text, "assigned") == 0 and count_of(r.text, "in_follow_up") == 0
+
+    m2 = web_world.advance(web_world.register(arena="school"), "assigned")
+    r = b.post(action_url("execution", m2.id, "start"), {"version": m2.version}, page=board_url("execution"))
+    assert 'hx-swap-oob="afterbegin:#cards-in_follow_up"' in r.text
+    assert count_of(r.text, "assigned") == 0 and count_of(r.text, "in_follow_up") == 2
+
+
+def test_steering_decides_in_place(browser, web_world: World) -> None:
+    m = web_world.advance(web_world.register(), "evaluated")
+    b = browser("coordinator")
+    form = b.get(action_url("steering", m.id, "close"), htmx=True).text
+    assert 'name="meeting_date"' in form and 'name="decision_note"' in form
+    r = b.post(action_url("steering", m.id, "close"), {"version": m.version, "decision_note": "Avsluttes."},
+               page=board_url("steering"))
+    assert r.status_code == 422 and 'name="meeting_date"' in r.text  # the coordinator must give the meeting date
+    r = b.post(
+        action_url("steering", m.id, "close"),
+        {"version": m.version, "decision_note": "Avsluttes.", "meeting_date": web_world.today().isoformat()},
+        page=board_url("steering"),
+    )
+    assert r.status_code == 200 and count_of(r.text, "evaluated") == 0
+
+
+def test_without_js_an_accepted_post_goes_back_to_the_board(browser, web_world: World) -> None:
+    need = web_world.register()
+    r = browser("coordination").post(
+        action_url("coordination", need.id, "initiate"),
+        {"version": need.version, **valid_data(web_world, "initiate")},
+        htmx=False,
+    )
+    assert r.status_code == 303 and r.headers["location"] == board_url("coordination")
+
+
+# ---------------------------------------------------------------- refused actions
+
+
+def test_refused_422_returns_the_form_with_the_message_beside_the_field(browser, web_world: World) -> None:
+    need = web_world.register()
+    b = browser("coordination")
+    r = b.post(
+        action_url("coordination", need.id, "initiate"),
+        {"version": need.version, "plan": "En plan <med> tegn & mer", "goal_id": web_world.goals["alfa"]},
+        page=board_url("coordination"),
+    )
+    assert r.status_code == 422
+    assert "hx-retarget" not in r.headers  # the form goes back into the card's slot
+    assert r.text.lstrip().startswith(f'<form id="card-form-{need.id}"')
+    assert "En plan &lt;med&gt; tegn &amp; mer</textarea>" in r.text
+    error = re.search(
+        rf'<p class="error" id="f{need.id}-initiate-success_criteria-error">([^<]+)</p>\s*<textarea id="f{need.id}-'
+        rf'initiate-success_criteria" name="success_criteria" required aria-invalid="true"',
+        r.text,
+    )
+    assert error, r.text
+    assert f'<option value="{web_world.goals["alfa"]}" selected>' in r.text
+    assert f'name="version" value="{need.version}"' in r.text
+
+    # Without JS: the same form as a page, with the same message.
+    r = b.post(action_url("coordination", need.id, "initiate"), {"version": need.version, "plan": "Plan"}, htmx=False)
+    assert r.status_code == 422 and "<html" in r.text and 'aria-invalid="true"' in r.text
+
+
+def test_refused_national_identity_number_is_not_echoed(browser, web_world: World) -> None:
+    need = web_world.register()
+    number = a_national_id()
+    r = browser("coordination").post(
+        action_url("coordination", need.id, "initiate"),
+        {"version": need.version, **valid_data(web_world, "initiate"), "plan": f"Eleven {number} trenger hjelp."},
+        page=board_url("coordination"),
+    )
+    assert r.status_code == 422
+    assert GUARD_MESSAGE["nb"] in html.unescape(r.text)
+    assert number not in r.text and number[6:] not in r.text
+
+
+def test_refused_409_shows_the_current_state_and_keeps_the_text(browser, web_world: World) -> None:
+    need = web_world.register()
+    web_world.fire("coordinator", need, "initiate")  # someone else was quicker
+    b = browser("coordination")
+    r = b.post(
+        action_url("coordination", need.id, "decline"),
+        {"version": need.version, "reason": "Dekkes av skolens eget arbeid."},
+        page=board_url("coordination"),
+    )
+    assert r.status_code == 409
+    text = html.unescape(r.text)
+    assert "Noen andre har endret tiltaket" in text and "«Initiert»" in text
+    assert "Dekkes av skolens eget arbeid.</textarea>" in r.text
+    assert "ikke lenger mulig" in text and ">Ikke prioriter</button>" not in r.text
+
+    # Still possible: the form now carries the version the user has seen, so sending again works.
+    m = web_world.advance(web_world.register(), "in_follow_up")
+    web_world.fire("executing", m, "report_status")
+    r = b.post(action_url("coordination", m.id, "pause"), {"version": m.version, "reason": "Venter på midler."},
+               page=board_url("coordination"))
+    assert r.status_code == 409 and f'name="version" value="{m.version + 1}"' in r.text
+    r = b.post(action_url("coordination", m.id, "pause"), {"version": m.version + 1, "reason": "Venter på midler."},
+               page=board_url("coordination"))
+    assert r.status_code == 200, r.text
+
+
+def test_refused_403_names_who_may_and_keeps_the_text(browser, web_world: World) -> None:
+    m = web_world.advance(web_world.register(), "in_follow_up")
+    r = browser("viewer").post(
+        action_url("coordination", m.id, "report_status"),
+        {"version": m.version, "health": "on_track", "note": "Alt går fint."},
+        page=board_url("coordination"),
+    )
+    assert r.status_code == 403
+    text = html.unescape(r.text)
+    assert "«Rapporter status» kan bare gjøres av" in text and "koordineringsgruppen" in text
+    assert "Alt går fint.</textarea>" in r.text
+    assert '<option value="on_track" selected>' in r.text
+
+
+def test_post_without_csrf_token_is_refused(browser, web_world: World) -> None:
+    need = web_world.register()
+    b = browser("coordination")
+    r = b.client.post(
+        action_url("coordination", need.id, "initiate"),
+        data={"version": need.version, **valid_data(web_world, "initiate")},
+        headers={"hx-request": "true"},
+    )
+    assert r.status_code == 403
+    assert web_world.samordna.get_measure(web_world.actors["coordination"], need.id).state == "need_identified"
