@@ -110,12 +110,10 @@ def session_samordna(settings: Settings) -> Iterator[Samordna]:
 
 
 def empty_tables(db: Database) -> None:
+    # DELETE beats TRUNCATE on tables this small (TRUNCATE costs ~0.3 s per test on PostgreSQL).
     with db.engine.begin() as conn:
-        if db.engine.dialect.name == "postgresql":
-            conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
-        else:
-            for table in TABLES:
-                conn.execute(text(f"DELETE FROM {table}"))
+        for table in TABLES:
+            conn.execute(text(f"DELETE FROM {table}"))
 
 
 @pytest.fixture

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, get, patch, post
-from litestar.di import Provide
-from litestar.params import Parameter
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from msgspec import UNSET, UnsetType
 
 from samordna.domain.errors import NotAuthenticated
 from samordna.services.accounts import Actor
 from samordna.services.core import Samordna
+
+# Handlers name their dependencies explicitly (Litestar 3 drops inferred ones).
+SamordnaDep = NamedDependency[Samordna]
+ActorDep = NamedDependency[Actor]
 
 
 def provide_samordna(request: Request) -> Samordna:
@@ -86,49 +90,53 @@ class ApiController(Controller):
     }
 
     @get("/areas", sync_to_thread=True, summary="SLT areas the caller is a member of")
-    def areas(self, samordna: Samordna, actor: Actor) -> list[dict[str, Any]]:
+    def areas(self, samordna: SamordnaDep, actor: ActorDep) -> list[dict[str, Any]]:
         return [a.to_json() for a in samordna.areas(actor)]
 
     @get("/areas/{slug:str}/units", sync_to_thread=True, summary="Units of an area")
-    def units(self, samordna: Samordna, actor: Actor, slug: str) -> list[dict[str, Any]]:
+    def units(self, samordna: SamordnaDep, actor: ActorDep, slug: FromPath[str]) -> list[dict[str, Any]]:
         return [u.to_json() for u in samordna.units(actor, slug)]
 
     @get("/areas/{slug:str}/goals", sync_to_thread=True, summary="Goals of an area")
-    def goals(self, samordna: Samordna, actor: Actor, slug: str) -> list[dict[str, Any]]:
+    def goals(self, samordna: SamordnaDep, actor: ActorDep, slug: FromPath[str]) -> list[dict[str, Any]]:
         return [g.to_json() for g in samordna.goals(actor, slug)]
 
     @post("/areas/{slug:str}/goals", sync_to_thread=True, summary="Create a goal (steering group, coordinator)")
-    def create_goal(self, samordna: Samordna, actor: Actor, slug: str, data: GoalIn) -> dict[str, Any]:
+    def create_goal(
+        self, samordna: SamordnaDep, actor: ActorDep, slug: FromPath[str], data: JSONBody[GoalIn]
+    ) -> dict[str, Any]:
         return samordna.create_goal(actor, slug, _given(data)).to_json()
 
     @get("/areas/{slug:str}/measures", sync_to_thread=True, summary="Measures of an area")
     def measures(
         self,
-        samordna: Samordna,
-        actor: Actor,
-        slug: str,
-        state: str | None = None,
-        goal_id: int | None = None,
-        unit_id: int | None = None,
-        limit: int = Parameter(default=500, ge=1, le=1000),
-        offset: int = Parameter(default=0, ge=0),
+        samordna: SamordnaDep,
+        actor: ActorDep,
+        slug: FromPath[str],
+        state_filter: Annotated[str | None, QueryParameter(name="state")] = None,
+        goal_id: FromQuery[int | None] = None,
+        unit_id: FromQuery[int | None] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 500,
+        offset: Annotated[int, QueryParameter(ge=0)] = 0,
     ) -> list[dict[str, Any]]:
         found = samordna.find_measures(
-            actor, slug, state=state, goal_id=goal_id, unit_id=unit_id, limit=limit, offset=offset
+            actor, slug, state=state_filter, goal_id=goal_id, unit_id=unit_id, limit=limit, offset=offset
         )
         return [m.to_json() for m in found]
 
     @post("/areas/{slug:str}/measures", sync_to_thread=True, summary="Register a need (create a measure)")
-    def create_measure(self, samordna: Samordna, actor: Actor, slug: str, data: NeedIn) -> dict[str, Any]:
+    def create_measure(
+        self, samordna: SamordnaDep, actor: ActorDep, slug: FromPath[str], data: JSONBody[NeedIn]
+    ) -> dict[str, Any]:
         return samordna.register_need(actor, slug, _given(data, "comment"), _comment(data)).to_json()
 
     @get("/measures/{measure_id:int}", sync_to_thread=True, summary="One measure")
-    def measure(self, samordna: Samordna, actor: Actor, measure_id: int) -> dict[str, Any]:
+    def measure(self, samordna: SamordnaDep, actor: ActorDep, measure_id: FromPath[int]) -> dict[str, Any]:
         return samordna.get_measure(actor, measure_id).to_json()
 
     @patch("/measures/{measure_id:int}", sync_to_thread=True, summary="Edit descriptive fields (versioned)")
     def edit_measure(
-        self, samordna: Samordna, actor: Actor, measure_id: int, data: MeasurePatch
+        self, samordna: SamordnaDep, actor: ActorDep, measure_id: FromPath[int], data: JSONBody[MeasurePatch]
     ) -> dict[str, Any]:
         return samordna.edit_measure(
             actor, measure_id, version=data.version, data=_given(data, "comment", "version"), comment=_comment(data)
@@ -136,18 +144,18 @@ class ApiController(Controller):
 
     @post("/measures/{measure_id:int}/transitions", sync_to_thread=True, status_code=200, summary="Fire a trigger")
     def transition(
-        self, samordna: Samordna, actor: Actor, measure_id: int, data: TransitionIn
+        self, samordna: SamordnaDep, actor: ActorDep, measure_id: FromPath[int], data: JSONBody[TransitionIn]
     ) -> dict[str, Any]:
         return samordna.record_transition(
             actor, measure_id, trigger=data.trigger, version=data.version, data=data.data, comment=data.comment
         ).to_json()
 
     @get("/measures/{measure_id:int}/events", sync_to_thread=True, summary="The audit trail, oldest first")
-    def events(self, samordna: Samordna, actor: Actor, measure_id: int) -> list[dict[str, Any]]:
+    def events(self, samordna: SamordnaDep, actor: ActorDep, measure_id: FromPath[int]) -> list[dict[str, Any]]:
         return [e.to_json() for e in samordna.measure_events(actor, measure_id)]
 
     @get("/workflows/measure", sync_to_thread=False, summary="The measure workflow definition")
-    def workflow(self, samordna: Samordna, actor: Actor) -> dict[str, Any]:
+    def workflow(self, samordna: SamordnaDep, actor: ActorDep) -> dict[str, Any]:
         return workflow_json(samordna)
 
 

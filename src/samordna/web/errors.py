@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.response import Template
 
+from samordna.domain.confidentiality import find_national_ids
 from samordna.domain.errors import Conflict, DomainError, Invalid, NotAllowed
 from samordna.web.i18n import current_lang
 from samordna.web.i18n import gettext as _
@@ -33,6 +35,27 @@ def is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
+HIDDEN = "[skjult]"
+
+
+def redact(text: str) -> str:
+    """A national identity number is never echoed back: each one in `text` becomes «[skjult]»."""
+    for start, end in reversed(find_national_ids(text)):
+        text = text[:start] + HIDDEN + text[end:]
+    return text
+
+
+def redacted(value: Any) -> Any:
+    """`value` (an error body) with `redact` applied to every string in it, keys included."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, list | tuple):
+        return [redacted(v) for v in value]
+    if isinstance(value, dict):
+        return {redacted(k): redacted(v) for k, v in value.items()}
+    return value
+
+
 def error_body(exc: DomainError) -> dict[str, Any]:
     body: dict[str, Any] = {"status": exc.status, "title": TITLES.get(exc.status, ""), "detail": exc.message}
     if isinstance(exc, Invalid):
@@ -44,7 +67,7 @@ def error_body(exc: DomainError) -> dict[str, Any]:
             body["allowed_triggers"] = list(exc.allowed_triggers)
     if isinstance(exc, NotAllowed):
         body["allowed_roles"] = list(exc.allowed_roles)
-    return body
+    return redacted(body)
 
 
 def error_page(request: Request, status: int, detail: str, headers: dict[str, str] | None = None) -> Response:
@@ -52,7 +75,7 @@ def error_page(request: Request, status: int, detail: str, headers: dict[str, st
     template = "partials/error.html" if request.headers.get("hx-request") else "pages/error.html"
     return Template(
         template_name=template,
-        context={"status": status, "title": _(TITLES.get(status, TITLES[500])), "detail": detail,
+        context={"status": status, "title": _(TITLES.get(status, TITLES[500])), "detail": redact(detail),
                  "lang": current_lang.get(), "page": None},
         status_code=status,
         headers=headers,
@@ -66,19 +89,51 @@ def domain_error(request: Request, exc: DomainError) -> Response:
     return error_page(request, exc.status, exc.message)
 
 
+_UNKNOWN = re.compile(r"unknown field `([^`]*)`")
+_MISSING = re.compile(r"missing required field `([^`]*)`")
+_EXPECTED = re.compile(r"^Expected `([^`]*)`(?: (>=|<=) (-?\d+))?")
+_TYPE_WORDS = {
+    "str": "Må være tekst.",
+    "int": "Må være et heltall.",
+    "object": "Må være et JSON-objekt.",
+    "array": "Må være en liste.",
+    "bool": "Må være true eller false.",
+}
+
+
+def client_error(error: dict[str, Any]) -> dict[str, str]:
+    """One of Litestar's decoding errors in the API's words: the field it is about, a Norwegian message.
+
+    Unknown and missing fields are named in msgspec's message; Litestar's own key is then only the name of
+    the handler's argument (`data`), which would point at the wrong field."""
+    key, message = str(error.get("key") or ""), str(error.get("message") or "")
+    if found := _UNKNOWN.search(message):
+        return {"field": found[1], "message": "Ukjent felt."}
+    if found := _MISSING.search(message):
+        return {"field": found[1], "message": "Feltet må fylles ut."}
+    if found := _EXPECTED.search(message):
+        if found[2]:
+            words = "Må være minst {}." if found[2] == ">=" else "Kan være høyst {}."
+            return {"field": key, "message": words.format(found[3])}
+        wanted = [t for t in found[1].split(" | ") if t != "null"]
+        return {"field": key, "message": _TYPE_WORDS.get(wanted[0] if wanted else "", "Har feil type.")}
+    if key == "data" and message == "'data'":  # no body at all
+        return {"field": "", "message": "Forespørselen mangler innhold."}
+    return {"field": key, "message": "Ugyldig verdi."}
+
+
 def http_error(request: Request, exc: HTTPException) -> Response:
     status = exc.status_code
     body: dict[str, Any] = {"status": status, "title": TITLES.get(status, ""), "detail": TITLES.get(status, "")}
     if isinstance(exc, ValidationException):
         body["detail"] = "Forespørselen kunne ikke leses: feil format eller ukjente felt."
         if isinstance(exc.extra, list):
-            body["errors"] = [
-                {"field": str(e.get("key") or ""), "message": str(e.get("message") or "")}
-                for e in exc.extra
-                if isinstance(e, dict)
-            ]
+            body["errors"] = [client_error(e) for e in exc.extra if isinstance(e, dict)]
+    elif status == 400:
+        body["detail"] = "Forespørselen kunne ikke leses: send et gyldig JSON-objekt."
     elif status == 403 and "csrf" in str(exc.detail).lower():
         body["detail"] = "Skjemaet er utløpt eller kom fra et annet nettsted. Last siden på nytt og prøv igjen."
+    body = redacted(body)
     if is_api(request):
         return Response(body, status_code=status, media_type=MediaType.JSON, headers=exc.headers)
     return error_page(request, status, _(body["detail"]), headers=exc.headers)
