@@ -7,7 +7,7 @@ so its history (events, status reports, follow-up dates) is real. Loading it twi
 from __future__ import annotations
 
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import TextIO
 
 from sqlalchemy import select
@@ -212,7 +212,7 @@ def load_demo(samordna: Samordna, out: TextIO = sys.stdout) -> None:
     del units
 
     real_clock = samordna.clock
-    start = datetime.now(timezone.utc) - timedelta(days=240)
+    start = datetime.now(UTC) - timedelta(days=240)
     clock = {"now": start}
     samordna.clock = lambda: clock["now"]
     try:
