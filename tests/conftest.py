@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PG_URL = os.environ.get("SAMORDNA_TEST_POSTGRES_URL", "")
 STRICT = os.environ.get("SAMORDNA_TEST_STRICT", "") == "1"
 TABLES = [
-    "web_session", "event", "status_report", "measure_unit", "measure", "ref_counter", "api_token",
+    "audit_log", "web_session", "event", "status_report", "measure_unit", "measure", "ref_counter", "api_token",
     "goal", "membership", "unit", "user_account", "area",
 ]
 

@@ -189,3 +189,25 @@ class WebSession(SQLModel, table=True):
     key: str = Field(primary_key=True, max_length=128)
     data: bytes = Field(sa_type=LargeBinary)
     expires_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True), index=True)
+
+
+class AuditEntry(SQLModel, table=True):
+    """Changes to an area's organisation and security events (log-ins, refusals, role changes).
+
+    Append-only like Event. Never holds a password or a national identity number."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (
+        Index("ix_audit_area_at", "area_id", "at"),
+        Index("ix_audit_kind_subject_at", "kind", "subject", "at"),
+        Index("ix_audit_kind_ip_at", "kind", "ip", "at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    area_id: int | None = Field(default=None, foreign_key="area.id")
+    actor_id: int | None = Field(default=None, foreign_key="user_account.id")
+    kind: str = Field(max_length=40)  # e.g. login_failed, login, logout, unit_added, member_role_changed
+    subject: str = Field(default="", max_length=254)  # what it is about: an e-mail (lower-case), a unit name
+    ip: str | None = Field(default=None, max_length=64)
+    detail: str = Field(default="{}", sa_column=Column(Text, nullable=False))  # JSON

@@ -1,0 +1,58 @@
+"""Who may see and do what — the one place that decides, used by pages, htmx partials and the API.
+
+Every decision starts from the actor's membership in the object's area: no membership means the
+object does not exist for them (404, never 403). Within an area the role decides, and for some
+triggers the unit (DESIGN.md §1 and §3; the triggers' rules come from the workflow file).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from samordna.domain.errors import NotAllowed, NotFound
+from samordna.domain.vocabulary import role_list
+from samordna.services.accounts import Actor, MemberView
+
+REGISTER_NEED = ("steering", "coordinator", "coordination", "executing")
+EDIT_MEASURE = ("coordinator", "coordination")
+MANAGE_GOALS = ("steering", "coordinator")
+MANAGE_ORGANISATION = ("coordinator",)
+READ_SECURITY_LOG = ("coordinator",)
+
+
+def member_in(actor: Actor, area_id: int, *, what: str = "tiltaket") -> MemberView:
+    """The actor's membership in the area, or NotFound: another area's objects do not exist for them."""
+    member = actor.in_area(area_id)
+    if member is None:
+        raise NotFound(f"Fant ikke {what}.")
+    return member
+
+
+def require_role(member: MemberView, roles: tuple[str, ...], doing: str) -> None:
+    """NotAllowed naming the roles that may, unless the member has one of them."""
+    if member.role not in roles:
+        raise NotAllowed(f"Bare {role_list(roles)} kan {doing}.", allowed_roles=roles)
+
+
+def may(member: MemberView | None, roles: tuple[str, ...]) -> bool:
+    return member is not None and member.role in roles
+
+
+def permitted_rule(td: Any, member: MemberView, responsible_unit_id: int | None, participating: list[int]) -> Any:
+    """The allow rule of transition `td` that lets `member` fire it, or None (role and unit)."""
+    for rule in td.allow:
+        if rule.role != member.role:
+            continue
+        if rule.unit == "responsible" and (member.unit_id is None or member.unit_id != responsible_unit_id):
+            continue
+        if rule.unit == "involved" and (
+            member.unit_id is None or member.unit_id not in {responsible_unit_id, *participating}
+        ):
+            continue
+        return rule
+    return None
+
+
+def may_edit_measure(member: MemberView, *, actor_id: int, created_by_id: int, in_initial_state: bool) -> bool:
+    """Coordination edits any measure; whoever registered a need may edit it until it is triaged."""
+    return member.role in EDIT_MEASURE or (created_by_id == actor_id and in_initial_state)
