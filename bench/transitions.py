@@ -1,0 +1,215 @@
+"""Transitions per second through the service, against a floor of the same writes in raw sqlite3.
+
+On a fresh migrated SQLite file, N measures are taken to `in_follow_up`; then every repeat fires
+`report_status` once at each of them through `Samordna.record_transition` (one transaction each:
+load, role and data checks, the versioned UPDATE, a status report and an event, and the measure read
+back as a view). The floor does the same writes on a copy of the same database in raw `sqlite3` with
+the same pragmas (WAL, synchronous=FULL, BEGIN IMMEDIATE): UPDATE measure ... WHERE id=? AND
+version=?, INSERT event, INSERT status_report, COMMIT — and nothing else.
+
+Prints figures only; asserts nothing. `python -m bench.transitions [--measures N] [--repeats R]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sqlite3
+import statistics
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+NAME = "transitions"
+MEASURES = 300
+REPEATS = 5
+
+
+@dataclass(frozen=True)
+class Row:
+    benchmark: str
+    case: str
+    unit: str
+    samples: tuple[float, ...]
+    note: str = ""
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.samples)
+
+
+# ---------------------------------------------------------------- set-up
+
+
+def _setup(path: Path, measures: int) -> tuple[Any, Any, list[list[int]], float]:
+    """A migrated SQLite file with one area, a coordinator and `measures` measures in in_follow_up.
+
+    Returns (services, coordinator actor, [[measure id, version], ...], seconds the set-up writes took).
+    """
+    from samordna.services import org
+    from samordna.services.accounts import load_actor
+    from samordna.services.core import Samordna
+    from samordna.settings import Settings
+    from samordna.store.migrate import upgrade
+    from samordna.store.models import Goal
+
+    url = f"sqlite:///{path}"
+    upgrade(url)
+    samordna = Samordna.from_settings(Settings(database_url=url, secret_key="bench-" + "x" * 32))
+    with samordna.db.write() as s:
+        area = org.add_area(s, slug="bench", name="Benk kommune")
+        unit = org.add_unit(s, area=area, name="Ungdomsskolene")
+        user = org.add_user(s, email="koordinator@bench.no", name="Koordinator", password=None)
+        org.add_member(s, area=area, user=user, role="coordinator", unit_name=None)
+        goal = Goal(area_id=area.id, title="Færre unge i rus", period_from=2025, period_to=2028)
+        s.add(goal)
+        s.flush()
+        actor = load_actor(s, user)
+        unit_id, goal_id = unit.id, goal.id
+
+    due = (samordna.today() + timedelta(days=90)).isoformat()
+    path_steps = [
+        ("initiate", {"goal_id": goal_id, "plan": "Plan.", "success_criteria": "Færre hendelser."}),
+        ("assign", {"responsible_unit_id": unit_id, "order_text": "Gjør det.", "due_date": due,
+                    "follow_up_days": 14}),
+        ("start", {}),
+    ]
+    need = {
+        "title": "Natteravner", "need_description": "Uro i sentrum.", "knowledge_source": "Ungdata",
+        "target_group": "Ungdom 14–18 år", "arena": "nightlife",
+    }
+    started = time.perf_counter()
+    ids: list[list[int]] = []
+    for _ in range(measures):
+        m = samordna.register_need(actor, "bench", need)
+        for trigger, data in path_steps:
+            m = samordna.record_transition(actor, m.id, trigger=trigger, version=m.version, data=data)
+        ids.append([m.id, m.version])
+    return samordna, actor, ids, time.perf_counter() - started
+
+
+# ---------------------------------------------------------------- the service
+
+
+def _service_round(samordna: Any, actor: Any, ids: list[list[int]], health: str) -> float:
+    started = time.perf_counter()
+    for pair in ids:
+        view = samordna.record_transition(
+            actor, pair[0], trigger="report_status", version=pair[1],
+            data={"health": health, "note": "Jevn fremdrift."},
+        )
+        pair[1] = view.version
+    return time.perf_counter() - started
+
+
+# ---------------------------------------------------------------- the floor
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA busy_timeout=30000")
+    return conn
+
+
+def _floor_round(conn: sqlite3.Connection, user_id: int, ids: list[list[int]], health: str) -> float:
+    next_follow_up = (datetime.now(UTC).date() + timedelta(days=14)).isoformat()
+    started = time.perf_counter()
+    for pair in ids:
+        measure_id, version = pair
+        now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            cur = conn.execute(
+                "UPDATE measure SET last_health = ?, next_follow_up_at = ?, version = version + 1,"
+                " updated_at = ?, updated_by_id = ? WHERE id = ? AND version = ?",
+                (health, next_follow_up, now, user_id, measure_id, version),
+            )
+            if cur.rowcount != 1:
+                raise RuntimeError(f"stale version for measure {measure_id}")
+            changes = json.dumps({"last_health": [None, health]}, ensure_ascii=False)
+            conn.execute(
+                "INSERT INTO event (measure_id, at, actor_id, trigger, from_state, to_state, comment,"
+                " changes, data, version) VALUES (?, ?, ?, 'report_status', 'in_follow_up', 'in_follow_up',"
+                " NULL, ?, ?, ?)",
+                (measure_id, now, user_id, changes, json.dumps({"note": "Jevn fremdrift."}), version + 1),
+            )
+            conn.execute(
+                "INSERT INTO status_report (measure_id, author_id, at, health, note) VALUES (?, ?, ?, ?, ?)",
+                (measure_id, user_id, now, health, "Jevn fremdrift."),
+            )
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        pair[1] = version + 1
+    return time.perf_counter() - started
+
+
+# ---------------------------------------------------------------- run
+
+
+def run(measures: int = MEASURES, repeats: int = REPEATS) -> list[Row]:
+    healths = ["on_track", "at_risk", "off_track"]
+    with tempfile.TemporaryDirectory(prefix="samordna-bench-") as tmp:
+        service_db = Path(tmp) / "service.sqlite3"
+        floor_db = Path(tmp) / "floor.sqlite3"
+        samordna, actor, ids, setup_seconds = _setup(service_db, measures)
+        with sqlite3.connect(service_db) as src, sqlite3.connect(floor_db) as dst:
+            src.backup(dst)  # the floor starts from the very same rows
+        floor_ids = [list(p) for p in ids]
+
+        conn = _connect(floor_db)
+        service: list[float] = []
+        floor: list[float] = []
+        try:
+            warm = max(1, measures // 10)
+            _service_round(samordna, actor, ids[:warm], "on_track")
+            _floor_round(conn, actor.user_id, floor_ids[:warm], "on_track")
+            # Alternate the two, so a slow spell of the disk or the machine hits both alike.
+            for i in range(repeats):
+                service.append(measures / _service_round(samordna, actor, ids, healths[i % 3]))
+                floor.append(measures / _floor_round(conn, actor.user_id, floor_ids, healths[i % 3]))
+        finally:
+            conn.close()
+            samordna.db.dispose()
+
+    setup_writes = measures * 4
+    return [
+        Row(NAME, "service: record_transition(report_status)", "tx/s", tuple(service),
+            f"{measures} measures × {repeats} repeats"),
+        Row(NAME, "floor: raw sqlite3, same writes", "tx/s", tuple(floor), "UPDATE+2 INSERT, BEGIN IMMEDIATE"),
+        Row(NAME, "set-up: create + initiate/assign/start", "writes/s", (setup_writes / setup_seconds,),
+            f"{setup_writes} service writes, one pass"),
+    ]
+
+
+def ratio_line(rows: list[Row]) -> str:
+    service = next(r for r in rows if r.case.startswith("service"))
+    floor = next(r for r in rows if r.case.startswith("floor"))
+    return (
+        f"service / floor = {service.median / floor.median:.2f} (median tx/s); "
+        f"per transition: service {1000 / service.median:.2f} ms, floor {1000 / floor.median:.2f} ms, "
+        f"overhead {1000 / service.median - 1000 / floor.median:.2f} ms"
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    from bench.run import print_table
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--measures", type=int, default=MEASURES)
+    parser.add_argument("--repeats", type=int, default=REPEATS)
+    args = parser.parse_args(argv)
+    rows = run(args.measures, args.repeats)
+    print_table(rows)
+    print(ratio_line(rows))
+
+
+if __name__ == "__main__":
+    main()
