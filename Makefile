@@ -53,7 +53,7 @@ clean: ## remove the virtualenv and the local database
 	rm -rf $(VENV) var .pytest_cache .hypothesis
 
 messages: install-dev ## extract interface text and update the nn/en catalogues
-	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output -o src/samordna/web/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg --project=Samordna --no-location --sort-output -o src/samordna/web/translations/messages.pot .
 	for lang in nn en; do \
 	  if [ -f src/samordna/web/translations/$$lang/LC_MESSAGES/messages.po ]; then \
 	    $(BIN)/pybabel update --no-fuzzy-matching -i src/samordna/web/translations/messages.pot -d src/samordna/web/translations -l $$lang; \

@@ -300,7 +300,12 @@ def test_wrong_check_digits_are_never_caught(n: str, sep: str, before: str, afte
 def test_longer_digit_runs_pass(n: str, extra: str, prepend: bool) -> None:
     for form in written_forms(n):
         text = f"Konto {extra + form if prepend else form + extra} ok"
-        assert find_national_ids(text) == []
+        start = text.index(form)
+        # The ID itself is part of a longer run, so it is not caught. (The extra digits and one half of
+        # a separated ID can by chance make another valid 11-digit run of their own: that one is caught.)
+        assert not any(s <= start and start + len(form) <= e for s, e in find_national_ids(text))
+        if form.isdigit():
+            assert find_national_ids(text) == []
 
 
 def test_no_inner_window_of_long_number() -> None:

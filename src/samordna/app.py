@@ -21,10 +21,11 @@ from samordna.domain.errors import DomainError
 from samordna.services.core import Samordna
 from samordna.settings import Settings
 from samordna.store.sessions import DatabaseStore
-from samordna.web import api, auth, pages
+from samordna.web import account, api, auth, pages
 from samordna.web.errors import domain_error, http_error, internal_error
 from samordna.web.rendering import STATIC_DIR, configure_jinja
 from samordna.web.security import security_headers
+from samordna.web.security_log import refusal_log
 from samordna.web.session import ABSOLUTE_SECONDS, RotatingSessionConfig
 
 YEAR = 365 * 24 * 3600
@@ -78,13 +79,14 @@ def create_app(settings: Settings | None = None, *, samordna: Samordna | None = 
             auth.choose_language,
             auth.home,
             auth.switch_area,
+            *account.HANDLERS,
             *pages.page_handlers(),
             static,
         ],
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],
         before_request=auth.set_language_hook,
-        middleware=[sessions.middleware],
+        middleware=[sessions.middleware, refusal_log],
         stores={"sessions": DatabaseStore(samordna.db)},
         csrf_config=csrf,
         plugins=[HTMXPlugin()],

@@ -82,6 +82,28 @@ def cmd_user_add(args: argparse.Namespace, settings: Settings) -> int:
     return _admin(settings, run)
 
 
+def cmd_user_password(args: argparse.Namespace, settings: Settings) -> int:
+    from samordna.domain.errors import DomainError, Invalid
+
+    password = args.password
+    if password is None:
+        password = getpass.getpass("Nytt passord: ")
+        if password != getpass.getpass("Gjenta passordet: "):
+            print("Feil: passordene er ikke like.", file=sys.stderr)
+            return 1
+    try:
+        _services(settings).security.reset_password(args.email, password)
+    except Invalid as exc:
+        for error in exc.errors:
+            print(f"Feil: {error.message}", file=sys.stderr)
+        return 1
+    except DomainError as exc:
+        print(f"Feil: {exc.message}", file=sys.stderr)
+        return 1
+    print(f"Passordet til {args.email.strip().lower()} er endret. Brukeren er logget ut overalt.")
+    return 0
+
+
 def cmd_member_add(args: argparse.Namespace, settings: Settings) -> int:
     from samordna.services import org
     from samordna.services.accounts import find_user
@@ -127,6 +149,9 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         workers=args.workers,
         log_level=args.log_level,
         access_log=args.access_log,
+        # The client address comes from the socket; X-Forwarded-For counts only from
+        # SAMORDNA_TRUSTED_PROXIES (samordna.web.security_log), never from uvicorn's own default.
+        proxy_headers=False,
     )
     return 0
 
@@ -161,6 +186,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", required=True)
     p.add_argument("--password", help="passord (ellers spør kommandoen)")
     p.set_defaults(fn=cmd_user_add)
+    p = user.add_parser("password", help="sett nytt passord for en bruker (avslutter brukerens innlogginger)")
+    p.add_argument("--email", required=True)
+    p.add_argument("--password", help="passord (ellers spør kommandoen)")
+    p.set_defaults(fn=cmd_user_password)
 
     member = sub.add_parser("member", help="medlemskap").add_subparsers(dest="sub", required=True)
     p = member.add_parser("add", help="gi en bruker en rolle i et område")

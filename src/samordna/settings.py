@@ -25,6 +25,8 @@ class Settings:
     secure_cookies: bool = False
     max_body_bytes: int = 1_000_000
     debug: bool = False
+    # Reverse proxies whose X-Forwarded-For is believed (addresses or networks); none by default.
+    trusted_proxies: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: object) -> Settings:
@@ -38,6 +40,10 @@ class Settings:
             values["workflows_dir"] = Path(env["SAMORDNA_WORKFLOWS"])
         if env.get("SAMORDNA_SECURE_COOKIES"):
             values["secure_cookies"] = env["SAMORDNA_SECURE_COOKIES"].lower() in ("1", "true", "yes")
+        if env.get("SAMORDNA_TRUSTED_PROXIES"):
+            values["trusted_proxies"] = tuple(
+                p.strip() for p in env["SAMORDNA_TRUSTED_PROXIES"].split(",") if p.strip()
+            )
         if env.get("SAMORDNA_DEBUG"):
             values["debug"] = env["SAMORDNA_DEBUG"].lower() in ("1", "true", "yes")
         values.update(overrides)

@@ -6,7 +6,16 @@ import calendar
 import re
 from collections.abc import Mapping
 
-__all__ = ["GUARD_MESSAGE", "check_texts", "contains_national_id", "find_national_ids", "is_national_id"]
+from samordna.i18n import current_lang
+
+__all__ = [
+    "GUARD_MESSAGE",
+    "check_texts",
+    "contains_national_id",
+    "find_national_ids",
+    "guard_message",
+    "is_national_id",
+]
 
 GUARD_MESSAGE: dict[str, str] = {
     "nb": (
@@ -23,6 +32,12 @@ GUARD_MESSAGE: dict[str, str] = {
         "without information that can identify individuals."
     ),
 }
+
+
+def guard_message() -> str:
+    """The guard's refusal in the current language."""
+    return GUARD_MESSAGE.get(current_lang.get(), GUARD_MESSAGE["nb"])
+
 
 _W1 = (3, 7, 6, 1, 8, 9, 4, 5, 2, 1)  # weights for digits 1-10 (the last one is k1 itself)
 _W2 = (5, 4, 3, 2, 7, 6, 5, 4, 3, 2, 1)  # weights for digits 1-11 (the last one is k2 itself)

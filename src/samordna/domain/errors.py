@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from samordna.i18n import gettext as _
+
 
 @dataclass(frozen=True)
 class FieldError:
@@ -78,6 +80,16 @@ class Invalid(DomainError):
 
     status = 422
 
-    def __init__(self, errors: list[FieldError], message: str = "Noen felt må rettes.") -> None:
-        super().__init__(message)
+    def __init__(self, errors: list[FieldError], message: str | None = None) -> None:
+        super().__init__(message or _("Noen felt må rettes."))
         self.errors = errors
+
+
+class Throttled(DomainError):
+    """429: too many failed log-ins for an account or an address; `retry_after` seconds until the next try."""
+
+    status = 429
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from samordna.i18n import current_lang
+
 ROLES = ("steering", "coordinator", "coordination", "executing", "viewer")
 ARENAS = ("school", "leisure", "digital", "neighbourhood", "family", "nightlife", "other")
 UNIT_KINDS = ("municipal", "police", "voluntary", "business", "state", "other")
@@ -31,8 +33,9 @@ ARENA_LABELS: dict[str, dict[str, str]] = {
 }
 
 
-def role_list(roles: tuple[str, ...] | list[str], lang: str = "nb") -> str:
-    """«SLT-koordinator og koordineringsgruppen» — the roles joined as a sentence."""
+def role_list(roles: tuple[str, ...] | list[str], lang: str | None = None) -> str:
+    """«SLT-koordinator og koordineringsgruppen» — the roles joined as a sentence (default: current language)."""
+    lang = lang or current_lang.get()
     words = [ROLE_LABELS[r].get(lang, ROLE_LABELS[r]["nb"]) for r in roles]
     if len(words) <= 1:
         return "".join(words)

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from samordna.domain.errors import NotAuthenticated
+from samordna.i18n import gettext
 from samordna.store.models import ApiToken, Area, Membership, Unit, User, utcnow
 
 # OWASP's argon2id parameters: m=19 MiB, t=2, p=1 (about 25 ms per verify on the project's machines).
@@ -80,7 +81,7 @@ def actor_for_token(session: Session, token: str) -> Actor:
         .where(ApiToken.token_hash == hash_token(token), ApiToken.active, User.active)
     ).scalar_one_or_none()
     if found is None:
-        raise NotAuthenticated("Ugyldig eller utløpt API-nøkkel.")
+        raise NotAuthenticated(gettext("Ugyldig eller utløpt API-nøkkel."))
     return load_actor(session, found)
 
 

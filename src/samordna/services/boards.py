@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from samordna.domain.errors import NotFound
 from samordna.domain.vocabulary import ARENAS, HEALTHS
+from samordna.i18n import gettext
 from samordna.services import org
 from samordna.services.accounts import Actor, MemberView
 from samordna.store.models import Measure, MeasureUnit
@@ -210,7 +211,7 @@ def board_states(workflow: Workflow, board: str) -> tuple[str, ...]:
         return running + tuple(s for s in states if s in handed_on)
     if board == "steering":
         return workflow.states_on_board("steering")
-    raise NotFound("Fant ikke tavla.")
+    raise NotFound(gettext("Fant ikke tavla."))
 
 
 # ---------------------------------------------------------------- reads
@@ -275,7 +276,7 @@ def read_column(
     """
     reader = _Reader(samordna, board)
     if state not in reader.states:
-        raise NotFound("Fant ikke kolonnen.")
+        raise NotFound(gettext("Fant ikke kolonnen."))
     filters = (filters or BoardFilters()).cleaned()
     limit = max(1, min(limit, MAX_LIMIT))
     with samordna.db.read() as s:

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from samordna.services import org
 from samordna.services.accounts import Actor, actor_for_token, find_user, load_actor, verify_password
 from samordna.services.measures import EventView, MeasureService, MeasureView
+from samordna.services.security import SecurityService
 from samordna.settings import Settings
 from samordna.store.db import Database
 from samordna.store.models import User
@@ -25,6 +26,7 @@ class Samordna:
         self.tz = ZoneInfo(settings.timezone)
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
         self.measures = MeasureService(workflow=self.workflow, now=self.now, today=self.today)
+        self.security = SecurityService(db=db, now=self.now)  # log-in, passwords, throttling, security log
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Samordna:
@@ -92,8 +94,10 @@ class Samordna:
             }
 
     def create_goal(self, actor: Actor, slug: str, data: Mapping[str, Any]) -> org.GoalView:
+        from samordna.services.admin import create_goal_in  # audited, like every organisation change
+
         with self.db.write() as s:
-            return org.create_goal(s, actor=actor, area=org.area_for(s, actor, slug), data=data, today=self.today())
+            return create_goal_in(s, actor=actor, area=org.area_for(s, actor, slug), data=data, today=self.today())
 
     # ------------------------------------------------------------ measures
 

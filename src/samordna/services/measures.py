@@ -20,8 +20,10 @@ from sqlmodel import Session
 
 from samordna.domain.errors import Conflict, FieldError, Invalid, NotAllowed, NotFound
 from samordna.domain.vocabulary import ARENAS, role_list
+from samordna.i18n import current_lang
+from samordna.i18n import gettext as _
 from samordna.services.accounts import Actor, MemberView
-from samordna.services.validation import Wanted, clean
+from samordna.services.validation import Wanted, clean, message_for
 from samordna.store.models import Area, Event, Measure, MeasureUnit, RefCounter, StatusReport, User
 from samordna.workflow import FieldDef, Label, TransitionDef, Workflow
 
@@ -154,18 +156,19 @@ def permitted_rule(
 
 
 def who_may(td: TransitionDef) -> str:
+    """«SLT-koordinator og koordineringsgruppen» — who may fire `td`, in the current language."""
     parts = []
     for rule in td.allow:
         words = role_list([rule.role])
         if rule.unit == "responsible":
-            words += " i den ansvarlige enheten"
+            words = _("{role} i den ansvarlige enheten").format(role=words)
         elif rule.unit == "involved":
-            words += " i en ansvarlig eller deltakende enhet"
-        if rule.requires:
-            words += " (med møtedato fra styringsgruppen)" if "meeting_date" in rule.requires else ""
+            words = _("{role} i en ansvarlig eller deltakende enhet").format(role=words)
+        if "meeting_date" in rule.requires:
+            words = _("{role} (med møtedato fra styringsgruppen)").format(role=words)
         parts.append(words)
     if len(parts) > 1:
-        return f"{', '.join(parts[:-1])} og {parts[-1]}"
+        return _("{first} og {last}").format(first=", ".join(parts[:-1]), last=parts[-1])
     return parts[0]
 
 
@@ -183,7 +186,7 @@ class MeasureService:
     def _member(self, actor: Actor, area_id: int) -> MemberView:
         member = actor.in_area(area_id)
         if member is None:
-            raise NotFound("Fant ikke tiltaket.")
+            raise NotFound(_("Fant ikke tiltaket."))
         return member
 
     def _participating(self, session: Session, measure_ids: list[int]) -> dict[int, list[int]]:
@@ -226,7 +229,7 @@ class MeasureService:
     def get(self, session: Session, *, actor: Actor, measure_id: int) -> MeasureView:
         row = session.execute(select(MEASURE).where(MEASURE.c.id == measure_id)).mappings().one_or_none()
         if row is None or actor.in_area(row["area_id"]) is None:
-            raise NotFound("Fant ikke tiltaket.")
+            raise NotFound(_("Fant ikke tiltaket."))
         member = self._member(actor, row["area_id"])
         return self._view(row, self._participating(session, [measure_id])[measure_id], member)
 
@@ -287,7 +290,7 @@ class MeasureService:
         member = self._member(actor, area_id)
         if member.role not in CREATE_ROLES:
             raise NotAllowed(
-                f"Bare {role_list(CREATE_ROLES)} kan melde behov.", allowed_roles=CREATE_ROLES
+                _("Bare {roles} kan melde behov.").format(roles=role_list(CREATE_ROLES)), allowed_roles=CREATE_ROLES
             )
         values, errors = clean(
             session=session,
@@ -349,11 +352,11 @@ class MeasureService:
         own_new_need = row["created_by_id"] == actor.user_id and row["state"] == self.workflow.initial
         if member.role not in EDIT_ROLES and not own_new_need:
             raise NotAllowed(
-                f"Bare {role_list(EDIT_ROLES)} kan endre tiltaket.", allowed_roles=EDIT_ROLES
+                _("Bare {roles} kan endre tiltaket.").format(roles=role_list(EDIT_ROLES)), allowed_roles=EDIT_ROLES
             )
         if self.workflow.states[row["state"]].final:
             raise Conflict(
-                "Tiltaket er avsluttet og kan ikke endres.",
+                _("Tiltaket er avsluttet og kan ikke endres."),
                 state=row["state"],
                 current_version=row["version"],
                 allowed_triggers=(),
@@ -367,7 +370,8 @@ class MeasureService:
             current=row,
         )
         # `edit` takes any subset of the fields; a field sent must still be valid.
-        errors = [e for e in errors if not (e.field not in data and e.message.startswith("Feltet må"))]
+        required = message_for("required")
+        errors = [e for e in errors if not (e.field not in data and e.message == required)]
         errors += _age_range_errors(values, row)
         errors += _comment_errors(comment)
         if errors:
@@ -407,11 +411,11 @@ class MeasureService:
         if td is None:
             allowed = tuple(self.allowed_for(member, row, self._participating(session, [measure_id])[measure_id]))
             known = trigger in wf.triggers()
-            label = wf.states[state].label.get("nb")
+            label = wf.states[state].label.get(current_lang.get())
             raise Conflict(
-                f"Handlingen kan ikke utføres når tiltaket har status «{label}»."
+                _("Handlingen kan ikke utføres når tiltaket har status «{state}».").format(state=label)
                 if known
-                else f"Ukjent handling «{trigger[:40]}».",
+                else _("Ukjent handling «{trigger}».").format(trigger=trigger[:40]),
                 state=state,
                 current_version=row["version"],
                 allowed_triggers=allowed,
@@ -420,7 +424,9 @@ class MeasureService:
         rule = permitted_rule(td, member, row["responsible_unit_id"], participating)
         if rule is None:
             raise NotAllowed(
-                f"«{td.label.get('nb')}» kan bare gjøres av {who_may(td)}.",
+                _("«{action}» kan bare gjøres av {who}.").format(
+                    action=td.label.get(current_lang.get()), who=who_may(td)
+                ),
                 allowed_roles=td.roles(),
             )
         wanted = [Wanted(wf.fields[n], n in td.required or n in rule.requires) for n in td.fields()]
@@ -474,7 +480,7 @@ class MeasureService:
     def _load(self, session: Session, actor: Actor, measure_id: int) -> Mapping[str, Any]:
         row = session.execute(select(MEASURE).where(MEASURE.c.id == measure_id)).mappings().one_or_none()
         if row is None or actor.in_area(row["area_id"]) is None:
-            raise NotFound("Fant ikke tiltaket.")
+            raise NotFound(_("Fant ikke tiltaket."))
         return row
 
     def _write(
@@ -509,7 +515,7 @@ class MeasureService:
                 select(MEASURE.c.version, MEASURE.c.state).where(MEASURE.c.id == row["id"])
             ).one()
             raise Conflict(
-                "Noen andre har endret tiltaket etter at du åpnet det. Se gjennom den nye versjonen og prøv igjen.",
+                _("Noen andre har endret tiltaket etter at du åpnet det. Se gjennom den nye versjonen og prøv igjen."),
                 state=current.state,
                 current_version=current.version,
             )
@@ -560,19 +566,19 @@ def _age_range_errors(values: Mapping[str, Any], current: Mapping[str, Any]) -> 
     age_from = values.get("age_from", current.get("age_from"))
     age_to = values.get("age_to", current.get("age_to"))
     if age_from is not None and age_to is not None and age_from > age_to:
-        return [FieldError("age_to", "«Alder til» kan ikke være lavere enn «Alder fra».")]
+        return [FieldError("age_to", _("«Alder til» kan ikke være lavere enn «Alder fra»."))]
     return []
 
 
 def _comment_errors(comment: str | None) -> list[FieldError]:
-    from samordna.domain.confidentiality import GUARD_MESSAGE, contains_national_id
+    from samordna.domain.confidentiality import contains_national_id, guard_message
 
     if comment is None:
         return []
     if not isinstance(comment, str):
-        return [FieldError("comment", "Må være tekst.")]
+        return [FieldError("comment", message_for("not_text"))]
     if len(comment) > 4000:
-        return [FieldError("comment", "Kommentaren er for lang (høyst 4000 tegn).")]
+        return [FieldError("comment", _("Kommentaren er for lang (høyst {max} tegn).").format(max=4000))]
     if contains_national_id(comment):
-        return [FieldError("comment", GUARD_MESSAGE["nb"])]
+        return [FieldError("comment", guard_message())]
     return []

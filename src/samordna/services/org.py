@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from samordna.domain.errors import FieldError, Invalid, NotAllowed, NotFound
 from samordna.domain.vocabulary import AREA_KINDS, ROLES, UNIT_KINDS, role_list
+from samordna.i18n import gettext as _
 from samordna.services.accounts import Actor, hash_password
 from samordna.services.validation import Wanted, clean
 from samordna.store.models import Area, Goal, Membership, Unit, User
@@ -78,7 +79,7 @@ GOAL_FIELDS = (
 def area_for(session: Session, actor: Actor, slug: str) -> Area:
     area = session.execute(select(Area).where(Area.slug == slug)).scalar_one_or_none()
     if area is None or actor.in_area(area.id) is None:  # type: ignore[arg-type]
-        raise NotFound("Fant ikke SLT-området.")
+        raise NotFound(_("Fant ikke SLT-området."))
     return area
 
 
@@ -113,15 +114,17 @@ def create_goal(
 ) -> GoalView:  # type: ignore[no-untyped-def]
     member = actor.in_area(area.id)  # type: ignore[arg-type]
     if member is None:
-        raise NotFound("Fant ikke SLT-området.")
+        raise NotFound(_("Fant ikke SLT-området."))
     if member.role not in GOAL_ROLES:
-        raise NotAllowed(f"Bare {role_list(GOAL_ROLES)} kan opprette mål.", allowed_roles=GOAL_ROLES)
+        raise NotAllowed(
+            _("Bare {roles} kan opprette mål.").format(roles=role_list(GOAL_ROLES)), allowed_roles=GOAL_ROLES
+        )
     values, errors = clean(
         session=session, area_id=area.id, wanted=[Wanted(f, r) for f, r in GOAL_FIELDS], data=data,  # type: ignore[arg-type]
         today=today,
     )
     if not errors and values["period_from"] > values["period_to"]:
-        errors.append(FieldError("period_to", "«Til år» kan ikke være før «Fra år»."))
+        errors.append(FieldError("period_to", _("«Til år» kan ikke være før «Fra år».")))
     if errors:
         raise Invalid(errors)
     goal = Goal(

@@ -11,6 +11,7 @@ from typing import Any
 
 from samordna.domain.errors import NotAllowed, NotFound
 from samordna.domain.vocabulary import role_list
+from samordna.i18n import gettext as _
 from samordna.services.accounts import Actor, MemberView
 
 REGISTER_NEED = ("steering", "coordinator", "coordination", "executing")
@@ -31,7 +32,8 @@ def member_in(actor: Actor, area_id: int, *, what: str = "tiltaket") -> MemberVi
 def require_role(member: MemberView, roles: tuple[str, ...], doing: str) -> None:
     """NotAllowed naming the roles that may, unless the member has one of them."""
     if member.role not in roles:
-        raise NotAllowed(f"Bare {role_list(roles)} kan {doing}.", allowed_roles=roles)
+        message = _("Bare {roles} kan {doing}.").format(roles=role_list(roles), doing=doing)
+        raise NotAllowed(message, allowed_roles=roles)
 
 
 def may(member: MemberView | None, roles: tuple[str, ...]) -> bool:

@@ -10,32 +10,40 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session
 
-from samordna.domain.confidentiality import GUARD_MESSAGE, contains_national_id
+from samordna.domain.confidentiality import contains_national_id, guard_message
 from samordna.domain.errors import FieldError
+from samordna.i18n import N_
+from samordna.i18n import gettext as _
 from samordna.store.models import Goal, Membership, Unit
 from samordna.workflow import FieldDef
 
 MAX_LENGTH = {"text": 200, "longtext": 4000}
 
 MESSAGES = {
-    "required": "Feltet må fylles ut.",
-    "unknown": "Ukjent felt.",
-    "not_text": "Må være tekst.",
-    "too_long": "Teksten er for lang (høyst {max} tegn).",
-    "bad_date": "Ugyldig dato. Bruk formatet ÅÅÅÅ-MM-DD.",
-    "not_past": "Datoen kan ikke være tilbake i tid.",
-    "not_future": "Datoen kan ikke være fram i tid.",
-    "not_int": "Må være et heltall.",
-    "range": "Må være mellom {min} og {max}.",
-    "min": "Må være minst {min}.",
-    "max": "Kan være høyst {max}.",
-    "enum": "Ugyldig valg. Velg ett av: {options}.",
-    "goal": "Velg et aktivt mål i dette SLT-området.",
-    "unit": "Velg en aktiv enhet i dette SLT-området.",
-    "units": "Velg bare aktive enheter i dette SLT-området.",
-    "member": "Kontaktpersonen må være medlem av den ansvarlige enheten.",
-    "member_no_unit": "Velg ansvarlig enhet før kontaktperson.",
+    "required": N_("Feltet må fylles ut."),
+    "unknown": N_("Ukjent felt."),
+    "not_text": N_("Må være tekst."),
+    "too_long": N_("Teksten er for lang (høyst {max} tegn)."),
+    "bad_date": N_("Ugyldig dato. Bruk formatet ÅÅÅÅ-MM-DD."),
+    "not_past": N_("Datoen kan ikke være tilbake i tid."),
+    "not_future": N_("Datoen kan ikke være fram i tid."),
+    "not_int": N_("Må være et heltall."),
+    "range": N_("Må være mellom {min} og {max}."),
+    "min": N_("Må være minst {min}."),
+    "max": N_("Kan være høyst {max}."),
+    "enum": N_("Ugyldig valg. Velg ett av: {options}."),
+    "goal": N_("Velg et aktivt mål i dette SLT-området."),
+    "unit": N_("Velg en aktiv enhet i dette SLT-området."),
+    "units": N_("Velg bare aktive enheter i dette SLT-området."),
+    "member": N_("Kontaktpersonen må være medlem av den ansvarlige enheten."),
+    "member_no_unit": N_("Velg ansvarlig enhet før kontaktperson."),
 }
+
+
+def message_for(key: str, **values: object) -> str:
+    """MESSAGES[key] in the current language, placeholders filled in after translation."""
+    text = _(MESSAGES[key])
+    return text.format(**values) if values else text
 
 
 @dataclass(frozen=True)
@@ -86,7 +94,7 @@ def clean(
     """Validate `data` against the wanted fields. Returns (clean values, errors)."""
     wanted = list(wanted)
     known = {w.field.name for w in wanted}
-    errors: list[FieldError] = [FieldError(k, MESSAGES["unknown"]) for k in data if k not in known]
+    errors: list[FieldError] = [FieldError(k, message_for("unknown")) for k in data if k not in known]
     values: dict[str, Any] = {}
     refs: list[tuple[FieldDef, Any]] = []  # checked against the database after the plain checks
 
@@ -94,12 +102,12 @@ def clean(
         f, name = w.field, w.field.name
         if name not in data:
             if w.required:
-                errors.append(FieldError(name, MESSAGES["required"]))
+                errors.append(FieldError(name, message_for("required")))
             continue
         raw = data[name]
         if _is_blank(raw):
             if w.required:
-                errors.append(FieldError(name, MESSAGES["required"]))
+                errors.append(FieldError(name, message_for("required")))
             else:
                 values[name] = [] if f.type == "units" else None
             continue
@@ -121,49 +129,49 @@ def clean(
     for name, raw in data.items():
         if isinstance(raw, str) and contains_national_id(raw):
             errors = [e for e in errors if e.field != name]
-            errors.append(FieldError(name, GUARD_MESSAGE["nb"]))
+            errors.append(FieldError(name, guard_message()))
     return values, errors
 
 
 def _clean_one(f: FieldDef, raw: Any, today: date) -> tuple[str | None, Any]:
     if f.type in MAX_LENGTH:
         if not isinstance(raw, str):
-            return MESSAGES["not_text"], None
+            return message_for("not_text"), None
         text = raw.strip()
         if len(text) > MAX_LENGTH[f.type]:
-            return MESSAGES["too_long"].format(max=MAX_LENGTH[f.type]), None
+            return message_for("too_long", max=MAX_LENGTH[f.type]), None
         return None, text
     if f.type == "date":
         try:
             value = raw if isinstance(raw, date) else date.fromisoformat(str(raw).strip())
         except ValueError:
-            return MESSAGES["bad_date"], None
+            return message_for("bad_date"), None
         if f.rule == "not_past" and value < today:
-            return MESSAGES["not_past"], None
+            return message_for("not_past"), None
         if f.rule == "not_future" and value > today:
-            return MESSAGES["not_future"], None
+            return message_for("not_future"), None
         return None, value
     if f.type == "integer":
         number = _as_int(raw)
         if number is None:
-            return MESSAGES["not_int"], None
+            return message_for("not_int"), None
         if f.min is not None and f.max is not None and not f.min <= number <= f.max:
-            return MESSAGES["range"].format(min=f.min, max=f.max), None
+            return message_for("range", min=f.min, max=f.max), None
         if f.min is not None and number < f.min:
-            return MESSAGES["min"].format(min=f.min), None
+            return message_for("min", min=f.min), None
         if f.max is not None and number > f.max:
-            return MESSAGES["max"].format(max=f.max), None
+            return message_for("max", max=f.max), None
         return None, number
     if f.type == "enum":
         if raw not in f.options:
-            return MESSAGES["enum"].format(options=", ".join(f.options)), None
+            return message_for("enum", options=", ".join(f.options)), None
         return None, raw
     if f.type in ("goal", "unit", "member"):
         number = _as_int(raw)
-        return (MESSAGES["not_int"], None) if number is None else (None, number)
+        return (message_for("not_int"), None) if number is None else (None, number)
     if f.type == "units":
         numbers = _as_int_list(raw)
-        return (MESSAGES["units"], None) if numbers is None else (None, numbers)
+        return (message_for("units"), None) if numbers is None else (None, numbers)
     raise AssertionError(f"unknown field type {f.type}")  # the workflow loader refuses these
 
 
@@ -179,7 +187,7 @@ def _check_reference(
         found = session.execute(
             select(Goal.id).where(Goal.id == value, Goal.area_id == area_id, Goal.active)
         ).first()
-        return None if found else MESSAGES["goal"]
+        return None if found else message_for("goal")
     if f.type in ("unit", "units"):
         ids = [value] if f.type == "unit" else list(value)
         if not ids:
@@ -189,11 +197,11 @@ def _check_reference(
                 select(Unit.id).where(Unit.id.in_(ids), Unit.area_id == area_id, Unit.active)
             ).scalars()
         )
-        return None if found == set(ids) else MESSAGES[f.type]
+        return None if found == set(ids) else message_for(f.type)
     if f.type == "member":
         unit_id = values.get(f.of_unit) if f.of_unit in values else current.get(f.of_unit or "")
         if unit_id is None:
-            return MESSAGES["member_no_unit"]
+            return message_for("member_no_unit")
         found = session.execute(
             select(Membership.id).where(
                 Membership.user_id == value,
@@ -202,5 +210,5 @@ def _check_reference(
                 Membership.active,
             )
         ).first()
-        return None if found else MESSAGES["member"]
+        return None if found else message_for("member")
     return None

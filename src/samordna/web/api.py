@@ -14,6 +14,7 @@ from msgspec import UNSET, UnsetType
 from samordna.domain.errors import NotAuthenticated
 from samordna.services.accounts import Actor
 from samordna.services.core import Samordna
+from samordna.web.security_log import note_actor
 
 # Handlers name their dependencies explicitly (Litestar 3 drops inferred ones).
 SamordnaDep = NamedDependency[Samordna]
@@ -29,7 +30,9 @@ def provide_actor(request: Request) -> Actor:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise NotAuthenticated("Mangler API-nøkkel: send «Authorization: Bearer <nøkkel>».")
-    return request.app.state.samordna.actor_for_token(token.strip())
+    actor = request.app.state.samordna.actor_for_token(token.strip())
+    note_actor(request, actor.user_id)  # for the security log, should the request be refused
+    return actor
 
 
 def _given(struct: msgspec.Struct, *skip: str) -> dict[str, Any]:

@@ -14,10 +14,12 @@ from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
+from samordna.domain.errors import Throttled
 from samordna.services.accounts import Actor
 from samordna.services.core import Samordna
 from samordna.web.i18n import LANGUAGES, current_lang, pick_language
 from samordna.web.i18n import gettext as _
+from samordna.web.security_log import client_address, note_actor
 from samordna.web.session import rotate_session, session_is_fresh
 
 BOARD_OF_ROLE = {
@@ -48,6 +50,13 @@ class Page:
     def member(self):  # type: ignore[no-untyped-def]
         return self.actor.in_area(self.area.id) if self.area else None
 
+    @property
+    def may_administer(self) -> bool:
+        """Whether the header offers «Administrasjon» (organisation or goal pages) in this area."""
+        from samordna.services.admin import may_administer
+
+        return may_administer(self.member)
+
     def board_url(self, area: Any | None = None) -> str:
         area = area or self.area
         return f"/areas/{area.slug}/boards/{BOARD_OF_ROLE[area.role]}"
@@ -76,10 +85,11 @@ def page_for(request: Request, area_slug: str | None = None) -> Page:
     if not uid or not session_is_fresh(session):
         request.clear_session()
         raise LoginRequired()
-    actor = samordna.actor_for_user(uid)
-    if actor is None:  # deactivated: the session dies at once
+    actor = samordna.security.actor_for_session(uid, session.get("pw", ""))
+    if actor is None:  # deactivated, or a new password since this log-in: the session dies at once
         request.clear_session()
         raise LoginRequired()
+    note_actor(request, actor.user_id)
     session["seen"] = int(time.time())
     areas = samordna.areas(actor)
     slug = area_slug or session.get("area")
@@ -87,9 +97,10 @@ def page_for(request: Request, area_slug: str | None = None) -> Page:
     if area_slug is not None and (area is None or area.slug != area_slug):
         from samordna.domain.errors import NotFound
 
-        raise NotFound("Fant ikke SLT-området.")
+        raise NotFound(_("Fant ikke SLT-området."))
     if area is not None:
         session["area"] = area.slug
+        note_actor(request, actor.user_id, area.id)
     return Page(request=request, actor=actor, areas=areas, area=area, lang=current_lang.get())
 
 
@@ -121,24 +132,30 @@ def login(
     request: Request, data: Annotated[LoginForm, Body(media_type=RequestEncodingType.URL_ENCODED)]
 ) -> Redirect | Template:
     samordna: Samordna = request.app.state.samordna
-    found = samordna.authenticate(data.email, data.password)
+    again = LoginForm(email=data.email, next=safe_next(data.next))
+    try:
+        found = samordna.security.log_in(data.email, data.password, ip=client_address(request))
+    except Throttled as exc:
+        return Template(
+            template_name="pages/login.html",
+            context={"form": again, "error": exc.message, "lang": current_lang.get()},
+            status_code=exc.status,
+            headers={"Retry-After": str(exc.retry_after)},
+        )
     if found is None:
         return Template(
             template_name="pages/login.html",
-            context={
-                "form": LoginForm(email=data.email, next=safe_next(data.next)),
-                "error": _("Feil e-postadresse eller passord."),
-                "lang": current_lang.get(),
-            },
+            context={"form": again, "error": _("Feil e-postadresse eller passord."), "lang": current_lang.get()},
             status_code=401,
         )
-    actor, preferred = found
+    actor, preferred = found.actor, found.language
     areas = samordna.areas(actor)
     lang = pick_language(preferred, areas[0].language if areas else None)
     rotate_session(request)
     now = int(time.time())
     request.set_session(
-        {"uid": actor.user_id, "started": now, "seen": now, "lang": lang, "lang_chosen": bool(preferred)}
+        {"uid": actor.user_id, "started": now, "seen": now, "lang": lang, "lang_chosen": bool(preferred),
+         "pw": found.password_mark}
     )
     target = safe_next(data.next)
     if target == "/" and areas:
@@ -146,8 +163,10 @@ def login(
     return Redirect(target, status_code=HTTP_303_SEE_OTHER)
 
 
-@post("/logout", sync_to_thread=False, status_code=HTTP_303_SEE_OTHER)
+@post("/logout", sync_to_thread=True, status_code=HTTP_303_SEE_OTHER)
 def logout(request: Request) -> Redirect:
+    if uid := request.session.get("uid"):
+        request.app.state.samordna.security.log_out(uid, ip=client_address(request))
     request.clear_session()
     return Redirect("/login", status_code=HTTP_303_SEE_OTHER)
 

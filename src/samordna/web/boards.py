@@ -196,14 +196,14 @@ def context(page: Page, ui: BoardUI, **values: Any) -> dict[str, Any]:
 
 def _board(board: str) -> str:
     if board not in boards.BOARDS:
-        raise NotFound("Fant ikke tavla.")
+        raise NotFound(_("Fant ikke tavla."))
     return board
 
 
 def _measure_in_area(page: Page, measure_id: int) -> MeasureView:
     measure = page.request.app.state.samordna.get_measure(page.actor, measure_id)
     if measure.area_id != page.area.id:
-        raise NotFound("Fant ikke tiltaket.")
+        raise NotFound(_("Fant ikke tiltaket."))
     return measure
 
 
@@ -272,7 +272,7 @@ class BoardController(Controller):
         measure = _measure_in_area(page, measure_id)
         wf = samordna.workflow
         if trigger not in wf.triggers():
-            raise NotFound("Fant ikke handlingen.")
+            raise NotFound(_("Fant ikke handlingen."))
         form = transition_form(page, measure, trigger)
         status = 200
         td = wf.transition(measure.state, trigger)
@@ -304,7 +304,7 @@ class BoardController(Controller):
         samordna = request.app.state.samordna
         before = _measure_in_area(page, measure_id)
         if trigger not in samordna.workflow.triggers():
-            raise NotFound("Fant ikke handlingen.")
+            raise NotFound(_("Fant ikke handlingen."))
         result = submit_transition(page, measure_id, trigger, data)
         filters = filters_of_page(request, board, slug)
         ui = BoardUI(page, board, filter_query(filters))

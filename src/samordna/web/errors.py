@@ -12,22 +12,22 @@ from litestar.response import Template
 
 from samordna.domain.confidentiality import find_national_ids
 from samordna.domain.errors import Conflict, DomainError, Invalid, NotAllowed
-from samordna.web.i18n import current_lang
+from samordna.web.i18n import N_, current_lang
 from samordna.web.i18n import gettext as _
 
 log = logging.getLogger("samordna")
 
 TITLES = {
-    400: "Ugyldig forespørsel.",
-    401: "Du må logge inn.",
-    403: "Du har ikke tilgang til dette.",
-    404: "Fant ikke det du ba om.",
-    405: "Metoden er ikke tillatt her.",
-    409: "Konflikt med gjeldende tilstand.",
-    413: "Forespørselen er for stor.",
-    422: "Noen felt må rettes.",
-    429: "For mange forsøk. Vent litt og prøv igjen.",
-    500: "Noe gikk galt hos oss. Prøv igjen senere.",
+    400: N_("Ugyldig forespørsel."),
+    401: N_("Du må logge inn."),
+    403: N_("Du har ikke tilgang til dette."),
+    404: N_("Fant ikke det du ba om."),
+    405: N_("Metoden er ikke tillatt her."),
+    409: N_("Konflikt med gjeldende tilstand."),
+    413: N_("Forespørselen er for stor."),
+    422: N_("Noen felt må rettes."),
+    429: N_("For mange forsøk. Vent litt og prøv igjen."),
+    500: N_("Noe gikk galt hos oss. Prøv igjen senere."),
 }
 
 
@@ -126,17 +126,18 @@ def http_error(request: Request, exc: HTTPException) -> Response:
     status = exc.status_code
     body: dict[str, Any] = {"status": status, "title": TITLES.get(status, ""), "detail": TITLES.get(status, "")}
     if isinstance(exc, ValidationException):
-        body["detail"] = "Forespørselen kunne ikke leses: feil format eller ukjente felt."
+        body["detail"] = N_("Forespørselen kunne ikke leses: feil format eller ukjente felt.")
         if isinstance(exc.extra, list):
             body["errors"] = [client_error(e) for e in exc.extra if isinstance(e, dict)]
     elif status == 400:
-        body["detail"] = "Forespørselen kunne ikke leses: send et gyldig JSON-objekt."
+        body["detail"] = N_("Forespørselen kunne ikke leses: send et gyldig JSON-objekt.")
     elif status == 403 and "csrf" in str(exc.detail).lower():
-        body["detail"] = "Skjemaet er utløpt eller kom fra et annet nettsted. Last siden på nytt og prøv igjen."
+        body["detail"] = N_("Skjemaet er utløpt eller kom fra et annet nettsted. Last siden på nytt og prøv igjen.")
     body = redacted(body)
     if is_api(request):
         return Response(body, status_code=status, media_type=MediaType.JSON, headers=exc.headers)
-    return error_page(request, status, _(body["detail"]), headers=exc.headers)
+    detail: str = body["detail"]
+    return error_page(request, status, _(detail), headers=exc.headers)
 
 
 def internal_error(request: Request, exc: Exception) -> Response:

@@ -56,6 +56,6 @@ def workflow_page(request: Request) -> Template:
 
 def page_handlers() -> list:
     """Browser pages beyond log-in: boards and measure pages register here."""
-    from samordna.web import boards, measure_pages
+    from samordna.web import admin, boards, measure_pages
 
-    return [*measure_pages.HANDLERS, boards.BoardController]
+    return [*measure_pages.HANDLERS, boards.BoardController, *admin.HANDLERS]

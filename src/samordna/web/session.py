@@ -11,7 +11,7 @@ from typing import Any
 
 from litestar.connection import ASGIConnection
 from litestar.middleware.session.server_side import ServerSideSessionBackend, ServerSideSessionConfig
-from litestar.types import Message, ScopeSession
+from litestar.types import Empty, Message, ScopeSession
 
 ROTATE = "samordna_rotate_session"
 NEW_ID = "samordna_new_session_id"
@@ -37,6 +37,10 @@ class RotatingSessionBackend(ServerSideSessionBackend):
         self, scope_session: ScopeSession, message: Message, connection: ASGIConnection
     ) -> None:
         state = connection.scope.get("state", {})
+        if not scope_session and message["type"] == "http.response.start":
+            if not connection.cookies.get(self.config.key):
+                return  # an anonymous visitor with nothing to remember: no row, no cookie
+            scope_session = Empty  # emptied: forget it in the store and in the browser
         if state.get(ROTATE) and message["type"] == "http.response.start":
             old = connection.cookies.get(self.config.key)
             if old and old != state.get(NEW_ID):

@@ -1,0 +1,252 @@
+"""Log-in, log-out and passwords with throttling, and the security log (audit_log). No HTTP here.
+
+Log-in events (login, login_failed, login_throttled, logout, password_changed, password_reset) are one
+row each with area_id None: the throttle counts rows, so one attempt must be one row. actor_id is set
+whenever the account exists, so `store.audit.security_entries_for_area` shows a coordinator the
+log-ins of the area's members. Refused authorizations carry the area of the page when it is known.
+Never in the log: passwords (the subject is «[ikke en e-postadresse]» unless the typed text looks like
+an e-mail address) and national identity numbers (replaced by «[skjult]»).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import Session
+
+from samordna.domain.confidentiality import find_national_ids
+from samordna.domain.errors import FieldError, Invalid, NotFound, Throttled
+from samordna.i18n import gettext as _
+from samordna.i18n import ngettext
+from samordna.services.accounts import Actor, find_user, hash_password, load_actor, verify_password
+from samordna.store.audit import TABLE, count_since, nth_newest_at, record_audit
+from samordna.store.db import Database
+from samordna.store.models import User
+
+WINDOW = timedelta(minutes=15)
+MAX_FAILURES = 5  # the sixth attempt within the window is refused
+MIN_LENGTH = 10
+MAX_LENGTH = 128
+HIDDEN = "[skjult]"
+NOT_AN_EMAIL = "[ikke en e-postadresse]"
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+def redact(text: str) -> str:
+    """`text` with every national identity number replaced by «[skjult]»."""
+    for start, end in reversed(find_national_ids(text)):
+        text = text[:start] + HIDDEN + text[end:]
+    return text
+
+
+def audit_subject(email: str) -> str:
+    """What the log may say about a typed e-mail address: lower-cased, national ids hidden.
+
+    Anything that is not shaped like an address becomes «[ikke en e-postadresse]»: people type their
+    password into the e-mail field, and the log must never hold a password."""
+    text = email.strip().lower()
+    if len(text) > 254 or not _EMAIL.fullmatch(text):
+        return NOT_AN_EMAIL
+    return redact(text)
+
+
+def password_mark(password_hash: str | None) -> str:
+    """A short fingerprint of the stored hash, kept in the session: a new password ends the other sessions."""
+    return hashlib.sha256(password_hash.encode()).hexdigest()[:16] if password_hash else ""
+
+
+def password_problems(password: str, email: str) -> list[str]:
+    """Why `password` may not be used by the user with `email` (empty when it may)."""
+    problems = []
+    if len(password) < MIN_LENGTH:
+        problems.append(_("Passordet må ha minst %(n)s tegn.") % {"n": MIN_LENGTH})
+    elif len(password) > MAX_LENGTH:
+        problems.append(_("Passordet kan ha høyst %(n)s tegn.") % {"n": MAX_LENGTH})
+    if password.strip().lower() == email.strip().lower():
+        problems.append(_("Passordet kan ikke være det samme som e-postadressen."))
+    return problems
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    actor: Actor
+    language: str | None
+    password_mark: str
+
+
+class SecurityService:
+    """Each method is one short transaction or a few; password hashing never holds a write lock."""
+
+    def __init__(self, *, db: Database, now: Callable[[], datetime]) -> None:
+        self.db = db
+        self.now = now
+
+    # ------------------------------------------------------------ throttling
+
+    def _wait(self, s: Session, *, subject: str, ip: str | None, now: datetime) -> timedelta | None:
+        """How long the account or the address is still locked, or None.
+
+        An account's failures count from its last successful log-in (at most WINDOW back); an
+        address's failures are never reset by a log-in, or one's own account would unlock guessing."""
+        since = now - WINDOW
+        counters: list[dict[str, Any]] = []
+        if subject != NOT_AN_EMAIL:  # no account has such a name: only the address counts
+            last_login = nth_newest_at(s, kind="login", since=since, n=1, subject=subject)
+            counters.append({"subject": subject, "since": _aware(last_login) if last_login else since})
+        if ip:
+            counters.append({"ip": ip, "since": since})
+        waits = []
+        for where in counters:
+            if count_since(s, kind="login_failed", **where) >= MAX_FAILURES:
+                oldest = nth_newest_at(s, kind="login_failed", n=MAX_FAILURES, **where)
+                if oldest is not None:
+                    waits.append(_aware(oldest) + WINDOW - now)
+        return max(waits) if waits else None
+
+    def _attempt(self, *, subject: str, ip: str | None, via: str | None = None) -> tuple[int, User | None]:
+        """Refuse (Throttled) while locked; otherwise write the attempt as failed *before* the password is
+        checked, so parallel guesses are counted, and return its row id and the account (if any)."""
+        now = self.now()
+        detail = {"via": via} if via else {}
+        with self.db.write() as s:
+            user = find_user(s, subject) if subject != NOT_AN_EMAIL else None
+            actor_id = user.id if user else None
+            wait = self._wait(s, subject=subject, ip=ip, now=now)
+            if wait is not None:
+                record_audit(
+                    s, kind="login_throttled", subject=subject, ip=ip, actor_id=actor_id, detail=detail, at=now
+                )
+            else:
+                row_id = s.execute(
+                    TABLE.insert()
+                    .values(
+                        at=now,
+                        kind="login_failed",
+                        subject=subject,
+                        ip=ip,
+                        actor_id=actor_id,
+                        detail=json.dumps(detail),
+                    )
+                    .returning(TABLE.c.id)
+                ).scalar_one()
+        if wait is not None:
+            seconds = max(1, math.ceil(wait.total_seconds()))
+            minutes = math.ceil(seconds / 60)
+            raise Throttled(
+                ngettext(
+                    "For mange mislykkede innlogginger. Vent %(n)s minutt og prøv igjen.",
+                    "For mange mislykkede innlogginger. Vent %(n)s minutter og prøv igjen.",
+                    minutes,
+                )
+                % {"n": minutes},
+                retry_after=seconds,
+            )
+        return row_id, user
+
+    def _succeeded(self, s: Session, row_id: int, kind: str) -> None:
+        """The attempt written as failed turned out well: it becomes the `kind` event."""
+        s.execute(update(TABLE).where(TABLE.c.id == row_id).values(kind=kind))
+
+    # ------------------------------------------------------------ log in and out
+
+    def log_in(self, email: str, password: str, *, ip: str | None) -> LoginResult | None:
+        """The actor for a correct password of an active account; None otherwise, in about the same time
+        whether or not the account exists. Raises Throttled after too many failures."""
+        subject = audit_subject(email)
+        row_id, user = self._attempt(subject=subject, ip=ip)
+        ok = verify_password(user.password_hash if user else None, password)
+        if user is None or not ok or not user.active:
+            return None
+        with self.db.write() as s:
+            self._succeeded(s, row_id, "login")
+            fresh = s.get(User, user.id)
+            if fresh is None or not fresh.active or fresh.password_hash != user.password_hash:
+                return None  # changed while we were checking
+            return LoginResult(load_actor(s, fresh), fresh.language, password_mark(fresh.password_hash))
+
+    def log_out(self, user_id: int, *, ip: str | None) -> None:
+        with self.db.write() as s:
+            user = s.get(User, user_id)
+            record_audit(s, kind="logout", actor_id=user_id, subject=user.email if user else "", ip=ip, at=self.now())
+
+    def actor_for_session(self, user_id: int, mark: str) -> Actor | None:
+        """The session's actor, or None once the user is deactivated or has a new password."""
+        with self.db.read() as s:
+            user = s.get(User, user_id)
+            if user is None or not user.active or not mark or password_mark(user.password_hash) != mark:
+                return None
+            return load_actor(s, user)
+
+    # ------------------------------------------------------------ passwords
+
+    def change_password(self, user_id: int, *, current: str, new: str, repeat: str, ip: str | None) -> str:
+        """Set a new password after checking the current one; returns the new session mark.
+
+        Raises Invalid with a message beside each field, or Throttled; a wrong current password counts
+        as a failed log-in for the account."""
+        with self.db.read() as s:
+            user = s.get(User, user_id)
+            if user is None or not user.active:
+                raise NotFound(_("Fant ikke brukeren."))
+            email = user.email
+        errors = [FieldError("new_password", p) for p in password_problems(new, email)]
+        if new and repeat != new:
+            errors.append(FieldError("new_password_repeat", _("Passordene er ikke like.")))
+        if not current:
+            errors.insert(0, FieldError("current_password", _("Skriv inn passordet du bruker nå.")))
+        if errors:
+            raise Invalid(errors)
+        row_id, user = self._attempt(subject=email, ip=ip, via="password_change")
+        assert user is not None
+        if not verify_password(user.password_hash, current):
+            raise Invalid([FieldError("current_password", _("Passordet er feil."))])
+        new_hash = hash_password(new)
+        with self.db.write() as s:
+            self._succeeded(s, row_id, "password_changed")
+            s.execute(update(User).where(User.id == user_id).values(password_hash=new_hash))
+        return password_mark(new_hash)
+
+    def reset_password(self, email: str, password: str) -> None:
+        """An administrator sets a user's password (the CLI); every session of the user ends."""
+        problems = password_problems(password, email)
+        if problems:
+            raise Invalid([FieldError("password", p) for p in problems], message=" ".join(problems))
+        new_hash = hash_password(password)
+        with self.db.write() as s:
+            user = find_user(s, email)
+            if user is None:
+                raise NotFound(_("Fant ikke brukeren %(email)s.") % {"email": audit_subject(email)})
+            user.password_hash = new_hash
+            record_audit(
+                s, kind="password_reset", actor_id=user.id, subject=user.email, detail={"via": "cli"}, at=self.now()
+            )
+
+    # ------------------------------------------------------------ refusals
+
+    def record_refusal(
+        self, *, path: str, status: int, method: str, actor_id: int | None, area_id: int | None, ip: str | None
+    ) -> None:
+        """A refused authorization (403, or 404 for something the actor may not see)."""
+        with self.db.write() as s:
+            record_audit(
+                s,
+                kind="authorization_refused",
+                subject=redact(path),
+                actor_id=actor_id,
+                area_id=area_id,
+                ip=ip,
+                detail={"status": status, "method": method},
+                at=self.now(),
+            )

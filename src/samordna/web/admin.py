@@ -1,0 +1,575 @@
+"""The organisation pages of an area (units, members, goals, the audit log): HTTP in, HTML out; no SQL.
+
+services.admin decides who may and does the work. Plain forms: an accepted POST answers 303 back to its
+page with a short message (Post/Redirect/Get); a refused one renders the page again with the messages
+beside the fields and what was typed (422), or the error page naming who may (403) — another area is a
+404. One exception to the redirect: a new user's one-time password is shown once, in the answer to the
+POST that created it, and is stored nowhere but as its hash.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+import anyio.to_thread
+from litestar import Request, Response, get, post
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_303_SEE_OTHER
+
+from samordna.domain.errors import Invalid
+from samordna.services import admin, policy
+from samordna.services.accounts import MemberView
+from samordna.web.auth import Page, page_for
+from samordna.web.forms import Form, build_form, parse_form
+from samordna.web.i18n import N_
+from samordna.web.i18n import gettext as _
+
+BASE = "/areas/{slug:str}/admin"
+FLASH = "admin_flash"
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+# ---------------------------------------------------------------- labels for the templates
+
+
+KIND_LABELS = {
+    "unit_added": N_("Enhet lagt til"),
+    "unit_renamed": N_("Enhet har fått nytt navn"),
+    "unit_deactivated": N_("Enhet deaktivert"),
+    "unit_reactivated": N_("Enhet aktivert igjen"),
+    "member_added": N_("Medlem lagt til"),
+    "member_role_changed": N_("Rolle endret"),
+    "member_unit_changed": N_("Enhet for medlem endret"),
+    "member_deactivated": N_("Medlemskap deaktivert"),
+    "member_reactivated": N_("Medlemskap aktivert igjen"),
+    "user_deactivated": N_("Bruker deaktivert: innlogging og API-nøkler stengt"),
+    "user_reactivated": N_("Bruker aktivert igjen"),
+    "goal_created": N_("Mål opprettet"),
+    "goal_archived": N_("Mål arkivert"),
+    "goal_unarchived": N_("Mål hentet fram igjen"),
+    "login": N_("Innlogging"),
+    "login_failed": N_("Mislykket innlogging"),
+    "login_throttled": N_("Innlogging stanset etter for mange forsøk"),
+    "logout": N_("Utlogging"),
+    "password_changed": N_("Passord endret"),
+    "password_reset": N_("Passord satt på nytt"),
+    "authorization_refused": N_("Tilgang nektet"),
+}
+
+DETAIL_LABELS = {
+    "name": N_("Navn"),
+    "kind": N_("Type"),
+    "role": N_("Rolle"),
+    "unit": N_("Enhet"),
+    "new_user": N_("Ny bruker"),
+    "period": N_("Periode"),
+    "priority": N_("Prioritet"),
+    "tokens_revoked": N_("API-nøkler stengt"),
+    "sessions_ended": N_("Innlogginger avsluttet"),
+    "status": N_("Svar"),
+    "method": N_("Metode"),
+    "via": N_("Via"),
+}
+
+
+@dataclass(frozen=True)
+class Tab:
+    key: str
+    label: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A unit offered in a select (`build_form` reads .id and .name)."""
+
+    id: int
+    name: str
+
+
+class UI:
+    """Words the admin templates show for stored values, in the page's language."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+
+    def role(self, key: str) -> str:
+        label = admin.ROLE_OPTION_LABELS.get(key)
+        return label.get(self.lang) if label else key
+
+    def kind(self, key: str) -> str:
+        label = admin.UNIT_KIND_LABELS.get(key)
+        return label.get(self.lang) if label else key
+
+    def event(self, kind: str) -> str:
+        return _(KIND_LABELS[kind]) if kind in KIND_LABELS else kind
+
+    def _value(self, key: str, value: Any) -> str:
+        if value is None or value == "":
+            return _("ingen")
+        if key == "role":
+            return self.role(str(value))
+        if key == "kind":
+            return self.kind(str(value))
+        if isinstance(value, bool):
+            return _("ja") if value else _("nei")
+        return str(value)
+
+    def details(self, entry: admin.AuditRow) -> list[tuple[str, str]]:
+        """(label, text) per detail: «Rolle: Utførende nivå → Koordineringsgruppen»."""
+        out = []
+        for key, value in entry.detail.items():
+            label = _(DETAIL_LABELS[key]) if key in DETAIL_LABELS else key
+            if key == "period" and isinstance(value, list) and len(value) == 2:
+                text = f"{value[0]}–{value[1]}"
+            elif isinstance(value, list) and len(value) == 2:
+                text = f"{self._value(key, value[0])} → {self._value(key, value[1])}"
+            else:
+                text = self._value(key, value)
+            out.append((label, text))
+        return out
+
+
+# ---------------------------------------------------------------- shared steps
+
+
+def _base(page: Page) -> str:
+    return f"/areas/{page.area.slug}/admin"
+
+
+def _tabs(page: Page) -> list[Tab]:
+    member: MemberView | None = page.member
+    base, tabs = _base(page), []
+    if policy.may(member, policy.MANAGE_ORGANISATION):
+        tabs += [Tab("members", _("Medlemmer"), f"{base}/members"), Tab("units", _("Enheter"), f"{base}/units")]
+    if policy.may(member, policy.MANAGE_GOALS):
+        tabs.append(Tab("goals", _("Mål og prioriteringer"), f"{base}/goals"))
+    if policy.may(member, policy.READ_SECURITY_LOG):
+        tabs.append(Tab("log", _("Logg"), f"{base}/log"))
+    return tabs
+
+
+def _context(page: Page, tab: str, heading: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "page": page,
+        "lang": page.lang,
+        "active": "admin",
+        "tab": tab,
+        "tabs": _tabs(page),
+        "heading": heading,
+        "base": _base(page),
+        "ui": UI(page.lang),
+        "flash": None,
+        "error": None,
+        "anchor": None,
+        **extra,
+    }
+
+
+def _render(template: str, context: dict[str, Any], status: int = 200) -> Template:
+    return Template(template_name=f"pages/admin/{template}", context=context, status_code=status, headers=NO_STORE)
+
+
+def _done(page: Page, tab: str, message: str) -> Redirect:
+    """Post/Redirect/Get: back to the tab, with `message` shown once."""
+    page.request.session[FLASH] = message
+    return Redirect(f"{_base(page)}/{tab}", status_code=HTTP_303_SEE_OTHER, headers=NO_STORE)
+
+
+def _flash(page: Page) -> str | None:
+    return page.request.session.pop(FLASH, None)
+
+
+def _samordna(page: Page) -> Any:
+    return page.request.app.state.samordna
+
+
+async def _in_thread(work: Callable[[], Template]) -> Template:
+    """A page read in a worker thread. (GET handlers sharing their path with a POST are async: Litestar
+    2.25 wraps a sync_to_thread handler twice when its route holds two handlers, and the call fails.)"""
+    return await anyio.to_thread.run_sync(work)
+
+
+def _form_post(handler: Callable[..., Response]) -> Callable[..., Any]:
+    """Read the form (a multi-dict) in the event loop, then run the handler in a worker thread."""
+
+    async def run(request: Request, **kwargs: Any) -> Response:
+        form = await request.form()
+        return await anyio.to_thread.run_sync(partial(handler, request, form=form, **kwargs))
+
+    return run
+
+
+# ---------------------------------------------------------------- landing
+
+
+@get(BASE, sync_to_thread=True, name="admin_home")
+def admin_home(request: Request, slug: FromPath[str]) -> Redirect:
+    """«Administrasjon» in the header: the first page this user may open."""
+    page = page_for(request, slug)
+    policy.require_role(page.member, admin.ADMIN_ROLES, _("bruke administrasjonssidene"))
+    return Redirect(_tabs(page)[0].url, status_code=HTTP_303_SEE_OTHER, headers=NO_STORE)
+
+
+# ---------------------------------------------------------------- units
+
+
+def _units_page(
+    page: Page,
+    *,
+    add: Form | None = None,
+    refused_id: int | None = None,
+    refused: Form | None = None,
+    status: int = 200,
+    error: str | None = None,
+) -> Template:
+    units = admin.list_units(_samordna(page), actor=page.actor, slug=page.area.slug)
+    rename = {
+        u.id: refused if u.id == refused_id and refused else build_form(admin.RENAME_FIELDS, values={"name": u.name})
+        for u in units
+    }
+    return _render(
+        "units.html",
+        _context(
+            page,
+            "units",
+            _("Enheter"),
+            units=units,
+            rename=rename,
+            open_id=refused_id,
+            anchor=f"unit-{refused_id}" if refused_id else "add-unit",
+            add=add or build_form(admin.UNIT_FIELDS, values={"kind": "municipal"}),
+            flash=_flash(page) if status == 200 else None,
+            error=error,
+        ),
+        status,
+    )
+
+
+@get(f"{BASE}/units", name="admin_units")
+async def units_page(request: Request, slug: FromPath[str]) -> Template:
+    return await _in_thread(lambda: _units_page(page_for(request, slug)))
+
+
+def _add_unit(request: Request, slug: str, form: Mapping[str, Any]) -> Response:
+    page = page_for(request, slug)
+    data = parse_form(admin.UNIT_FIELDS, form)
+    try:
+        unit = admin.add_unit(_samordna(page), actor=page.actor, slug=slug, data=data)
+    except Invalid as exc:
+        add = build_form(admin.UNIT_FIELDS, values=data, errors=exc.errors)
+        return _units_page(page, add=add, status=422, error=_("Enheten ble ikke lagt til. Se meldingen ved skjemaet."))
+    return _done(page, "units", _("Enheten «%(name)s» er lagt til.") % {"name": unit.name})
+
+
+def _rename_unit(request: Request, slug: str, unit_id: int, form: Mapping[str, Any]) -> Response:
+    page = page_for(request, slug)
+    data = parse_form(admin.RENAME_FIELDS, form)
+    try:
+        unit = admin.rename_unit(_samordna(page), actor=page.actor, slug=slug, unit_id=unit_id, data=data)
+    except Invalid as exc:
+        refused = build_form(admin.RENAME_FIELDS, values=data, errors=exc.errors)
+        return _units_page(
+            page,
+            refused_id=unit_id,
+            refused=refused,
+            status=422,
+            error=_("Navnet ble ikke endret. Se meldingen ved enheten."),
+        )
+    return _done(page, "units", _("Enheten heter nå «%(name)s».") % {"name": unit.name})
+
+
+def _unit_active(request: Request, slug: str, unit_id: int, active: bool, form: Mapping[str, Any]) -> Response:
+    page = page_for(request, slug)
+    unit = admin.set_unit_active(_samordna(page), actor=page.actor, slug=slug, unit_id=unit_id, active=active)
+    if active:
+        return _done(page, "units", _("Enheten «%(name)s» er aktiv igjen.") % {"name": unit.name})
+    return _done(
+        page,
+        "units",
+        _("Enheten «%(name)s» er deaktivert. Den tilbys ikke lenger i skjemaer; tiltak og medlemmer beholder den.")
+        % {"name": unit.name},
+    )
+
+
+@post(f"{BASE}/units", name="admin_unit_add")
+async def add_unit(request: Request, slug: FromPath[str]) -> Response:
+    return await _form_post(_add_unit)(request, slug=slug)
+
+
+@post(f"{BASE}/units/{{unit_id:int}}/rename", name="admin_unit_rename")
+async def rename_unit(request: Request, slug: FromPath[str], unit_id: FromPath[int]) -> Response:
+    return await _form_post(_rename_unit)(request, slug=slug, unit_id=unit_id)
+
+
+@post(f"{BASE}/units/{{unit_id:int}}/deactivate", name="admin_unit_deactivate")
+async def deactivate_unit(request: Request, slug: FromPath[str], unit_id: FromPath[int]) -> Response:
+    return await _form_post(_unit_active)(request, slug=slug, unit_id=unit_id, active=False)
+
+
+@post(f"{BASE}/units/{{unit_id:int}}/reactivate", name="admin_unit_reactivate")
+async def reactivate_unit(request: Request, slug: FromPath[str], unit_id: FromPath[int]) -> Response:
+    return await _form_post(_unit_active)(request, slug=slug, unit_id=unit_id, active=True)
+
+
+# ---------------------------------------------------------------- members
+
+
+def _unit_choices(units: list[admin.UnitRow], current: admin.MemberRow | None = None) -> list[Choice]:
+    """Active units; a member's own unit stays selectable after it was deactivated."""
+    out = [Choice(u.id, u.name) for u in units if u.active]
+    if current is not None and current.unit_id is not None and not current.unit_active:
+        out.append(Choice(current.unit_id, _("%(name)s (deaktivert)") % {"name": current.unit_name}))
+    return out
+
+
+def _members_page(
+    page: Page,
+    *,
+    add: Form | None = None,
+    refused_id: int | None = None,
+    refused: Form | None = None,
+    status: int = 200,
+    error: str | None = None,
+    added: admin.MemberAdded | None = None,
+) -> Template:
+    view = admin.members_page(_samordna(page), actor=page.actor, slug=page.area.slug)
+    change = {
+        m.id: refused
+        if m.id == refused_id and refused
+        else build_form(
+            admin.MEMBER_CHANGE_FIELDS,
+            choices={"units": _unit_choices(view.units, m)},
+            values={"role": m.role, "unit_id": m.unit_id},
+        )
+        for m in view.members
+    }
+    return _render(
+        "members.html",
+        _context(
+            page,
+            "members",
+            _("Medlemmer"),
+            members=view.members,
+            change=change,
+            open_id=refused_id,
+            anchor=f"member-{refused_id}" if refused_id else "add-member",
+            add=add or build_form(admin.MEMBER_FIELDS, choices={"units": _unit_choices(view.units)}),
+            added=added,
+            flash=_flash(page) if status == 200 else None,
+            error=error,
+        ),
+        status,
+    )
+
+
+@get(f"{BASE}/members", name="admin_members")
+async def members_page(request: Request, slug: FromPath[str]) -> Template:
+    return await _in_thread(lambda: _members_page(page_for(request, slug)))
+
+
+def _add_member(request: Request, slug: str, form: Mapping[str, Any]) -> Response:
+    page = page_for(request, slug)
+    samordna = _samordna(page)
+    data = parse_form(admin.MEMBER_FIELDS, form)
+    try:
+        added = admin.add_member(samordna, actor=page.actor, slug=slug, data=data)
+    except Invalid as exc:
+        units = admin.list_units(samordna, actor=page.actor, slug=slug)
+        add = build_form(admin.MEMBER_FIELDS, choices={"units": _unit_choices(units)}, values=data, errors=exc.errors)
+        return _members_page(
+            page, add=add, status=422, error=_("Medlemmet ble ikke lagt til. Se meldingen ved skjemaet.")
+        )
+    m = added.member
+    if added.password:  # shown now or never: no redirect, nothing kept in the session
+        return _members_page(page, added=added, status=201)
+    return _done(
+        page,
+        "members",
+        _("%(name)s (%(email)s) er lagt til som %(role)s.")
+        % {"name": m.name, "email": m.email, "role": UI(page.lang).role(m.role).lower()},
+    )
+
+
+def _change_member(request: Request, slug: str, membership_id: int, form: Mapping[str, Any]) -> Response:
+    page = page_for(request, slug)
+    samordna = _samordna(page)
+    data = parse_form(admin.MEMBER_CHANGE_FIELDS, form)
+    try:
+        m = admin.change_member(samordna, actor=page.actor, slug=slug, membership_id=membership_id, data=data)
+    except Invalid as exc:
+        view = admin.members_page(samordna, actor=page.actor, slug=slug)
+        current = next((x for x in view.members if x.id == membership_id), None)
+        refused = build_form(
+            admin.MEMBER_CHANGE_FIELDS,
+            choices={"units": _unit_choices(view.units, current)},
+            values=data,
+            errors=exc.errors,
+        )
+        return _members_page(
+            page,
+            refused_id=membership_id,
+            refused=refused,
+            status=422,
+            error=_("Endringen ble ikke lagret. Se meldingen ved medlemmet."),
+        )
+    if m.user_id == page.actor.user_id and m.role not in policy.MANAGE_ORGANISATION:
+        return Redirect(page.board_url(), status_code=HTTP_303_SEE_OTHER, headers=NO_STORE)  # no longer theirs
+    unit = m.unit_name or _("ingen enhet")
+    return _done(
+        page,
+        "members",
+        _("%(name)s: %(role)s, %(unit)s.") % {"name": m.name, "role": UI(page.lang).role(m.role), "unit": unit},
+    )
+
+
+def _member_active(request: Request, slug: str, membership_id: int, active: bool, form: Mapping[str, Any]) -> Response:
+    page = page_for(request, slug)
+    try:
+        changed = admin.set_member_active(
+            _samordna(page), actor=page.actor, slug=slug, membership_id=membership_id, active=active
+        )
+    except Invalid as exc:
+        return _members_page(page, status=422, error=exc.message, refused_id=membership_id)
+    m = changed.member
+    if not active and m.user_id == page.actor.user_id:
+        return Redirect("/", status_code=HTTP_303_SEE_OTHER, headers=NO_STORE)  # they left the area themselves
+    if changed.user_deactivated:
+        message = _(
+            "%(name)s er ikke lenger medlem. Det var brukerens siste medlemskap, så brukeren er "
+            "deaktivert: innlogginger og API-nøkler er stengt. Historikken beholdes."
+        ) % {"name": m.name}
+    elif not active:
+        message = _("%(name)s er ikke lenger medlem av %(area)s.") % {"name": m.name, "area": page.area.name}
+    elif changed.user_reactivated:
+        message = _("%(name)s er medlem igjen, og brukeren er aktivert. Gamle API-nøkler forblir stengt.") % {
+            "name": m.name
+        }
+    else:
+        message = _("%(name)s er medlem igjen.") % {"name": m.name}
+    return _done(page, "members", message)
+
+
+@post(f"{BASE}/members", name="admin_member_add")
+async def add_member(request: Request, slug: FromPath[str]) -> Response:
+    return await _form_post(_add_member)(request, slug=slug)
+
+
+@post(f"{BASE}/members/{{membership_id:int}}/change", name="admin_member_change")
+async def change_member(request: Request, slug: FromPath[str], membership_id: FromPath[int]) -> Response:
+    return await _form_post(_change_member)(request, slug=slug, membership_id=membership_id)
+
+
+@post(f"{BASE}/members/{{membership_id:int}}/deactivate", name="admin_member_deactivate")
+async def deactivate_member(request: Request, slug: FromPath[str], membership_id: FromPath[int]) -> Response:
+    return await _form_post(_member_active)(request, slug=slug, membership_id=membership_id, active=False)
+
+
+@post(f"{BASE}/members/{{membership_id:int}}/reactivate", name="admin_member_reactivate")
+async def reactivate_member(request: Request, slug: FromPath[str], membership_id: FromPath[int]) -> Response:
+    return await _form_post(_member_active)(request, slug=slug, membership_id=membership_id, active=True)
+
+
+# ---------------------------------------------------------------- goals
+
+
+def _goal_defaults(page: Page) -> dict[str, Any]:
+    year = _samordna(page).today().year
+    return {"period_from": year, "period_to": year + 3, "priority": 1}
+
+
+def _goals_page(page: Page, *, add: Form | None = None, status: int = 200, error: str | None = None) -> Template:
+    goals = admin.list_goals(_samordna(page), actor=page.actor, slug=page.area.slug)
+    return _render(
+        "goals.html",
+        _context(
+            page,
+            "goals",
+            _("Mål og prioriteringer"),
+            goals=goals,
+            anchor="add-goal",
+            add=add or build_form(admin.GOAL_FIELDS, values=_goal_defaults(page)),
+            flash=_flash(page) if status == 200 else None,
+            error=error,
+        ),
+        status,
+    )
+
+
+@get(f"{BASE}/goals", name="admin_goals")
+async def goals_page(request: Request, slug: FromPath[str]) -> Template:
+    return await _in_thread(lambda: _goals_page(page_for(request, slug)))
+
+
+def _create_goal(request: Request, slug: str, form: Mapping[str, Any]) -> Response:
+    page = page_for(request, slug)
+    data = parse_form(admin.GOAL_FIELDS, form)
+    try:
+        goal = admin.create_goal(_samordna(page), actor=page.actor, slug=slug, data=data)
+    except Invalid as exc:
+        add = build_form(admin.GOAL_FIELDS, values=data, errors=exc.errors)
+        return _goals_page(page, add=add, status=422, error=_("Målet ble ikke opprettet. Se meldingen ved skjemaet."))
+    return _done(page, "goals", _("Målet «%(title)s» er opprettet.") % {"title": goal.title})
+
+
+def _goal_active(request: Request, slug: str, goal_id: int, active: bool, form: Mapping[str, Any]) -> Response:
+    page = page_for(request, slug)
+    goal = admin.set_goal_active(_samordna(page), actor=page.actor, slug=slug, goal_id=goal_id, active=active)
+    if active:
+        return _done(page, "goals", _("Målet «%(title)s» er hentet fram igjen.") % {"title": goal.title})
+    return _done(
+        page,
+        "goals",
+        _("Målet «%(title)s» er arkivert. Nye tiltak kan ikke knyttes til det; tiltak som har det, beholder det.")
+        % {"title": goal.title},
+    )
+
+
+@post(f"{BASE}/goals", name="admin_goal_create")
+async def create_goal(request: Request, slug: FromPath[str]) -> Response:
+    return await _form_post(_create_goal)(request, slug=slug)
+
+
+@post(f"{BASE}/goals/{{goal_id:int}}/archive", name="admin_goal_archive")
+async def archive_goal(request: Request, slug: FromPath[str], goal_id: FromPath[int]) -> Response:
+    return await _form_post(_goal_active)(request, slug=slug, goal_id=goal_id, active=False)
+
+
+@post(f"{BASE}/goals/{{goal_id:int}}/unarchive", name="admin_goal_unarchive")
+async def unarchive_goal(request: Request, slug: FromPath[str], goal_id: FromPath[int]) -> Response:
+    return await _form_post(_goal_active)(request, slug=slug, goal_id=goal_id, active=True)
+
+
+# ---------------------------------------------------------------- the log
+
+
+@get(f"{BASE}/log", sync_to_thread=True, name="admin_log")
+def log_page(request: Request, slug: FromPath[str], before: FromQuery[str | None] = None) -> Template:
+    page = page_for(request, slug)
+    before_id = int(before) if before and before.isdigit() and len(before) < 12 else None
+    log = admin.audit_log(_samordna(page), actor=page.actor, slug=slug, before=before_id)
+    return _render("log.html", _context(page, "log", _("Logg over endringer"), log=log, first=before_id is None))
+
+
+HANDLERS = [
+    admin_home,
+    units_page,
+    add_unit,
+    rename_unit,
+    deactivate_unit,
+    reactivate_unit,
+    members_page,
+    add_member,
+    change_member,
+    deactivate_member,
+    reactivate_member,
+    goals_page,
+    create_goal,
+    archive_goal,
+    unarchive_goal,
+    log_page,
+]

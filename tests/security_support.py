@@ -1,0 +1,177 @@
+"""Helpers for the security tests: an app over the test database, browsers as Litestar TestClients that can
+pretend to come from any address, national identity numbers, and readers of the session and audit tables."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import replace
+from datetime import date
+from typing import Any
+
+import httpx
+from litestar import Litestar
+from litestar.testing import TestClient
+from sqlalchemy import select, text, update
+
+from samordna.app import create_app
+from samordna.domain.confidentiality import is_national_id
+from samordna.services.accounts import hash_password
+from samordna.services.core import Samordna
+from samordna.settings import Settings
+from samordna.store.models import AuditEntry, User, WebSession
+from tests.factories import World
+
+PASSWORD = "en lang og trygg setning"
+PEER_HEADER = "x-test-peer"
+_HASH: dict[str, str] = {}
+
+
+def password_hash() -> str:
+    if PASSWORD not in _HASH:
+        _HASH[PASSWORD] = hash_password(PASSWORD)
+    return _HASH[PASSWORD]
+
+
+def give_passwords(world: World) -> World:
+    """Every user of the test world gets PASSWORD, so they can log in through the form."""
+    with world.samordna.db.write() as s:
+        s.execute(update(User).values(password_hash=password_hash()))
+    return world
+
+
+def samordna_with(samordna: Samordna, **overrides: Any) -> Samordna:
+    """The services over the same database, with other settings (trusted proxies, secure cookies)."""
+    other = Samordna(settings=replace(samordna.settings, **overrides), db=samordna.db, workflows=samordna.workflows)
+    other.clock = samordna.clock
+    return other
+
+
+def _with_peer(handler: Any) -> Any:
+    """Test-only: the header x-test-peer becomes the socket peer, as a real server reports it."""
+
+    async def shim(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            peer = dict(scope["headers"]).get(PEER_HEADER.encode())
+            if peer:
+                scope["client"] = (peer.decode(), 40000)
+        await handler(scope, receive, send)
+
+    return shim
+
+
+def make_app(samordna: Samordna, settings: Settings | None = None) -> Litestar:
+    app = create_app(settings or samordna.settings, samordna=samordna)
+    app.asgi_handler = _with_peer(app.asgi_handler)
+    return app
+
+
+class Browser:
+    """A TestClient that logs in like a browser: the CSRF cookie from GET /login, then the form."""
+
+    def __init__(self, client: TestClient, *, peer: str = "192.0.2.10") -> None:
+        self.client = client
+        self.client.follow_redirects = False
+        self.peer = peer
+        self.client.get("/login", headers={PEER_HEADER: peer})
+
+    @property
+    def csrf_cookie(self) -> str:
+        return next(c.value for c in self.client.cookies.jar if c.name.endswith("csrftoken"))
+
+    @property
+    def session_id(self) -> str | None:
+        return next((c.value for c in self.client.cookies.jar if c.name.endswith("samordna_session")
+                     or c.name == "__Host-samordna"), None)
+
+    def login_response(self, email: str, password: str = PASSWORD, **headers: str) -> httpx.Response:
+        return self.client.post(
+            "/login",
+            data={"email": email, "password": password, "_csrf_token": self.csrf_cookie},
+            headers={PEER_HEADER: self.peer, **headers},
+        )
+
+    def login(self, who: str, password: str = PASSWORD) -> Browser:
+        r = self.login_response(f"{who}@example.no", password)
+        assert r.status_code == 303, r.text
+        return self
+
+    def get(self, url: str, **headers: str) -> httpx.Response:
+        return self.client.get(url, headers={PEER_HEADER: self.peer, **headers})
+
+    def post(self, url: str, data: dict[str, Any] | None = None, **headers: str) -> httpx.Response:
+        return self.client.post(
+            url, data={**(data or {}), "_csrf_token": self.csrf_cookie}, headers={PEER_HEADER: self.peer, **headers}
+        )
+
+
+@contextmanager
+def browsers(app: Litestar, base_url: str = "http://testserver.local") -> Iterator[Any]:
+    """`open(peer=...)` gives a new browser (its own cookies) on `app`; all are closed at the end."""
+    with ExitStack() as stack:
+
+        def open_browser(peer: str = "192.0.2.10") -> Browser:
+            client = stack.enter_context(TestClient(app, base_url=base_url))
+            return Browser(client, peer=peer)
+
+        yield open_browser
+
+
+# ---------------------------------------------------------------- the tables
+
+
+def session_ids(samordna: Samordna) -> set[str]:
+    with samordna.db.read() as s:
+        return set(s.execute(select(WebSession.key)).scalars())
+
+
+def session_data(samordna: Samordna, key: str) -> dict[str, Any]:
+    with samordna.db.read() as s:
+        return json.loads(bytes(s.execute(select(WebSession.data).where(WebSession.key == key)).scalar_one()))
+
+
+def set_session_data(samordna: Samordna, key: str, **values: Any) -> None:
+    data = {**session_data(samordna, key), **values}
+    with samordna.db.write() as s:
+        s.execute(update(WebSession).where(WebSession.key == key).values(data=json.dumps(data).encode()))
+
+
+def audit(samordna: Samordna, kind: str | None = None) -> list[dict[str, Any]]:
+    with samordna.db.read() as s:
+        query = select(AuditEntry.__table__).order_by(AuditEntry.id)
+        if kind:
+            query = query.where(AuditEntry.kind == kind)
+        return [dict(r) for r in s.execute(query).mappings()]
+
+
+def raw_audit_text(samordna: Samordna) -> str:
+    """Every column of every audit row as text, to search for what must never be there."""
+    with samordna.db.read() as s:
+        return "\n".join(repr(tuple(r)) for r in s.execute(text("SELECT * FROM audit_log")).all())
+
+
+def national_id(born: date = date(1985, 3, 14)) -> str:
+    """A valid-looking fødselsnummer (correct check digits) for `born`."""
+    stem = born.strftime("%d%m%y")
+    for serial in range(100, 1000):
+        for tail in range(100):
+            candidate = f"{stem}{serial:03d}{tail:02d}"
+            if is_national_id(candidate):
+                return candidate
+    raise AssertionError("no national id found")
+
+
+def snapshot(samordna: Samordna) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table but the sessions (and the security log's refusals): what a GET must not change."""
+    from sqlmodel import SQLModel
+
+    tables = [t for t in SQLModel.metadata.sorted_tables if t.name != "web_session"]
+    found: dict[str, list[tuple[Any, ...]]] = {}
+    with samordna.db.read() as s:
+        for table in tables:
+            query = select(table)
+            if table.name == "audit_log":
+                query = query.where(table.c.kind != "authorization_refused")
+            found[table.name] = sorted((tuple(r) for r in s.execute(query).all()), key=repr)
+    return found
