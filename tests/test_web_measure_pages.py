@@ -372,7 +372,7 @@ def test_register_need(browser, web_world: World) -> None:
     b = browser("executing")
     r = b.get("/areas/alfa/measures/new")
     assert r.status_code == 200 and r.headers["cache-control"] == "no-store"
-    assert "<h1 id=\"need-title\">Meld behov</h1>" in r.text
+    assert "<h1 id=\"need-heading\">Meld behov</h1>" in r.text
     assert "Taushetsplikt: beskriv grupper, aldri enkeltpersoner." in r.text
     assert 'action="/areas/alfa/measures"' in r.text
     r = b.submit("/areas/alfa/measures", NEW_NEED)

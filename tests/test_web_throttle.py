@@ -11,9 +11,11 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 
 from samordna.services.core import Samordna
 from samordna.services.security import NOT_AN_EMAIL
+from samordna.store.models import User
 from tests.factories import World
 from tests.security_support import (
     PASSWORD,
@@ -228,3 +230,21 @@ def test_no_password_and_no_national_id_lands_in_the_log(open_browser, samordna:
         assert secret not in text
     subjects = [e["subject"] for e in audit(samordna)]
     assert subjects == [NOT_AN_EMAIL, "[skjult]@example.no", NOT_AN_EMAIL, "coordinator@example.no", NOT_AN_EMAIL]
+
+
+def test_an_address_with_a_national_id_in_it_still_logs_in(open_browser, samordna: Samordna, web_world: World) -> None:
+    fnr = national_id()
+    with samordna.db.write() as s:
+        s.execute(
+            update(User).where(User.id == web_world.user_ids["viewer"]).values(email=f"{fnr}@example.no")
+        )
+    b = open_browser()
+    assert b.login_response(f"{fnr}@example.no", "feil passord").status_code == 401
+    assert b.login_response(f"{fnr}@example.no").status_code == 303
+    b.post("/logout")
+    assert [(e["kind"], e["subject"], e["actor_id"]) for e in audit(samordna)] == [
+        ("login_failed", "[skjult]@example.no", web_world.user_ids["viewer"]),
+        ("login", "[skjult]@example.no", web_world.user_ids["viewer"]),
+        ("logout", "[skjult]@example.no", web_world.user_ids["viewer"]),
+    ]
+    assert fnr not in raw_audit_text(samordna)

@@ -148,6 +148,12 @@ PATHS = {
     "closed": ["initiate", "assign", "start", "report_status", "request_evaluation", "submit_evaluation", "close"],
 }
 
+FINDINGS = {
+    "achieved": "Godt oppmøte gjennom hele perioden; deltakerne og foreldrene opplever tiltaket som nyttig.",
+    "partly": "Godt oppmøte i starten, men tiltaket nådde færre i målgruppen enn planlagt.",
+    "not_achieved": "Lavt oppmøte; målgruppen ble ikke nådd med dette opplegget.",
+}
+
 HEALTHS = ["on_track", "on_track", "at_risk", "on_track", "off_track"]
 
 
@@ -174,11 +180,12 @@ def _data(trigger: str, i: int, goal_id: int, unit_id: int | None, today) -> dic
     if trigger == "request_evaluation":
         return {"note": "Tiltaksperioden er over; klart for evaluering."}
     if trigger == "submit_evaluation":
+        effect = ["achieved", "partly", "partly", "not_achieved"][i % 4]
         return {
-            "effect": ["achieved", "partly", "partly", "not_achieved"][i % 4],
+            "effect": effect,
             "method": "Spørreundersøkelse og samtaler med deltakerne.",
-            "findings": "Godt oppmøte; deltakerne opplever tiltaket som nyttig.",
-            "recommendation": ["extend", "adjust", "close"][i % 3],
+            "findings": FINDINGS[effect],
+            "recommendation": {"achieved": "extend", "partly": "adjust", "not_achieved": "close"}[effect],
         }
     if trigger == "close":
         return {"decision_note": "Styringsgruppen avslutter tiltaket; erfaringene tas med videre."}
@@ -212,7 +219,8 @@ def load_demo(samordna: Samordna, out: TextIO = sys.stdout) -> None:
     del units
 
     real_clock = samordna.clock
-    start = datetime.now(UTC) - timedelta(days=240)
+    # Working hours: every step happens at 09:00 UTC (10:00 or 11:00 in Norway) on its day.
+    start = (datetime.now(UTC) - timedelta(days=240)).replace(hour=0, minute=0, second=0, microsecond=0)
     clock = {"now": start}
     samordna.clock = lambda: clock["now"]
     try:

@@ -264,10 +264,9 @@ def field(form: Locator, label: str) -> Locator:
 
 
 def fill_need(form: Locator, title: str) -> None:
-    """The «Meld behov» form. The title by its name and the arena by its value, because of two bugs
-    (tests in test_accessibility and test_lifecycle mark them xfail)."""
-    form.locator("[name=title]").fill(title)
+    """The «Meld behov» form, filled in by its labels as a person would."""
+    field(form, "Tittel").fill(title)
     field(form, "Beskrivelse av behovet").fill("Mange elever på mellomtrinnet er alene etter skoletid.")
     field(form, "Kunnskapsgrunnlag").fill("Ungdata 2025 og skolens observasjoner")
     field(form, "Målgruppe").fill("Elever 10–13 år")
-    field(form, "Arena").select_option("school")
+    field(form, "Arena").select_option(label="Skole")

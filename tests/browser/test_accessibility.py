@@ -93,19 +93,14 @@ def test_the_need_form(user: Callable[..., Page], web_world: World, watch: Watch
     watch.allow(422)
     page = user("executing")
     page.goto("/areas/alfa/measures/new")
-    axe_check(page, "the need form", unique_ids=False)  # the duplicate id: see the next test
+    axe_check(page, "the need form")
     with page.expect_response(lambda r: r.request.method == "POST") as answer:
         page.get_by_role("button", name="Meld behov").click()
     assert answer.value.status == 422
     expect(page.locator("[aria-invalid='true']").first).to_be_focused()
-    axe_check(page, "the need form refused (htmx)", unique_ids=False)
+    axe_check(page, "the need form refused (htmx)")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the heading and the «Tittel» field share id=\"need-title\" (templates/pages/measures/new.html "
-    "lines 6/8 and the field prefix \"need\" on line 13): the label names the heading, the input has none",
-)
 def test_the_need_forms_title_field_has_its_label(user: Callable[..., Page], web_world: World) -> None:
     page = user("executing")
     page.goto("/areas/alfa/measures/new")

@@ -9,7 +9,6 @@ import re
 from collections.abc import Callable
 from datetime import timedelta
 
-import pytest
 from playwright.sync_api import Page, expect
 
 from samordna.domain.vocabulary import ARENA_LABELS, ARENAS
@@ -174,12 +173,6 @@ def test_a_measure_from_need_to_closed_on_the_three_boards(user: Callable[..., P
     expect(steering.locator(".timeline")).to_contain_text("Færre frivillige enn ventet")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the arena select of «Meld behov» shows the keys (school, leisure…), not «Skole», «Fritid»…: "
-    "NEED_FIELDS in src/samordna/services/measures.py gives arena no option_labels, and web/forms.py _options "
-    "falls back to the key",
-)
 def test_the_need_form_names_the_arenas(user: Callable[..., Page], web_world: World) -> None:
     page = user("executing")
     page.goto("/areas/alfa/measures/new")

@@ -19,7 +19,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
 from samordna.domain.errors import Conflict, FieldError, Invalid, NotAllowed, NotFound
-from samordna.domain.vocabulary import ARENAS, role_list
+from samordna.domain.vocabulary import ARENA_LABELS, ARENAS, role_list
 from samordna.i18n import current_lang
 from samordna.i18n import gettext as _
 from samordna.services.accounts import Actor, MemberView
@@ -41,7 +41,7 @@ def _field(name: str, type_: str, nb: str, nn: str, en: str, **kw: Any) -> Field
         help=kw.pop("help", None),
         store=name,
         options=kw.pop("options", ()),
-        option_labels=kw.pop("option_labels", {}),
+        option_labels={k: Label(**v) for k, v in kw.pop("option_labels", {}).items()},
         min=kw.pop("min", None),
         max=kw.pop("max", None),
         rule=None,
@@ -56,7 +56,7 @@ NEED_FIELDS: tuple[tuple[FieldDef, bool], ...] = (
             "Description of the need"), True),
     (_field("knowledge_source", "text", "Kunnskapsgrunnlag", "Kunnskapsgrunnlag", "Knowledge source"), True),
     (_field("target_group", "text", "Målgruppe", "Målgruppe", "Target group"), True),
-    (_field("arena", "enum", "Arena", "Arena", "Arena", options=ARENAS), True),
+    (_field("arena", "enum", "Arena", "Arena", "Arena", options=ARENAS, option_labels=ARENA_LABELS), True),
     (_field("age_from", "integer", "Alder fra", "Alder frå", "Age from", min=0, max=30), False),
     (_field("age_to", "integer", "Alder til", "Alder til", "Age to", min=0, max=30), False),
     (_field("goal_id", "goal", "Mål", "Mål", "Goal"), False),

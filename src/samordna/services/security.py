@@ -115,13 +115,14 @@ class SecurityService:
                     waits.append(_aware(oldest) + WINDOW - now)
         return max(waits) if waits else None
 
-    def _attempt(self, *, subject: str, ip: str | None, via: str | None = None) -> tuple[int, User | None]:
+    def _attempt(self, *, email: str, ip: str | None, via: str | None = None) -> tuple[int, User | None]:
         """Refuse (Throttled) while locked; otherwise write the attempt as failed *before* the password is
         checked, so parallel guesses are counted, and return its row id and the account (if any)."""
         now = self.now()
+        subject = audit_subject(email)
         detail = {"via": via} if via else {}
         with self.db.write() as s:
-            user = find_user(s, subject) if subject != NOT_AN_EMAIL else None
+            user = find_user(s, email) if subject != NOT_AN_EMAIL else None
             actor_id = user.id if user else None
             wait = self._wait(s, subject=subject, ip=ip, now=now)
             if wait is not None:
@@ -164,22 +165,28 @@ class SecurityService:
     def log_in(self, email: str, password: str, *, ip: str | None) -> LoginResult | None:
         """The actor for a correct password of an active account; None otherwise, in about the same time
         whether or not the account exists. Raises Throttled after too many failures."""
-        subject = audit_subject(email)
-        row_id, user = self._attempt(subject=subject, ip=ip)
+        row_id, user = self._attempt(email=email, ip=ip)
         ok = verify_password(user.password_hash if user else None, password)
         if user is None or not ok or not user.active:
             return None
         with self.db.write() as s:
-            self._succeeded(s, row_id, "login")
             fresh = s.get(User, user.id)
             if fresh is None or not fresh.active or fresh.password_hash != user.password_hash:
                 return None  # changed while we were checking
+            self._succeeded(s, row_id, "login")
             return LoginResult(load_actor(s, fresh), fresh.language, password_mark(fresh.password_hash))
 
     def log_out(self, user_id: int, *, ip: str | None) -> None:
         with self.db.write() as s:
             user = s.get(User, user_id)
-            record_audit(s, kind="logout", actor_id=user_id, subject=user.email if user else "", ip=ip, at=self.now())
+            record_audit(
+                s,
+                kind="logout",
+                actor_id=user_id,
+                subject=audit_subject(user.email) if user else "",
+                ip=ip,
+                at=self.now(),
+            )
 
     def actor_for_session(self, user_id: int, mark: str) -> Actor | None:
         """The session's actor, or None once the user is deactivated or has a new password."""
@@ -208,7 +215,7 @@ class SecurityService:
             errors.insert(0, FieldError("current_password", _("Skriv inn passordet du bruker nå.")))
         if errors:
             raise Invalid(errors)
-        row_id, user = self._attempt(subject=email, ip=ip, via="password_change")
+        row_id, user = self._attempt(email=email, ip=ip, via="password_change")
         assert user is not None
         if not verify_password(user.password_hash, current):
             raise Invalid([FieldError("current_password", _("Passordet er feil."))])
@@ -230,7 +237,12 @@ class SecurityService:
                 raise NotFound(_("Fant ikke brukeren %(email)s.") % {"email": audit_subject(email)})
             user.password_hash = new_hash
             record_audit(
-                s, kind="password_reset", actor_id=user.id, subject=user.email, detail={"via": "cli"}, at=self.now()
+                s,
+                kind="password_reset",
+                actor_id=user.id,
+                subject=audit_subject(user.email),
+                detail={"via": "cli"},
+                at=self.now(),
             )
 
     # ------------------------------------------------------------ refusals

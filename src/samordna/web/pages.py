@@ -14,7 +14,7 @@ def healthz(request: Request) -> dict[str, str]:
     return {"status": "ok"}
 
 
-@get("/workflows/measure", sync_to_thread=False, include_in_schema=False)
+@get("/workflows/measure", sync_to_thread=True, include_in_schema=False)
 def workflow_page(request: Request) -> Template:
     """The measure workflow: its state diagram as server-drawn SVG, every transition in a table, the Mermaid text."""
     from markupsafe import Markup
@@ -50,8 +50,22 @@ def workflow_page(request: Request) -> Template:
             "svg": Markup(wf.svg(lang)),  # safe: svg.py escapes every text it draws
             "mermaid": wf.mermaid(lang),
             "transitions": transitions,
+            "page": _page_if_logged_in(request),
+            "active": "workflow",
         },
     )
+
+
+def _page_if_logged_in(request: Request):  # type: ignore[no-untyped-def]
+    """A public page still shows the header menus to a logged-in user."""
+    from samordna.web.auth import LoginRequired, page_for
+
+    if not request.session.get("uid"):
+        return None
+    try:
+        return page_for(request)
+    except LoginRequired:
+        return None
 
 
 def page_handlers() -> list:
