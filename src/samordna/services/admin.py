@@ -656,7 +656,13 @@ def audit_log(
         query = (
             select(table.c.id, table.c.at, table.c.kind, User.name, table.c.subject, table.c.detail)
             .outerjoin(User, User.id == table.c.actor_id)
-            .where(table.c.area_id == area.id)
+            .where(
+                # The area's own entries, and the log-ins/log-outs (no area) of its members.
+                (table.c.area_id == area.id)
+                | (table.c.area_id.is_(None) & table.c.actor_id.in_(
+                    select(Membership.user_id).where(Membership.area_id == area.id)
+                ))
+            )
             .order_by(table.c.id.desc())
             .limit(limit + 1)
         )
