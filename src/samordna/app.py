@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 from pathlib import Path
 
-from litestar import Litestar
+from litestar import Litestar, Router
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import CacheControlHeader
 from litestar.exceptions import HTTPException
@@ -22,7 +22,7 @@ from samordna.services.core import Samordna
 from samordna.settings import Settings
 from samordna.store.sessions import DatabaseStore
 from samordna.web import account, api, auth, pages
-from samordna.web.errors import domain_error, http_error, internal_error
+from samordna.web.errors import domain_error, http_error, ids_in_range, internal_error
 from samordna.web.rendering import STATIC_DIR, configure_jinja
 from samordna.web.security import security_headers
 from samordna.web.security_log import refusal_log
@@ -71,16 +71,23 @@ def create_app(settings: Settings | None = None, *, samordna: Samordna | None = 
     app = Litestar(
         route_handlers=[
             api.ApiController,
-            pages.healthz,
-            pages.workflow_page,
-            auth.login_page,
-            auth.login,
-            auth.logout,
-            auth.choose_language,
-            auth.home,
-            auth.switch_area,
-            *account.HANDLERS,
-            *pages.page_handlers(),
+            Router(  # the browser's pages and forms: not part of the API, so not in its OpenAPI document
+                path="/",
+                include_in_schema=False,
+                guards=[ids_in_range],
+                route_handlers=[
+                    pages.healthz,
+                    pages.workflow_page,
+                    auth.login_page,
+                    auth.login,
+                    auth.logout,
+                    auth.choose_language,
+                    auth.home,
+                    auth.switch_area,
+                    *account.HANDLERS,
+                    *pages.page_handlers(),
+                ],
+            ),
             static,
         ],
         on_startup=[on_startup],
@@ -106,7 +113,11 @@ def create_app(settings: Settings | None = None, *, samordna: Samordna | None = 
             path="/schema",
             components=Components(security_schemes={"BearerToken": SecurityScheme(type="http", scheme="bearer")}),
         ),
-        logging_config=LoggingConfig(log_exceptions="never"),  # 500s are logged by internal_error
+        # 500s are logged by internal_error. The transitions library logs two INFO lines per fired trigger:
+        # not worth a write to stderr on every transition.
+        logging_config=LoggingConfig(
+            log_exceptions="never", loggers={"transitions": {"level": "WARNING", "propagate": True}}
+        ),
         request_max_body_size=settings.max_body_bytes,
         debug=settings.debug,
     )

@@ -2,8 +2,14 @@
 
 Reads only (actions go through MeasureService). A board selects only the columns a card shows and
 costs the same number of SQL statements whether the area holds twenty measures or twenty thousand:
-the area, its units and goals, one windowed query for every column's first page, and at most one
-lookup of participating units and one aggregate for the steering board's goals. Never one per card.
+the area, its units and goals, one query for every column's first page, and at most one lookup of
+participating units and one aggregate for the steering board's goals. Never one per card.
+
+The work follows the cards shown, not the measures stored: each column's first page is read by walking
+the index `ix_measure_board` (area, state, next follow-up, last change, id) in the board's order and
+stopping after the page — twice per column, for the measures with a follow-up date and for those
+without (the index keeps NULL first, the board shows them last) — and only the column totals count
+every matching measure, from the same index.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import case, func, literal, or_, select, union_all
 from sqlmodel import Session
 
 from samordna.domain.errors import NotFound
@@ -283,15 +289,13 @@ def read_column(
         area, member = reader.area(s, actor, slug)
         units, goals = org.units_of(s, area.id), org.goals_of(s, area.id)  # type: ignore[arg-type]
         unit_id, _ = reader.unit_scope(member, filters)
-        query = (
-            select(*reader.columns)
-            .where(*reader.conditions(area.id, filters, unit_id, states=(state,)))  # type: ignore[arg-type]
-            .order_by(*reader.urgency())
-            .limit(limit + 1)
-        )
+        conditions = reader.scope(area.id, filters, unit_id)  # type: ignore[arg-type]
         if shown:
-            query = query.where(MEASURE.c.id.not_in(list(shown)[:MAX_LIMIT]))
-        rows = s.execute(query).mappings().all()
+            conditions.append(MEASURE.c.id.not_in(list(shown)[:MAX_LIMIT]))
+        candidates = union_all(*reader.first_of_state(state, conditions, limit + 1)).subquery("candidates")
+        rows = s.execute(
+            select(candidates).order_by(*reader.urgency(candidates.c)).limit(limit + 1)
+        ).mappings().all()
         cards = reader.cards(s, member, rows[:limit], units, goals)
     return ColumnPage(state=state, cards=tuple(cards), has_more=len(rows) > limit)
 
@@ -354,8 +358,13 @@ class _Reader:
     def conditions(
         self, area_id: int, filters: BoardFilters, unit_id: int | None, states: Sequence[str] | None = None
     ) -> list[Any]:
+        """The area, the board's states (or `states`) and the filters."""
+        return [MEASURE.c.state.in_(list(states or self.states)), *self.scope(area_id, filters, unit_id)]
+
+    def scope(self, area_id: int, filters: BoardFilters, unit_id: int | None) -> list[Any]:
+        """The area and the filters, without the states."""
         c = MEASURE.c
-        out = [c.area_id == area_id, c.state.in_(list(states or self.states))]
+        out = [c.area_id == area_id]
         if filters.goal_id:
             out.append(c.goal_id == filters.goal_id)
         if filters.arena:
@@ -374,11 +383,32 @@ class _Reader:
             )
         return out
 
-    def urgency(self) -> tuple[Any, ...]:
-        """Most urgent first: overdue follow-ups, then the nearest follow-up, then the oldest change."""
+    @staticmethod
+    def urgency(c: Any = MEASURE.c) -> tuple[Any, ...]:
+        """Most urgent first: overdue follow-ups, then the nearest follow-up, then the oldest change.
+
+        A follow-up is overdue when its date has passed, so the nearest date first already puts the
+        overdue ones on top (and states without follow-up are never overdue): the order is the
+        follow-up date (none last), then the oldest change — exactly the order of the board index.
+        """
+        return (c.next_follow_up_at.asc().nulls_last(), c.updated_at.asc(), c.id.asc())
+
+    def first_of_state(self, state: str, conditions: Sequence[Any], limit: int) -> list[Any]:
+        """The first `limit` cards of one column as index walks that stop after `limit` rows: those with a
+        follow-up date in date order, and those without in order of change (the caller merges them)."""
         c = MEASURE.c
-        overdue = case((and_(c.state.in_(list(self.running)), c.next_follow_up_at < self.today), 0), else_=1)
-        return (overdue, c.next_follow_up_at.asc().nulls_last(), c.updated_at.asc(), c.id.asc())
+        parts = []
+        for dated in (True, False):
+            query = select(*self.columns, c.updated_at).where(*conditions, c.state == state)
+            if dated:
+                query = query.where(c.next_follow_up_at.is_not(None)).order_by(
+                    c.next_follow_up_at, c.updated_at, c.id
+                )
+            else:
+                query = query.where(c.next_follow_up_at.is_(None)).order_by(c.updated_at, c.id)
+            # Wrapped, since SQLite allows no ORDER BY/LIMIT on the members of a UNION itself.
+            parts.append(select(query.limit(limit).subquery()))
+        return parts
 
     def ranked(
         self,
@@ -388,23 +418,34 @@ class _Reader:
         unit_id: int | None,
         limit_of: Mapping[str, int],
     ) -> list[Mapping[str, Any]]:
-        """One query for every column: rank the cards within their state, keep each column's first page."""
+        """One query for every column: each column's first page (index walks), ranked within the column,
+        with the column's total (a count over the same index)."""
         c = MEASURE.c
-        ranked = (
-            select(
-                *self.columns,
-                func.row_number().over(partition_by=c.state, order_by=self.urgency()).label("rn"),
-                func.count().over(partition_by=c.state).label("total"),
-            )
+        conditions = self.scope(area_id, filters, unit_id)
+        candidates = union_all(
+            *(part for st in self.states for part in self.first_of_state(st, conditions, limit_of[st]))
+        ).subquery("candidates")
+        ranked = select(
+            candidates,
+            func.row_number().over(partition_by=candidates.c.state, order_by=self.urgency(candidates.c)).label("rn"),
+        ).subquery("ranked")
+        totals = (
+            select(c.state, func.count().label("total"))
             .where(*self.conditions(area_id, filters, unit_id))
-            .subquery("ranked")
+            .group_by(c.state)
+            .subquery("totals")
         )
         limits = set(limit_of.values())
         if len(limits) == 1:
-            limit: Any = limits.pop()
+            limit: Any = literal(limits.pop())
         else:
             limit = case(dict(limit_of), value=ranked.c.state, else_=PAGE_SIZE)
-        query = select(ranked).where(ranked.c.rn <= limit).order_by(ranked.c.state, ranked.c.rn)
+        query = (
+            select(ranked, totals.c.total)
+            .join(totals, totals.c.state == ranked.c.state)
+            .where(ranked.c.rn <= limit)
+            .order_by(ranked.c.state, ranked.c.rn)
+        )
         return list(s.execute(query).mappings().all())
 
     def cards(

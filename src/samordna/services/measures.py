@@ -23,7 +23,7 @@ from samordna.domain.vocabulary import ARENA_LABELS, ARENAS, role_list
 from samordna.i18n import current_lang
 from samordna.i18n import gettext as _
 from samordna.services.accounts import Actor, MemberView
-from samordna.services.validation import Wanted, clean, message_for
+from samordna.services.validation import Wanted, clean, fits_column, message_for
 from samordna.store.models import Area, Event, Measure, MeasureUnit, RefCounter, StatusReport, User
 from samordna.workflow import FieldDef, Label, TransitionDef, Workflow
 
@@ -499,18 +499,20 @@ class MeasureService:
         participating: list[int] | None = None,
     ) -> MeasureView:
         now = self.now()
-        result = session.execute(
-            update(MEASURE)
-            .where(MEASURE.c.id == row["id"], MEASURE.c.version == version)
-            .values(
-                **values,
-                state=to_state,
-                version=MEASURE.c.version + 1,
-                updated_at=now,
-                updated_by_id=actor.user_id,
-            )
-        )
-        if result.rowcount != 1:
+        updated = 0  # a version no column can hold was never this measure's: a conflict, not a query
+        if fits_column(version):
+            updated = session.execute(
+                update(MEASURE)
+                .where(MEASURE.c.id == row["id"], MEASURE.c.version == version)
+                .values(
+                    **values,
+                    state=to_state,
+                    version=MEASURE.c.version + 1,
+                    updated_at=now,
+                    updated_by_id=actor.user_id,
+                )
+            ).rowcount
+        if updated != 1:
             current = session.execute(
                 select(MEASURE.c.version, MEASURE.c.state).where(MEASURE.c.id == row["id"])
             ).one()

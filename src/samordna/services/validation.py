@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -18,6 +19,15 @@ from samordna.store.models import Goal, Membership, Unit
 from samordna.workflow import FieldDef
 
 MAX_LENGTH = {"text": 200, "longtext": 4000}
+# What an INTEGER column holds (PostgreSQL's limit; SQLite's is wider). A number outside it names nothing
+# stored, and must not reach the database, which would fail on it (a 500) instead of finding nothing.
+DB_INT_MIN, DB_INT_MAX = -(2**31), 2**31 - 1
+_INT = re.compile(r"-?[0-9]+")  # ASCII only: str.isdigit() also accepts «²», which int() refuses
+
+
+def fits_column(number: int) -> bool:
+    return DB_INT_MIN <= number <= DB_INT_MAX
+
 
 MESSAGES = {
     "required": N_("Feltet må fylles ut."),
@@ -63,7 +73,7 @@ def _as_int(value: Any) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+    if isinstance(value, str) and _INT.fullmatch(value.strip()):
         return int(value.strip())
     return None
 
@@ -161,6 +171,8 @@ def _clean_one(f: FieldDef, raw: Any, today: date) -> tuple[str | None, Any]:
             return message_for("min", min=f.min), None
         if f.max is not None and number > f.max:
             return message_for("max", max=f.max), None
+        if not fits_column(number):
+            return message_for("range", min=DB_INT_MIN, max=DB_INT_MAX), None
         return None, number
     if f.type == "enum":
         if raw not in f.options:
@@ -168,10 +180,14 @@ def _clean_one(f: FieldDef, raw: Any, today: date) -> tuple[str | None, Any]:
         return None, raw
     if f.type in ("goal", "unit", "member"):
         number = _as_int(raw)
-        return (message_for("not_int"), None) if number is None else (None, number)
+        if number is None:
+            return message_for("not_int"), None
+        return (None, number) if fits_column(number) else (message_for(f.type), None)  # no such row
     if f.type == "units":
         numbers = _as_int_list(raw)
-        return (message_for("units"), None) if numbers is None else (None, numbers)
+        if numbers is None or not all(fits_column(n) for n in numbers):
+            return message_for("units"), None
+        return None, numbers
     raise AssertionError(f"unknown field type {f.type}")  # the workflow loader refuses these
 
 

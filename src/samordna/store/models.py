@@ -93,7 +93,8 @@ class RefCounter(SQLModel, table=True):
 class Measure(SQLModel, table=True):
     __tablename__ = "measure"
     __table_args__ = (
-        Index("ix_measure_board", "area_id", "state", "next_follow_up_at"),
+        # The boards' order within a column (services.boards): walked, never sorted.
+        Index("ix_measure_board", "area_id", "state", "next_follow_up_at", "updated_at", "id"),
         Index("ix_measure_area_goal", "area_id", "goal_id"),
         Index("ix_measure_area_unit", "area_id", "responsible_unit_id"),
     )

@@ -550,7 +550,8 @@ async def unarchive_goal(request: Request, slug: FromPath[str], goal_id: FromPat
 @get(f"{BASE}/log", sync_to_thread=True, name="admin_log")
 def log_page(request: Request, slug: FromPath[str], before: FromQuery[str | None] = None) -> Template:
     page = page_for(request, slug)
-    before_id = int(before) if before and before.isdigit() and len(before) < 12 else None
+    # ASCII digits only (isdigit() alone accepts «²»), and few enough for a database INTEGER
+    before_id = int(before) if before and before.isascii() and before.isdigit() and len(before) < 10 else None
     log = admin.audit_log(_samordna(page), actor=page.actor, slug=slug, before=before_id)
     return _render("log.html", _context(page, "log", _("Logg over endringer"), log=log, first=before_id is None))
 

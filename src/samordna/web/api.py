@@ -8,12 +8,14 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Controller, Request, get, patch, post
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromPath, JSONBody, QueryParameter
 from msgspec import UNSET, UnsetType
 
 from samordna.domain.errors import NotAuthenticated
 from samordna.services.accounts import Actor
 from samordna.services.core import Samordna
+from samordna.services.validation import DB_INT_MAX, DB_INT_MIN
+from samordna.web.errors import ids_in_range
 from samordna.web.security_log import note_actor
 
 # Handlers name their dependencies explicitly (Litestar 3 drops inferred ones).
@@ -87,6 +89,7 @@ class ApiController(Controller):
     path = "/api/v1"
     tags = ["API v1"]
     security = [{"BearerToken": []}]
+    guards = [ids_in_range]
     dependencies = {
         "samordna": Provide(provide_samordna, sync_to_thread=False),
         "actor": Provide(provide_actor, sync_to_thread=True),
@@ -117,10 +120,10 @@ class ApiController(Controller):
         actor: ActorDep,
         slug: FromPath[str],
         state_filter: Annotated[str | None, QueryParameter(name="state")] = None,
-        goal_id: FromQuery[int | None] = None,
-        unit_id: FromQuery[int | None] = None,
+        goal_id: Annotated[int | None, QueryParameter(ge=DB_INT_MIN, le=DB_INT_MAX)] = None,
+        unit_id: Annotated[int | None, QueryParameter(ge=DB_INT_MIN, le=DB_INT_MAX)] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 500,
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        offset: Annotated[int, QueryParameter(ge=0, le=DB_INT_MAX)] = 0,
     ) -> list[dict[str, Any]]:
         found = samordna.find_measures(
             actor, slug, state=state_filter, goal_id=goal_id, unit_id=unit_id, limit=limit, offset=offset

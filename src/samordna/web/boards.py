@@ -40,12 +40,18 @@ NO_STORE = CacheControlHeader(no_store=True)
 # ---------------------------------------------------------------- reading the URL
 
 
+def _digits(value: str, most: int) -> bool:
+    """ASCII digits, at most `most` of them: str.isdigit() alone also accepts «²» (which int() refuses),
+    and nine digits stay inside a database INTEGER (PostgreSQL's ends at 2**31 - 1)."""
+    return value.isascii() and value.isdigit() and len(value) <= most
+
+
 def parse_filters(params: Mapping[str, Any]) -> BoardFilters:
     """Filters from the query string; values that make no sense are ignored, never an error."""
 
     def number(key: str) -> int | None:
         value = str(params.get(key) or "").strip()
-        return int(value) if value.isdigit() and len(value) < 10 else None
+        return int(value) if _digits(value, 9) else None
 
     unit = str(params.get("unit") or "").strip()
     return BoardFilters(
@@ -62,7 +68,7 @@ def parse_limits(params: Mapping[str, Any], states: tuple[str, ...]) -> dict[str
     out = {}
     for state in states:
         value = str(params.get(LIMIT_PREFIX + state) or "").strip()
-        if value.isdigit() and len(value) < 6:
+        if _digits(value, 5):
             out[state] = max(boards.PAGE_SIZE, min(int(value), boards.MAX_LIMIT))
     return out
 
@@ -209,7 +215,7 @@ def _measure_in_area(page: Page, measure_id: int) -> MeasureView:
 
 def _form_version(data: Mapping[str, Any]) -> str:
     value = str(data.get("version") or "").strip()
-    return value if value.isdigit() else ""
+    return value if _digits(value, 9) else ""
 
 
 # ---------------------------------------------------------------- the controller
@@ -244,7 +250,7 @@ class BoardController(Controller):
         page = page_for(request, slug)
         board = _board(board)
         filters = parse_filters(request.query_params)
-        shown = [int(v) for v in request.query_params.getall("shown", []) if v.isdigit() and len(v) < 12]
+        shown = [int(v) for v in request.query_params.getall("shown", []) if _digits(v, 9)]
         ui = BoardUI(page, board, filter_query(filters))
         if not is_htmx(request):
             return Redirect(ui.more_href(column, len(shown)), status_code=HTTP_303_SEE_OTHER)

@@ -7,11 +7,14 @@ import re
 from typing import Any
 
 from litestar import MediaType, Request, Response
+from litestar.connection import ASGIConnection
 from litestar.exceptions import HTTPException, ValidationException
+from litestar.handlers import BaseRouteHandler
 from litestar.response import Template
 
 from samordna.domain.confidentiality import find_national_ids
-from samordna.domain.errors import Conflict, DomainError, Invalid, NotAllowed
+from samordna.domain.errors import Conflict, DomainError, Invalid, NotAllowed, NotFound
+from samordna.services.validation import fits_column
 from samordna.web.i18n import N_, current_lang
 from samordna.web.i18n import gettext as _
 
@@ -80,6 +83,14 @@ def error_page(request: Request, status: int, detail: str, headers: dict[str, st
         status_code=status,
         headers=headers,
     )
+
+
+def ids_in_range(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+    """Guard: an integer in the path that no database column can hold names nothing — 404, before any
+    handler sends it to the database, which would fail on it (a 500) instead of finding nothing."""
+    for value in connection.path_params.values():
+        if isinstance(value, int) and not fits_column(value):
+            raise NotFound(_(TITLES[404]))
 
 
 def domain_error(request: Request, exc: DomainError) -> Response:

@@ -16,7 +16,7 @@ from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
-from samordna.domain.errors import Conflict, FieldError, Invalid, NotAllowed
+from samordna.domain.errors import Conflict, FieldError, Invalid, NotAllowed, NotFound
 from samordna.domain.vocabulary import ARENA_LABELS, role_list
 from samordna.services.details import MeasureDetails, TimelineEntry, measure_details
 from samordna.services.measures import CREATE_ROLES, NEED_FIELDS, MeasureView
@@ -303,8 +303,11 @@ def _refused(page: Page, measure_id: int, action: Action, status: int) -> Respon
 
 def _fire(request: Request, measure_id: int, trigger: str, form: Mapping[str, Any]) -> Response:
     page = page_for(request)
-    result = actions.submit_transition(page, measure_id, trigger, form)
     wf = request.app.state.samordna.workflow
+    if trigger not in wf.triggers():  # a path naming no action is no resource (as on the boards)
+        request.app.state.samordna.get_measure(page.actor, measure_id)  # an invisible measure: 404 first
+        raise NotFound(_("Fant ikke handlingen."))
+    result = actions.submit_transition(page, measure_id, trigger, form)
     if result.status == 200:
         return _accepted(page, result.measure, _trigger_label(wf, result.measure, trigger, page.lang))
     measure = result.measure
