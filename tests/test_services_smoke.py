@@ -12,3 +12,18 @@ def test_main_path(world: World) -> None:
     assert [e.trigger for e in events] == ["create", "initiate", "assign", "start", "request_evaluation",
                                            "submit_evaluation", "close"]
     assert [e.version for e in events] == list(range(1, 8))
+
+
+def test_areas_with_the_same_prefix_get_distinct_ref_codes(world: World) -> None:
+    from samordna.services import org
+    from samordna.services.org import area_code
+
+    assert area_code("eksempelvik") == "EKS"
+    assert area_code("oslo-grorud", {"OSL"}) == "OGR"
+    assert area_code("oslo", {"OSL"}) == "OSL2"
+    with world.samordna.db.write() as s:
+        first = org.add_area(s, slug="alfa-nord", name="Alfa nord")
+        second = org.add_area(s, slug="alfa-sor", name="Alfa sør")
+    # «alfa» already has ALF: the two new areas and their refs must not collide with it or each other.
+    codes = {"ALF", first.code, second.code}
+    assert len(codes) == 3

@@ -148,9 +148,24 @@ class AdminError(Exception):
     """A refused administrative command; the message is shown as it is."""
 
 
-def area_code(slug: str) -> str:
+def area_code(slug: str, taken: set[str] | frozenset[str] = frozenset()) -> str:
+    """The prefix of the area's measure refs (EKS-2026-014): unique, since refs are unique across areas.
+
+    «eksempelvik» → EKS; «oslo-grorud» → OSL, or OGR (the parts' initials) when OSL is taken, then OSL2…
+    """
     letters = re.sub(r"[^a-z]", "", slug.lower())
-    return (letters[:3] or "SLT").upper()
+    parts = [p for p in re.split(r"[^a-z]+", slug.lower()) if p]
+    candidates = [(letters[:3] or "SLT").upper()]
+    if len(parts) > 1:
+        candidates.append((parts[0][0] + parts[-1][:2]).upper())
+        candidates.append("".join(p[0] for p in parts)[:4].upper())
+    for code in candidates:
+        if code not in taken:
+            return code
+    n = 2
+    while f"{candidates[0]}{n}" in taken:
+        n += 1
+    return f"{candidates[0]}{n}"
 
 
 def add_area(session: Session, *, slug: str, name: str, kind: str = "municipality", language: str = "nb") -> Area:
@@ -160,7 +175,8 @@ def add_area(session: Session, *, slug: str, name: str, kind: str = "municipalit
         raise AdminError(f"Ukjent type område: {kind} (velg {', '.join(AREA_KINDS)}).")
     if session.execute(select(Area).where(Area.slug == slug)).scalar_one_or_none():
         raise AdminError(f"Området {slug} finnes allerede.")
-    area = Area(slug=slug, name=name, kind=kind, language=language, code=area_code(slug))
+    taken = set(session.execute(select(Area.code)).scalars())
+    area = Area(slug=slug, name=name, kind=kind, language=language, code=area_code(slug, taken))
     session.add(area)
     session.flush()
     return area
