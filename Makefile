@@ -7,7 +7,7 @@ PORT   ?= 8000
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-dev migrate demo run test test-fast lint bench clean messages
+.PHONY: help install install-dev install-bench migrate demo run test test-fast lint bench clean messages
 
 help: ## show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -43,10 +43,17 @@ test: install-dev ## install and run the whole test suite
 test-fast: install-dev ## the suite without browser and multi-process tests
 	$(BIN)/pytest -m "not browser and not slow" $(PYTEST_ARGS)
 
-lint: install-dev ## ruff
+lint: install-dev ## ruff, and the import contracts in pyproject.toml (lint-imports)
 	$(BIN)/ruff check src tests bench
+	$(BIN)/lint-imports
 
-bench: install-dev ## run the benchmarks and print a table
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[dev,bench]'
+	@touch $@ $(VENV)/.installed-dev $(VENV)/.installed
+
+install-bench: $(VENV)/.installed-bench
+
+bench: install-bench ## run the benchmarks (some 6 minutes on 2 cores) and print a table
 	$(BIN)/python -m bench.run
 
 clean: ## remove the virtualenv and the local database

@@ -1,62 +1,64 @@
-"""Run every benchmark in bench/ and print one table: `python -m bench.run` from the repository root.
+"""Run every benchmark in bench/ and print one table: `python -m bench.run` (or `make bench`) from the repository root.
 
-A benchmark is a module here with `run() -> list[Row]` (rows with `benchmark`, `case`, `unit`,
-`samples`, `note`) and optionally `ratio_line(rows) -> str`, printed under the table.
+A benchmark is a module here with `run() -> list[Row]` (bench.common.Row: `benchmark`, `case`, `unit`,
+`samples`, `note`, `ratio` against the floor measured in the same run) and optionally
+`ratio_line(rows) -> str`, printed under the table. ORDER runs the cheap and shared set-up first;
+modules not named there run after, alphabetically. `python -m bench.run board scaling` runs only those.
 """
 
 from __future__ import annotations
 
 import importlib
 import pkgutil
-import statistics
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
 BENCH_DIR = Path(__file__).resolve().parent
-SKIP = {"run", "__init__"}
+# Helpers, not benchmarks; locustfile must never be imported here (locust patches the standard library).
+SKIP = {"run", "__init__", "common", "floor_app", "locustfile"}
+ORDER = ["data", "board", "scaling", "transitions", "load"]
 
 
-def benchmarks() -> list[Any]:
+def benchmarks(only: list[str] | None = None) -> list[Any]:
     names = sorted(m.name for m in pkgutil.iter_modules([str(BENCH_DIR)]) if m.name not in SKIP)
+    names = [n for n in ORDER if n in names] + [n for n in names if n not in ORDER]
+    if only:
+        names = [n for n in names if n in only]
     modules = [importlib.import_module(f"bench.{name}") for name in names]
     return [m for m in modules if callable(getattr(m, "run", None))]
 
 
 def print_table(rows: list[Any]) -> None:
-    header = ("benchmark", "case", "median", "min", "max", "unit", "n", "note")
-    lines = [header]
-    for r in rows:
-        lines.append((
-            r.benchmark, r.case, f"{statistics.median(r.samples):,.0f}", f"{min(r.samples):,.0f}",
-            f"{max(r.samples):,.0f}", r.unit, str(len(r.samples)), r.note,
-        ))
-    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
-    numeric = {2, 3, 4, 6}
-    for k, line in enumerate(lines):
-        cells = [c.rjust(w) if i in numeric else c.ljust(w) for i, (c, w) in enumerate(zip(line, widths, strict=True))]
-        print("  ".join(cells).rstrip())
-        if k == 0:
-            print("  ".join("-" * w for w in widths))
+    from bench.common import print_table as table
+
+    table(rows)
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    import os
     import platform
     import sqlite3
 
-    print(f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, {platform.machine()}")
+    only = list(sys.argv[1:] if argv is None else argv)
+    print(f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, {platform.machine()}, "
+          f"{os.cpu_count()} cores")
     all_rows: list[Any] = []
     notes: list[str] = []
     started = time.perf_counter()
-    for module in benchmarks():
+    for module in benchmarks(only):
+        t0 = time.perf_counter()
         rows = module.run()
+        print(f"  {module.NAME}: {time.perf_counter() - t0:.0f} s", flush=True)
         all_rows.extend(rows)
         if hasattr(module, "ratio_line"):
             notes.append(f"{module.NAME}: {module.ratio_line(rows)}")
     print()
     print_table(all_rows)
     print()
+    print("× floor: the floor's time per operation is 1.00; 2.00 takes twice as long. Spread: min–max over the")
+    print("runs, or p10–p90 over many samples.")
     for note in notes:
         print(note)
     print(f"(all benchmarks: {time.perf_counter() - started:.1f} s)")

@@ -1,11 +1,19 @@
-"""Transitions per second through the service, against a floor of the same writes in raw sqlite3.
+"""Transitions per second: over HTTP (the JSON API of `samordna serve`) and through the service, each
+against a floor doing the same writes in raw SQL, measured in the same run.
 
-On a fresh migrated SQLite file, N measures are taken to `in_follow_up`; then every repeat fires
-`report_status` once at each of them through `Samordna.record_transition` (one transaction each:
-load, role and data checks, the versioned UPDATE, a status report and an event, and the measure read
-back as a view). The floor does the same writes on a copy of the same database in raw `sqlite3` with
-the same pragmas (WAL, synchronous=FULL, BEGIN IMMEDIATE): UPDATE measure ... WHERE id=? AND
-version=?, INSERT event, INSERT status_report, COMMIT — and nothing else.
+On a fresh migrated SQLite file, N measures are taken to `in_follow_up` through the service; a copy made
+with the online backup API serves the floors. Every round fires `report_status` once at each measure:
+
+- http: `POST /api/v1/measures/{id}/transitions` with a bearer token, one request after another on a
+  kept-alive connection, against `samordna serve` (1 worker);
+- http floor: the same request against bench.floor_app (bare ASGI under uvicorn): read the measure,
+  UPDATE ... WHERE id=? AND version=?, INSERT event, INSERT status_report, COMMIT, answer the JSON;
+- service: `Samordna.record_transition` in-process (load, role and data checks, the versioned UPDATE,
+  a status report and an event, and the measure as a view);
+- floor: the same writes in raw `sqlite3` in-process (UPDATE, INSERT event, INSERT status_report).
+
+Every variant uses the same pragmas (WAL, synchronous=FULL, BEGIN IMMEDIATE), so every commit waits
+for the disk; the kinds alternate round by round, so a slow spell of the disk hits them alike.
 
 Prints figures only; asserts nothing. `python -m bench.transitions [--measures N] [--repeats R]`.
 """
@@ -15,42 +23,33 @@ from __future__ import annotations
 import argparse
 import json
 import sqlite3
-import statistics
 import tempfile
 import time
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
+
+from bench.common import Row, start_floor, start_samordna, time_ratio
+
 NAME = "transitions"
-MEASURES = 300
+MEASURES = 200
 REPEATS = 5
-
-
-@dataclass(frozen=True)
-class Row:
-    benchmark: str
-    case: str
-    unit: str
-    samples: tuple[float, ...]
-    note: str = ""
-
-    @property
-    def median(self) -> float:
-        return statistics.median(self.samples)
+EMAIL = "koordinator@bench.no"
 
 
 # ---------------------------------------------------------------- set-up
 
 
-def _setup(path: Path, measures: int) -> tuple[Any, Any, list[list[int]], float]:
+def _setup(path: Path, measures: int) -> tuple[Any, Any, list[list[int]], float, str]:
     """A migrated SQLite file with one area, a coordinator and `measures` measures in in_follow_up.
 
-    Returns (services, coordinator actor, [[measure id, version], ...], seconds the set-up writes took).
+    Returns (services, coordinator actor, [[measure id, version], ...], seconds the set-up writes took,
+    the coordinator's API token).
     """
     from samordna.services import org
-    from samordna.services.accounts import load_actor
+    from samordna.services.accounts import create_token, load_actor
     from samordna.services.core import Samordna
     from samordna.settings import Settings
     from samordna.store.migrate import upgrade
@@ -62,13 +61,14 @@ def _setup(path: Path, measures: int) -> tuple[Any, Any, list[list[int]], float]
     with samordna.db.write() as s:
         area = org.add_area(s, slug="bench", name="Benk kommune")
         unit = org.add_unit(s, area=area, name="Ungdomsskolene")
-        user = org.add_user(s, email="koordinator@bench.no", name="Koordinator", password=None)
+        user = org.add_user(s, email=EMAIL, name="Koordinator", password=None)
         org.add_member(s, area=area, user=user, role="coordinator", unit_name=None)
         goal = Goal(area_id=area.id, title="Færre unge i rus", period_from=2025, period_to=2028)
         s.add(goal)
         s.flush()
         actor = load_actor(s, user)
         unit_id, goal_id = unit.id, goal.id
+        token = create_token(s, user_id=user.id, name="bench")
 
     due = (samordna.today() + timedelta(days=90)).isoformat()
     path_steps = [
@@ -88,7 +88,7 @@ def _setup(path: Path, measures: int) -> tuple[Any, Any, list[list[int]], float]
         for trigger, data in path_steps:
             m = samordna.record_transition(actor, m.id, trigger=trigger, version=m.version, data=data)
         ids.append([m.id, m.version])
-    return samordna, actor, ids, time.perf_counter() - started
+    return samordna, actor, ids, time.perf_counter() - started, token
 
 
 # ---------------------------------------------------------------- the service
@@ -102,6 +102,20 @@ def _service_round(samordna: Any, actor: Any, ids: list[list[int]], health: str)
             data={"health": health, "note": "Jevn fremdrift."},
         )
         pair[1] = view.version
+    return time.perf_counter() - started
+
+
+def _http_round(client: httpx.Client, ids: list[list[int]], health: str) -> float:
+    started = time.perf_counter()
+    for pair in ids:
+        r = client.post(
+            f"/api/v1/measures/{pair[0]}/transitions",
+            json={"trigger": "report_status", "version": pair[1],
+                  "data": {"health": health, "note": "Jevn fremdrift."}},
+        )
+        if r.status_code != 200:
+            raise RuntimeError(f"transition of measure {pair[0]}: {r.status_code} {r.text[:300]}")
+        pair[1] = r.json()["version"]
     return time.perf_counter() - started
 
 
@@ -159,48 +173,72 @@ def run(measures: int = MEASURES, repeats: int = REPEATS) -> list[Row]:
     with tempfile.TemporaryDirectory(prefix="samordna-bench-") as tmp:
         service_db = Path(tmp) / "service.sqlite3"
         floor_db = Path(tmp) / "floor.sqlite3"
-        samordna, actor, ids, setup_seconds = _setup(service_db, measures)
+        samordna, actor, ids, setup_seconds, token = _setup(service_db, measures)
         with sqlite3.connect(service_db) as src, sqlite3.connect(floor_db) as dst:
             src.backup(dst)  # the floor starts from the very same rows
+        src.close()
+        dst.close()
         floor_ids = [list(p) for p in ids]
 
         conn = _connect(floor_db)
-        service: list[float] = []
-        floor: list[float] = []
+        kinds = ("http", "http_floor", "service", "floor")
+        rates: dict[str, list[float]] = {k: [] for k in kinds}
+        app = start_samordna(f"sqlite:///{service_db}")
+        floor_app = start_floor(floor_db)
         try:
-            warm = max(1, measures // 10)
-            _service_round(samordna, actor, ids[:warm], "on_track")
-            _floor_round(conn, actor.user_id, floor_ids[:warm], "on_track")
-            # Alternate the two, so a slow spell of the disk or the machine hits both alike.
-            for i in range(repeats):
-                service.append(measures / _service_round(samordna, actor, ids, healths[i % 3]))
-                floor.append(measures / _floor_round(conn, actor.user_id, floor_ids, healths[i % 3]))
+            with httpx.Client(base_url=app.url, headers={"Authorization": f"Bearer {token}"}, timeout=60) as c_app, \
+                    httpx.Client(base_url=floor_app.url, headers={"x-bench-member": EMAIL}, timeout=60) as c_floor:
+                rounds = {
+                    "http": lambda n, h: _http_round(c_app, ids[:n], h),
+                    "http_floor": lambda n, h: _http_round(c_floor, floor_ids[:n], h),
+                    "service": lambda n, h: _service_round(samordna, actor, ids[:n], h),
+                    "floor": lambda n, h: _floor_round(conn, actor.user_id, floor_ids[:n], h),
+                }
+                warm = max(1, measures // 10)
+                for kind in kinds:
+                    rounds[kind](warm, "on_track")
+                # Alternate the kinds, so a slow spell of the disk or the machine hits them alike.
+                for i in range(repeats):
+                    for kind in kinds:
+                        rates[kind].append(measures / rounds[kind](measures, healths[i % 3]))
         finally:
+            app.stop()
+            floor_app.stop()
             conn.close()
             samordna.db.dispose()
 
+    def ratio(kind: str, floor: str) -> float:
+        return time_ratio(Row("", "", "", tuple(rates[kind])).median, Row("", "", "", tuple(rates[floor])).median,
+                          lower_is_better=False)
+
     setup_writes = measures * 4
     return [
-        Row(NAME, "service: record_transition(report_status)", "tx/s", tuple(service),
-            f"{measures} measures × {repeats} repeats"),
-        Row(NAME, "floor: raw sqlite3, same writes", "tx/s", tuple(floor), "UPDATE+2 INSERT, BEGIN IMMEDIATE"),
+        Row(NAME, "http: POST /api/v1/measures/{id}/transitions", "tx/s", tuple(rates["http"]),
+            f"serve 1 worker, bearer token; {measures} measures × {repeats}", ratio=ratio("http", "http_floor")),
+        Row(NAME, "http floor: bare ASGI + raw sqlite3", "tx/s", tuple(rates["http_floor"]),
+            "read + UPDATE + 2 INSERT, uvicorn 1 worker", ratio=1.0),
+        Row(NAME, "service: record_transition(report_status)", "tx/s", tuple(rates["service"]),
+            "in-process", ratio=ratio("service", "floor")),
+        Row(NAME, "floor: raw sqlite3, same writes", "tx/s", tuple(rates["floor"]),
+            "UPDATE + 2 INSERT, BEGIN IMMEDIATE", ratio=1.0),
         Row(NAME, "set-up: create + initiate/assign/start", "writes/s", (setup_writes / setup_seconds,),
             f"{setup_writes} service writes, one pass"),
     ]
 
 
 def ratio_line(rows: list[Row]) -> str:
-    service = next(r for r in rows if r.case.startswith("service"))
-    floor = next(r for r in rows if r.case.startswith("floor"))
+    by = {r.case.split(":")[0]: r for r in rows}
+    http, http_floor, service, floor = by["http"], by["http floor"], by["service"], by["floor"]
     return (
-        f"service / floor = {service.median / floor.median:.2f} (median tx/s); "
-        f"per transition: service {1000 / service.median:.2f} ms, floor {1000 / floor.median:.2f} ms, "
-        f"overhead {1000 / service.median - 1000 / floor.median:.2f} ms"
+        f"per transition: http {1000 / http.median:.2f} ms (floor {1000 / http_floor.median:.2f} ms), "
+        f"service {1000 / service.median:.2f} ms (floor {1000 / floor.median:.2f} ms); "
+        f"overhead over the floor: http {1000 / http.median - 1000 / http_floor.median:.2f} ms, "
+        f"service {1000 / service.median - 1000 / floor.median:.2f} ms"
     )
 
 
 def main(argv: list[str] | None = None) -> None:
-    from bench.run import print_table
+    from bench.common import print_table
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--measures", type=int, default=MEASURES)

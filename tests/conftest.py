@@ -1,5 +1,6 @@
 """Shared fixtures: a migrated database per engine (SQLite always, PostgreSQL when configured),
-emptied before each test, the services over it, and a real HTTP server for API tests."""
+emptied before each test, the services over it, a real HTTP server for API tests, and logged-in
+browsers for the web tests (over the live server, or in-process on an app that sees a peer address)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,12 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 import uvicorn
+from litestar import Litestar
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -24,6 +26,8 @@ from samordna.store.db import Database
 from samordna.store.migrate import upgrade
 from samordna.workflow import load_workflows
 from tests.factories import World, build_world
+from tests.security_support import browsers, make_app
+from tests.web_support import WebClient, give_passwords
 
 ROOT = Path(__file__).resolve().parents[1]
 PG_URL = os.environ.get("SAMORDNA_TEST_POSTGRES_URL", "")
@@ -161,3 +165,40 @@ def live_server(session_samordna: Samordna, settings: Settings) -> Iterator[Live
     server.start()
     yield server
     server.stop()
+
+
+# ---------------------------------------------------------------- logged-in browsers
+
+
+@pytest.fixture
+def web_world(world: World) -> World:
+    """The test world, every user with tests.web_support.PASSWORD so they can log in through the form."""
+    return give_passwords(world)
+
+
+@pytest.fixture
+def browser(live_server: LiveServer, web_world: World) -> Iterator[Callable[[str], WebClient]]:
+    """`browser("coordinator")`: a client on the live server, logged in as that member; all closed at the end."""
+    opened: list[WebClient] = []
+
+    def open_as(who: str) -> WebClient:
+        b = WebClient.live(live_server.url)
+        opened.append(b)
+        return b.login(who)
+
+    yield open_as
+    for b in opened:
+        b.close()
+
+
+@pytest.fixture
+def app(samordna: Samordna, web_world: World) -> Litestar:
+    """The app in-process over the test world; the header x-test-peer sets the client address."""
+    return make_app(samordna)
+
+
+@pytest.fixture
+def open_browser(app: Litestar) -> Iterator[Callable[..., WebClient]]:
+    """`open_browser(peer=...)`: a new browser (TestClient, its own cookies) on `app`, not logged in."""
+    with browsers(app) as open_:
+        yield open_

@@ -1,4 +1,5 @@
-"""Test data: two SLT areas with units, goals, one member per role, tokens; helpers to move measures."""
+"""Test data: two SLT areas with units, goals, one member per role, tokens; helpers to move measures;
+national identity numbers for the confidentiality guard."""
 
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ from typing import Any
 
 from sqlalchemy import select
 
+from samordna.domain.confidentiality import is_national_id
 from samordna.services import org
 from samordna.services.accounts import Actor, create_token, load_actor
 from samordna.services.core import Samordna
 from samordna.services.measures import MeasureView
-from samordna.store.models import Goal, User
+from samordna.store.models import Goal, Membership, User
 
 # name in the world -> (area, role, unit)
 MEMBERS = {
@@ -49,6 +51,13 @@ class World:
 
     def today(self) -> date:
         return self.samordna.today()
+
+    def membership_id(self, who: str, area: str = "alfa") -> int:
+        """The id of `who`'s membership in `area`."""
+        user_id, area_id = self.user_ids[who], self.areas[area]
+        with self.samordna.db.read() as s:
+            query = select(Membership.id).where(Membership.user_id == user_id, Membership.area_id == area_id)
+            return s.execute(query).scalar_one()
 
     def register(self, who: str = "executing", area: str = "alfa", **overrides: Any) -> MeasureView:
         return self.samordna.register_need(self.actors[who], area, {**NEED, **overrides})
@@ -139,3 +148,14 @@ def build_world(samordna: Samordna) -> World:
             user = s.execute(select(User).where(User.id == user_id)).scalar_one()
             world.actors[who] = load_actor(s, user)
     return world
+
+
+def national_id(born: date = date(1985, 3, 14)) -> str:
+    """A valid-looking fødselsnummer (correct check digits) for `born`."""
+    stem = born.strftime("%d%m%y")
+    for serial in range(100, 1000):
+        for tail in range(100):
+            candidate = f"{stem}{serial:03d}{tail:02d}"
+            if is_national_id(candidate):
+                return candidate
+    raise AssertionError("no national id found")

@@ -1,44 +1,25 @@
 """Helpers for the security tests: an app over the test database, browsers as Litestar TestClients that can
-pretend to come from any address, national identity numbers, and readers of the session and audit tables."""
+pretend to come from any address, and readers of the session and audit tables."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import replace
-from datetime import date
 from typing import Any
 
-import httpx
 from litestar import Litestar
 from litestar.testing import TestClient
 from sqlalchemy import select, text, update
 
 from samordna.app import create_app
-from samordna.domain.confidentiality import is_national_id
-from samordna.services.accounts import hash_password
 from samordna.services.core import Samordna
 from samordna.settings import Settings
-from samordna.store.models import AuditEntry, User, WebSession
-from tests.factories import World
+from samordna.store.models import AuditEntry, WebSession
+from tests.web_support import WebClient
 
-PASSWORD = "en lang og trygg setning"
 PEER_HEADER = "x-test-peer"
-_HASH: dict[str, str] = {}
-
-
-def password_hash() -> str:
-    if PASSWORD not in _HASH:
-        _HASH[PASSWORD] = hash_password(PASSWORD)
-    return _HASH[PASSWORD]
-
-
-def give_passwords(world: World) -> World:
-    """Every user of the test world gets PASSWORD, so they can log in through the form."""
-    with world.samordna.db.write() as s:
-        s.execute(update(User).values(password_hash=password_hash()))
-    return world
 
 
 def samordna_with(samordna: Samordna, **overrides: Any) -> Samordna:
@@ -67,53 +48,14 @@ def make_app(samordna: Samordna, settings: Settings | None = None) -> Litestar:
     return app
 
 
-class Browser:
-    """A TestClient that logs in like a browser: the CSRF cookie from GET /login, then the form."""
-
-    def __init__(self, client: TestClient, *, peer: str = "192.0.2.10") -> None:
-        self.client = client
-        self.client.follow_redirects = False
-        self.peer = peer
-        self.client.get("/login", headers={PEER_HEADER: peer})
-
-    @property
-    def csrf_cookie(self) -> str:
-        return next(c.value for c in self.client.cookies.jar if c.name.endswith("csrftoken"))
-
-    @property
-    def session_id(self) -> str | None:
-        return next((c.value for c in self.client.cookies.jar if c.name.endswith("samordna_session")
-                     or c.name == "__Host-samordna"), None)
-
-    def login_response(self, email: str, password: str = PASSWORD, **headers: str) -> httpx.Response:
-        return self.client.post(
-            "/login",
-            data={"email": email, "password": password, "_csrf_token": self.csrf_cookie},
-            headers={PEER_HEADER: self.peer, **headers},
-        )
-
-    def login(self, who: str, password: str = PASSWORD) -> Browser:
-        r = self.login_response(f"{who}@example.no", password)
-        assert r.status_code == 303, r.text
-        return self
-
-    def get(self, url: str, **headers: str) -> httpx.Response:
-        return self.client.get(url, headers={PEER_HEADER: self.peer, **headers})
-
-    def post(self, url: str, data: dict[str, Any] | None = None, **headers: str) -> httpx.Response:
-        return self.client.post(
-            url, data={**(data or {}), "_csrf_token": self.csrf_cookie}, headers={PEER_HEADER: self.peer, **headers}
-        )
-
-
 @contextmanager
-def browsers(app: Litestar, base_url: str = "http://testserver.local") -> Iterator[Any]:
+def browsers(app: Litestar, base_url: str = "http://testserver.local") -> Iterator[Callable[..., WebClient]]:
     """`open(peer=...)` gives a new browser (its own cookies) on `app`; all are closed at the end."""
     with ExitStack() as stack:
 
-        def open_browser(peer: str = "192.0.2.10") -> Browser:
+        def open_browser(peer: str = "192.0.2.10") -> WebClient:
             client = stack.enter_context(TestClient(app, base_url=base_url))
-            return Browser(client, peer=peer)
+            return WebClient(client, **{PEER_HEADER: peer})
 
         yield open_browser
 
@@ -149,17 +91,6 @@ def raw_audit_text(samordna: Samordna) -> str:
     """Every column of every audit row as text, to search for what must never be there."""
     with samordna.db.read() as s:
         return "\n".join(repr(tuple(r)) for r in s.execute(text("SELECT * FROM audit_log")).all())
-
-
-def national_id(born: date = date(1985, 3, 14)) -> str:
-    """A valid-looking fødselsnummer (correct check digits) for `born`."""
-    stem = born.strftime("%d%m%y")
-    for serial in range(100, 1000):
-        for tail in range(100):
-            candidate = f"{stem}{serial:03d}{tail:02d}"
-            if is_national_id(candidate):
-                return candidate
-    raise AssertionError("no national id found")
 
 
 def snapshot(samordna: Samordna) -> dict[str, list[tuple[Any, ...]]]:

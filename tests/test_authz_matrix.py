@@ -7,7 +7,7 @@ someone has to decide who may use it. The actors are each role of the test world
 a coordinator of another area (beta: everything of alfa must be 404 for them, never 403) and an
 anonymous visitor (401 on the API, a redirect to the log-in page in the browser).
 
-Browser routes are called the way a browser calls them — session cookie and a valid CSRF token — and
+WebClient routes are called the way a browser calls them — session cookie and a valid CSRF token — and
 the API with bearer tokens, in process through Litestar's TestClient (the same ASGI app the server runs).
 Every path parameter gets a real object of the world, in a state where the action is possible for
 somebody (a 403 for an impossible action would prove nothing); every write gets a valid body and its
@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,8 +43,9 @@ from samordna.services.core import Samordna
 from samordna.store.models import Goal, Membership
 from samordna.workflow import TransitionDef, load_workflow
 from tests.factories import MEMBERS, NEED, World, valid_data
-from tests.security_support import PASSWORD, Browser, browsers, give_passwords, make_app, snapshot
+from tests.security_support import snapshot
 from tests.test_web_csrf import PARAM
+from tests.web_support import PASSWORD, WebClient
 
 pytestmark = pytest.mark.parametrize("engine_name", ["sqlite"], indirect=True)
 
@@ -345,7 +346,7 @@ def request_for(method: str, template: str, o: Objects, values: dict[str, Any] |
     return Call(method, url, form=forms[key], headers=headers)
 
 
-def send(client: Browser | None, call: Call, token: str | None, *, anonymous: Browser) -> httpx.Response:
+def send(client: WebClient | None, call: Call, token: str | None, *, anonymous: WebClient) -> httpx.Response:
     b = client or anonymous
     headers = dict(call.headers)
     if call.url.startswith("/api/") and token:
@@ -383,22 +384,6 @@ def body_text(r: httpx.Response) -> str:
 # ---------------------------------------------------------------- fixtures
 
 
-@pytest.fixture
-def web_world(world: World) -> World:
-    return give_passwords(world)
-
-
-@pytest.fixture
-def app(samordna: Samordna, web_world: World) -> Litestar:
-    return make_app(samordna)
-
-
-@pytest.fixture
-def open_browser(app: Litestar) -> Iterator[Callable[..., Browser]]:
-    with browsers(app) as open_:
-        yield open_
-
-
 # ---------------------------------------------------------------- the route matrix
 
 
@@ -411,7 +396,7 @@ def test_every_route_has_a_policy_decision(app: Litestar) -> None:
 
 
 @pytest.mark.parametrize("actor", ACTORS)
-def test_route_matrix(actor: str, app: Litestar, open_browser: Callable[..., Browser], web_world: World) -> None:
+def test_route_matrix(actor: str, app: Litestar, open_browser: Callable[..., WebClient], web_world: World) -> None:
     """Every route, as `actor`: exactly the status the policy row gives that actor."""
     problems = missing_decisions(app)
     assert not problems, problems
@@ -434,7 +419,7 @@ def test_route_matrix(actor: str, app: Litestar, open_browser: Callable[..., Bro
     assert not wrong, f"{len(wrong)} of {len(cells)} cells wrong for {actor}:\n  " + "\n  ".join(wrong)
 
 
-def test_options_reveal_nothing(app: Litestar, open_browser: Callable[..., Browser], web_world: World) -> None:
+def test_options_reveal_nothing(app: Litestar, open_browser: Callable[..., WebClient], web_world: World) -> None:
     """The implicit OPTIONS answer of every path: 204, an Allow header, no body — the same for everyone."""
     o = make_objects(web_world)
     anonymous = open_browser(peer="203.0.113.98")
@@ -463,7 +448,7 @@ NOWHERE: dict[str, list[Any]] = {
 }
 
 
-def test_nonexistent_objects_are_404(app: Litestar, open_browser: Callable[..., Browser], web_world: World) -> None:
+def test_nonexistent_objects_are_404(app: Litestar, open_browser: Callable[..., WebClient], web_world: World) -> None:
     """The coordinator (who may do everything in alfa) gets 404 for every object that does not exist."""
     o = make_objects(web_world)
     b = open_browser(peer="192.0.2.51").login("coordinator")
@@ -491,7 +476,7 @@ ODD_NUMBERS = ["²", "١٢", "-1", str(2**31), str(2**64), "1e3", " 7 "]
 
 
 def test_odd_numbers_in_queries_and_forms_are_refused_or_ignored(
-    open_browser: Callable[..., Browser], web_world: World
+    open_browser: Callable[..., WebClient], web_world: World
 ) -> None:
     """Numbers a person never types — «²» (str.isdigit() says yes, int() says no), values beyond what a
     column holds — in board filters, paging, the log's cursor, form versions and id fields: a calm
@@ -550,7 +535,7 @@ def test_odd_numbers_in_queries_and_forms_are_refused_or_ignored(
 
 
 def test_another_areas_objects_under_ones_own_area_are_404(
-    app: Litestar, open_browser: Callable[..., Browser], web_world: World
+    app: Litestar, open_browser: Callable[..., WebClient], web_world: World
 ) -> None:
     """Beta's coordinator may administer beta; alfa's units, members, goals and measures put into beta's
     URLs must still not exist for them (no id confusion between areas), and nothing of alfa changes."""
@@ -624,7 +609,7 @@ def data_for(world: World, td: TransitionDef, rule: Any) -> dict[str, Any]:
 
 
 def test_every_trigger_for_every_role(
-    app: Litestar, open_browser: Callable[..., Browser], web_world: World, settings: Any
+    app: Litestar, open_browser: Callable[..., WebClient], web_world: World, settings: Any
 ) -> None:
     """Each trigger, from each of its source states, fired over the API by every actor: 200 exactly when an
     allow rule of workflows/measure.toml lets them, 403 for the rest of alfa, 404 for beta's coordinator,

@@ -17,7 +17,8 @@ from samordna.services.core import Samordna
 from samordna.settings import Settings
 from samordna.store.models import User
 from tests.factories import World
-from tests.security_support import PASSWORD, audit, browsers, give_passwords, make_app
+from tests.security_support import audit, browsers, make_app
+from tests.web_support import PASSWORD, give_passwords
 
 NEW = "et nytt passord fra drift"
 

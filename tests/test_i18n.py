@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
-from urllib.parse import urlencode
 
 import httpx
 import pytest
@@ -17,15 +15,14 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 from sqlalchemy import select, update
 
-from samordna.domain.confidentiality import GUARD_MESSAGE, is_national_id
+from samordna.domain.confidentiality import GUARD_MESSAGE
 from samordna.i18n import LANGUAGES, TRANSLATIONS_DIR, current_lang, gettext
-from samordna.services.accounts import hash_password
 from samordna.store.models import Area, User
 from samordna.web.i18n import fmt_date, fmt_datetime
-from tests.factories import World
+from tests.factories import World, national_id
+from tests.web_support import WebClient, text_of
 
 ROOT = Path(__file__).resolve().parents[1]
-PASSWORD = "riktig hest batteri stift"
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|\{\w*\}")
 
 
@@ -134,61 +131,16 @@ def test_dates_in_the_other_languages(lang: str, expected: str) -> None:
 # ---------------------------------------------------------------- through HTTP
 
 
-class Browser:
-    """Logs in through the form like a browser (CSRF cookie from GET /login, token in the form)."""
-
-    def __init__(self, base_url: str) -> None:
-        self.client = httpx.Client(base_url=base_url, follow_redirects=False, timeout=20)
-        self.client.get("/login")
-        self.token = self.client.cookies["csrftoken"]
-
-    def login(self, who: str) -> Browser:
-        r = self.post("/login", {"email": f"{who}@example.no", "password": PASSWORD})
-        assert r.status_code == 303, r.text
-        return self
-
-    def post(self, url: str, data: dict) -> httpx.Response:
-        body = urlencode([(k, str(v)) for k, v in {**data, "_csrf_token": self.token}.items()])
-        return self.client.post(url, content=body, headers={"content-type": "application/x-www-form-urlencoded"})
-
-    def get(self, url: str) -> httpx.Response:
-        return self.client.get(url)
-
-    def choose(self, lang: str, next_: str = "/") -> httpx.Response:
-        r = self.post("/language", {"lang": lang, "next": next_})
-        assert r.status_code == 303 and r.headers["location"] == next_
-        return r
-
-
-def text_of(page: str) -> str:
-    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))
+def choose(b: WebClient, lang: str, next_: str = "/") -> httpx.Response:
+    r = b.post("/language", {"lang": lang, "next": next_})
+    assert r.status_code == 303 and r.headers["location"] == next_
+    return r
 
 
 def h1(page: str) -> str:
     found = re.search(r"<h1[^>]*>(.*?)</h1>", page, re.S)
     assert found, "no h1"
     return text_of(found.group(1)).strip()
-
-
-@pytest.fixture
-def web_world(world: World) -> World:
-    with world.samordna.db.write() as s:
-        s.execute(update(User).values(password_hash=hash_password(PASSWORD)))
-    return world
-
-
-@pytest.fixture
-def browser(live_server, web_world: World) -> Iterator[Callable[[str], Browser]]:
-    opened: list[Browser] = []
-
-    def open_as(who: str) -> Browser:
-        b = Browser(live_server.url).login(who)
-        opened.append(b)
-        return b
-
-    yield open_as
-    for b in opened:
-        b.client.close()
 
 
 BOARD = "/areas/alfa/boards/coordination"
@@ -203,7 +155,7 @@ def test_bokmal_is_the_default(browser) -> None:  # type: ignore[no-untyped-def]
 
 def test_board_in_nynorsk_and_english_after_choosing(browser, web_world: World) -> None:  # type: ignore[no-untyped-def]
     b = browser("coordinator")
-    b.choose("nn", BOARD)
+    choose(b, "nn", BOARD)
     page = b.get(BOARD).text
     text = text_of(page)
     assert '<html lang="nn">' in page
@@ -213,7 +165,7 @@ def test_board_in_nynorsk_and_english_after_choosing(browser, web_world: World) 
         assert expected in text, expected
     assert "Behov avdekket" not in text and "Alle enheter" not in text
 
-    b.choose("en", BOARD)
+    choose(b, "en", BOARD)
     page = b.get(BOARD).text
     text = text_of(page)
     assert '<html lang="en">' in page
@@ -226,18 +178,18 @@ def test_board_in_nynorsk_and_english_after_choosing(browser, web_world: World) 
 def test_measure_page_labels_from_the_workflow_follow_the_language(browser, web_world: World) -> None:  # type: ignore[no-untyped-def]
     m = web_world.register()
     b = browser("coordination")
-    b.choose("nn")
+    choose(b, "nn")
     text = text_of(b.get(f"/measures/{m.id}").text)
     for expected in ("Skildring av behovet", "Suksesskriterium", "Initier tiltak", "Ikkje prioriter", "Behov meldt"):
         assert expected in text, expected
-    b.choose("en")
+    choose(b, "en")
     text = text_of(b.get(f"/measures/{m.id}").text)
     for expected in ("Description of the need", "Success criteria", "Initiate", "Decline", "Need registered"):
         assert expected in text, expected
 
 
 def test_the_choice_is_remembered_at_the_next_login(browser, web_world: World) -> None:  # type: ignore[no-untyped-def]
-    browser("coordinator").choose("en")
+    choose(browser("coordinator"), "en")
     with web_world.samordna.db.read() as s:
         stored = s.execute(select(User.language).where(User.id == web_world.user_ids["coordinator"])).scalar_one()
     assert stored == "en"
@@ -256,7 +208,7 @@ def test_an_area_in_nynorsk_gives_nynorsk_until_the_user_chooses(browser, web_wo
 
     b = browser("coordinator")
     assert "Behov avdekt" in text_of(b.get(BOARD).text)
-    b.choose("nb")
+    choose(b, "nb")
     assert "Behov avdekket" in text_of(browser("coordinator").get(BOARD).text)  # the user's choice wins
 
 
@@ -273,7 +225,7 @@ def test_422_field_messages_come_in_the_chosen_language(  # type: ignore[no-unty
 ) -> None:
     m = web_world.register()
     b = browser("coordination")
-    b.choose(lang)
+    choose(b, lang)
     typed = {"version": m.version, "plan": "Plan.", "success_criteria": ""}
     r = b.post(f"/measures/{m.id}/transitions/initiate", typed)
     assert r.status_code == 422
@@ -291,21 +243,12 @@ def test_422_field_messages_come_in_the_chosen_language(  # type: ignore[no-unty
     assert error and html.unescape(error.group(1)) == range_
 
 
-def a_national_id() -> str:
-    for individual in range(100, 1000):
-        for checks in range(100):
-            candidate = f"150790{individual}{checks:02d}"
-            if is_national_id(candidate):
-                return candidate
-    raise AssertionError("no national identity number found")
-
-
 @pytest.mark.parametrize("lang", ["nn", "en"])
 def test_confidentiality_guard_speaks_the_chosen_language(browser, web_world: World, lang: str) -> None:  # type: ignore[no-untyped-def]
     b = browser("coordinator")
-    b.choose(lang)
+    choose(b, lang)
     data = {
-        "title": "Uro i sentrum", "need_description": f"Gjeld {a_national_id()}.", "knowledge_source": "Politiet",
+        "title": "Uro i sentrum", "need_description": f"Gjeld {national_id()}.", "knowledge_source": "Politiet",
         "target_group": "Ungdom", "arena": "nightlife",
     }
     r = b.post("/areas/alfa/measures", data)
@@ -316,7 +259,7 @@ def test_confidentiality_guard_speaks_the_chosen_language(browser, web_world: Wo
 def test_403_names_who_may_in_the_chosen_language(browser, web_world: World) -> None:  # type: ignore[no-untyped-def]
     m = web_world.register()
     b = browser("executing")
-    b.choose("nn")
+    choose(b, "nn")
     r = b.post(f"/measures/{m.id}/transitions/initiate", {"version": m.version, "plan": "P.", "success_criteria": "K."})
     assert r.status_code == 403
     text = html.unescape(r.text)

@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 from sqlalchemy import insert, select
 
-from samordna.domain.confidentiality import GUARD_MESSAGE, is_national_id
+from samordna.domain.confidentiality import GUARD_MESSAGE
 from samordna.domain.errors import Invalid, NotAllowed, NotAuthenticated, NotFound
 from samordna.services import admin
 from samordna.services.accounts import load_actor, verify_password
-from samordna.store.models import ApiToken, AuditEntry, Event, Membership, User, WebSession
-from tests.factories import World
+from samordna.store.models import ApiToken, AuditEntry, Event, User, WebSession
+from tests.factories import World, national_id
 
 
 def audit(world: World, kind: str | None = None) -> list[dict[str, Any]]:
@@ -30,24 +30,6 @@ def audit(world: World, kind: str | None = None) -> list[dict[str, Any]]:
 
 def errors_of(exc: pytest.ExceptionInfo[Invalid]) -> dict[str, str]:
     return {e.field: e.message for e in exc.value.errors}
-
-
-def a_national_id() -> str:
-    for individual in range(100, 1000):
-        for checks in range(100):
-            candidate = f"150790{individual}{checks:02d}"
-            if is_national_id(candidate):
-                return candidate
-    raise AssertionError("no national identity number found")
-
-
-def membership_id(world: World, who: str, area: str = "alfa") -> int:
-    with world.samordna.db.read() as s:
-        return s.execute(
-            select(Membership.id).where(
-                Membership.user_id == world.user_ids[who], Membership.area_id == world.areas[area]
-            )
-        ).scalar_one()
 
 
 def user(world: World, who: str) -> User:
@@ -101,7 +83,7 @@ def test_the_same_unit_name_may_exist_in_another_area(world: World) -> None:
 
 
 def test_add_unit_validates_every_field_and_guards_national_ids(world: World) -> None:
-    number = a_national_id()
+    number = national_id()
     with pytest.raises(Invalid) as exc:
         call(world, admin.add_unit, data={"name": f"Enhet for {number}", "kind": "castle"})
     errors = errors_of(exc)
@@ -168,7 +150,7 @@ ORG_CALLS = [
 @pytest.mark.parametrize("fn,kw", ORG_CALLS, ids=[fn.__name__ for fn, _ in ORG_CALLS])
 def test_only_the_coordinator_manages_the_organisation(world: World, who: str, fn: Any, kw: dict) -> None:
     kw = {
-        k: (world.unit("Politiet") if k == "unit_id" else membership_id(world, "viewer") if k == "membership_id" else v)
+        k: (world.unit("Politiet") if k == "unit_id" else world.membership_id("viewer") if k == "membership_id" else v)
         for k, v in kw.items()
     }
     with pytest.raises(NotAllowed) as exc:
@@ -207,7 +189,7 @@ def test_another_area_does_not_exist(world: World, fn: Any, kw: dict) -> None:
 
 def test_objects_of_another_area_are_not_found_through_ones_own(world: World) -> None:
     beta_unit = world.unit("Skolen", "beta")
-    beta_member = membership_id(world, "beta_coordinator", "beta")
+    beta_member = world.membership_id("beta_coordinator", "beta")
     with pytest.raises(NotFound):
         call(world, admin.rename_unit, unit_id=beta_unit, data={"name": "Overtatt"})
     with pytest.raises(NotFound):
@@ -298,7 +280,7 @@ def test_add_an_existing_user_from_another_area(world: World) -> None:
 
 
 def test_add_member_refusals(world: World) -> None:
-    number = a_national_id()
+    number = national_id()
     cases = [
         ({"email": "not-an-address", "name": "X", "role": "viewer"}, "email", "gyldig e-postadresse"),
         ({"email": "nobody@example.no", "name": "", "role": "viewer"}, "name", "Skriv navnet"),
@@ -322,14 +304,14 @@ def test_add_member_refusals(world: World) -> None:
 
 
 def test_add_member_refuses_an_inactive_membership_and_points_to_reactivation(world: World) -> None:
-    call(world, admin.set_member_active, membership_id=membership_id(world, "viewer"), active=False)
+    call(world, admin.set_member_active, membership_id=world.membership_id("viewer"), active=False)
     with pytest.raises(Invalid) as exc:
         call(world, admin.add_member, data={"email": "viewer@example.no", "role": "viewer"})
     assert "deaktivert medlemskap" in errors_of(exc)["email"]
 
 
 def test_change_role_and_unit_audits_each(world: World) -> None:
-    mid = membership_id(world, "executing")
+    mid = world.membership_id("executing")
     row = call(
         world,
         admin.change_member,
@@ -348,7 +330,7 @@ def test_change_role_and_unit_audits_each(world: World) -> None:
 
 
 def test_change_member_refusals(world: World) -> None:
-    mid = membership_id(world, "executing")
+    mid = world.membership_id("executing")
     with pytest.raises(Invalid) as exc:
         call(world, admin.change_member, membership_id=mid, data={"role": "boss", "unit_id": ""})
     assert "Ugyldig valg" in errors_of(exc)["role"]
@@ -365,7 +347,7 @@ def test_change_member_refusals(world: World) -> None:
 
 def test_a_member_keeps_a_deactivated_unit_until_it_is_changed(world: World) -> None:
     call(world, admin.set_unit_active, unit_id=world.unit("Ungdomsskolene"), active=False)
-    mid = membership_id(world, "executing")
+    mid = world.membership_id("executing")
     row = call(
         world,
         admin.change_member,
@@ -384,7 +366,7 @@ def test_a_member_keeps_a_deactivated_unit_until_it_is_changed(world: World) -> 
 
 
 def test_the_last_coordinator_cannot_leave_or_step_down(world: World) -> None:
-    own = membership_id(world, "coordinator")
+    own = world.membership_id("coordinator")
     with pytest.raises(Invalid) as exc:
         call(world, admin.set_member_active, membership_id=own, active=False)
     assert exc.value.status == 422
@@ -400,13 +382,13 @@ def test_with_a_second_coordinator_the_first_may_step_down(world: World) -> None
     call(
         world,
         admin.change_member,
-        membership_id=membership_id(world, "steering"),
+        membership_id=world.membership_id("steering"),
         data={"role": "coordinator", "unit_id": ""},
     )
     row = call(
         world,
         admin.change_member,
-        membership_id=membership_id(world, "coordinator"),
+        membership_id=world.membership_id("coordinator"),
         data={"role": "steering", "unit_id": ""},
     )
     assert row.role == "steering"
@@ -414,7 +396,7 @@ def test_with_a_second_coordinator_the_first_may_step_down(world: World) -> None
     # The new coordinator is now the last one: their own membership is protected in turn.
     with pytest.raises(Invalid):
         call(
-            world, admin.set_member_active, who="steering", membership_id=membership_id(world, "steering"), active=False
+            world, admin.set_member_active, who="steering", membership_id=world.membership_id("steering"), active=False
         )
 
 
@@ -436,7 +418,7 @@ def test_deactivating_the_last_membership_deactivates_the_user_at_once(world: Wo
     add_session(world, "s-garbage", {"x": 1})
     assert world.samordna.actor_for_token(world.tokens["executing"]).user_id == uid
 
-    changed = call(world, admin.set_member_active, membership_id=membership_id(world, "executing"), active=False)
+    changed = call(world, admin.set_member_active, membership_id=world.membership_id("executing"), active=False)
     assert changed.user_deactivated and not changed.member.active
 
     assert user(world, "executing").active is False
@@ -464,7 +446,7 @@ def test_a_user_with_another_membership_stays_active(world: World) -> None:
         slug="beta",
         data={"email": "executing@example.no", "role": "viewer"},
     )
-    changed = call(world, admin.set_member_active, membership_id=membership_id(world, "executing"), active=False)
+    changed = call(world, admin.set_member_active, membership_id=world.membership_id("executing"), active=False)
     assert not changed.user_deactivated
     assert user(world, "executing").active
     assert world.samordna.actor_for_token(world.tokens["executing"]).in_area(world.areas["alfa"]) is None
@@ -472,7 +454,7 @@ def test_a_user_with_another_membership_stays_active(world: World) -> None:
 
 
 def test_reactivating_brings_the_user_back_but_not_their_tokens(world: World) -> None:
-    mid = membership_id(world, "viewer")
+    mid = world.membership_id("viewer")
     call(world, admin.set_member_active, membership_id=mid, active=False)
     changed = call(world, admin.set_member_active, membership_id=mid, active=True)
     assert changed.user_reactivated and changed.member.active and changed.member.user_active
@@ -490,7 +472,7 @@ def test_reactivating_brings_the_user_back_but_not_their_tokens(world: World) ->
 
 
 def test_adding_a_deactivated_user_elsewhere_reactivates_them(world: World) -> None:
-    call(world, admin.set_member_active, membership_id=membership_id(world, "viewer"), active=False)
+    call(world, admin.set_member_active, membership_id=world.membership_id("viewer"), active=False)
     added = call(
         world,
         admin.add_member,
@@ -544,7 +526,7 @@ def test_goals_through_the_api_service_are_audited_too(world: World) -> None:
 
 
 def test_create_goal_refusals(world: World) -> None:
-    number = a_national_id()
+    number = national_id()
     with pytest.raises(Invalid) as exc:
         call(world, admin.create_goal, data={"title": f"Mål for {number}", "period_from": "2027", "period_to": "2026"})
     assert errors_of(exc)["title"] == GUARD_MESSAGE["nb"]

@@ -4,47 +4,18 @@ whose open browser session and API token stop working on the next request."""
 
 from __future__ import annotations
 
-import html
 import re
-from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from samordna.domain.confidentiality import GUARD_MESSAGE
-from samordna.services.accounts import hash_password
 from samordna.store.models import AuditEntry, Membership, Unit, User
-from tests.factories import World
-from tests.test_services_admin import a_national_id
-from tests.test_web_measure_pages import PASSWORD, Browser
+from tests.factories import World, national_id
+from tests.web_support import WebClient, text_of
 
 ADMIN = "/areas/alfa/admin"
-
-
-@pytest.fixture
-def web_world(world: World) -> World:
-    with world.samordna.db.write() as s:
-        s.execute(update(User).values(password_hash=hash_password(PASSWORD)))
-    return world
-
-
-@pytest.fixture
-def browser(live_server, web_world: World) -> Iterator[Callable[[str], Browser]]:
-    opened: list[Browser] = []
-
-    def open_as(who: str) -> Browser:
-        b = Browser(live_server.url).login(who)
-        opened.append(b)
-        return b
-
-    yield open_as
-    for b in opened:
-        b.close()
-
-
-def text_of(page: str) -> str:
-    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))
 
 
 def row(page: str, element_id: str) -> str:
@@ -52,18 +23,9 @@ def row(page: str, element_id: str) -> str:
     return page[start : page.index("</tr>", start)]
 
 
-def follow(b: Browser, r: httpx.Response) -> httpx.Response:
+def follow(b: WebClient, r: httpx.Response) -> httpx.Response:
     assert r.status_code == 303, (r.status_code, text_of(r.text)[:500])
     return b.get(r.headers["location"])
-
-
-def membership(world: World, who: str, area: str = "alfa") -> int:
-    with world.samordna.db.read() as s:
-        return s.execute(
-            select(Membership.id).where(
-                Membership.user_id == world.user_ids[who], Membership.area_id == world.areas[area]
-            )
-        ).scalar_one()
 
 
 SECURITY_KINDS = ("login", "login_failed", "login_throttled", "logout", "authorization_refused")
@@ -126,7 +88,7 @@ def test_other_roles_get_403_naming_who_may(browser, who: str) -> None:
     assert "Bare styringsgruppen og SLT-koordinator kan opprette og arkivere mål." in text_of(r.text)
     r = b.get(f"{ADMIN}/members")
     assert r.status_code == 403 and "Bare SLT-koordinator kan" in text_of(r.text)
-    r = b.submit(f"{ADMIN}/units", {"name": "Snikenhet", "kind": "other"})
+    r = b.post(f"{ADMIN}/units", {"name": "Snikenhet", "kind": "other"})
     assert r.status_code == 403
 
 
@@ -134,10 +96,10 @@ def test_another_area_is_404(browser, web_world: World) -> None:
     b = browser("beta_coordinator")
     for tab in ("", "/members", "/units", "/goals", "/log"):
         assert b.get(f"{ADMIN}{tab}").status_code == 404, tab
-    r = b.submit(f"{ADMIN}/units/{web_world.unit('Politiet')}/deactivate", {})
+    r = b.post(f"{ADMIN}/units/{web_world.unit('Politiet')}/deactivate", {})
     assert r.status_code == 404
     # And through one's own area, another area's objects do not exist either.
-    r = b.submit(f"/areas/beta/admin/units/{web_world.unit('Politiet')}/deactivate", {})
+    r = b.post(f"/areas/beta/admin/units/{web_world.unit('Politiet')}/deactivate", {})
     assert r.status_code == 404
     assert kinds(web_world) == []
 
@@ -146,7 +108,7 @@ def test_pages_need_a_login_and_forms_need_the_csrf_token(live_server, web_world
     with httpx.Client(base_url=live_server.url, follow_redirects=False) as anon:
         r = anon.get(f"{ADMIN}/members")
         assert r.status_code == 303 and r.headers["location"].startswith("/login?next=")
-    b = Browser(live_server.url).login("coordinator")
+    b = WebClient.live(live_server.url).login("coordinator")
     r = b.client.post(f"{ADMIN}/units", data={"name": "Uten token", "kind": "other"})
     assert r.status_code == 403
     b.close()
@@ -158,41 +120,41 @@ def test_pages_need_a_login_and_forms_need_the_csrf_token(live_server, web_world
 
 def test_add_rename_and_deactivate_a_unit(browser, web_world: World) -> None:
     b = browser("coordinator")
-    page = follow(b, b.submit(f"{ADMIN}/units", {"name": "Barnevernet", "kind": "municipal"}))
+    page = follow(b, b.post(f"{ADMIN}/units", {"name": "Barnevernet", "kind": "municipal"}))
     assert "Enheten «Barnevernet» er lagt til." in text_of(page.text)
     with web_world.samordna.db.read() as s:
         unit_id = s.execute(select(Unit.id).where(Unit.name == "Barnevernet")).scalar_one()
     assert "Kommunal" in text_of(row(page.text, f"unit-{unit_id}"))
     assert "Enheten «Barnevernet» er lagt til." not in b.get(f"{ADMIN}/units").text  # shown once
 
-    page = follow(b, b.submit(f"{ADMIN}/units/{unit_id}/rename", {"name": "Barneverntjenesten"}))
+    page = follow(b, b.post(f"{ADMIN}/units/{unit_id}/rename", {"name": "Barneverntjenesten"}))
     assert "Enheten heter nå «Barneverntjenesten»." in text_of(page.text)
 
-    page = follow(b, b.submit(f"{ADMIN}/units/{unit_id}/deactivate", {}))
+    page = follow(b, b.post(f"{ADMIN}/units/{unit_id}/deactivate", {}))
     cells = text_of(row(page.text, f"unit-{unit_id}"))
     assert "Deaktivert" in cells and "Aktiver" in cells
     assert f'value="{unit_id}"' not in b.get("/areas/alfa/measures/new").text  # no longer offered
-    page = follow(b, b.submit(f"{ADMIN}/units/{unit_id}/reactivate", {}))
+    page = follow(b, b.post(f"{ADMIN}/units/{unit_id}/reactivate", {}))
     assert "er aktiv igjen" in text_of(page.text)
     assert kinds(web_world) == ["unit_added", "unit_renamed", "unit_deactivated", "unit_reactivated"]
 
 
 def test_unit_refusals_show_beside_the_field_with_the_text_kept(browser, web_world: World) -> None:
     b = browser("coordinator")
-    r = b.submit(f"{ADMIN}/units", {"name": "politiet", "kind": "police"})
+    r = b.post(f"{ADMIN}/units", {"name": "politiet", "kind": "police"})
     assert r.status_code == 422
     assert 'id="add-unit-name" name="name" required aria-invalid="true"' in r.text
     assert 'value="politiet"' in r.text
     assert "Alfa kommune har allerede en enhet som heter «politiet»." in text_of(r.text)
 
-    number = a_national_id()
-    r = b.submit(f"{ADMIN}/units", {"name": f"Enhet {number}", "kind": "police"})
+    number = national_id()
+    r = b.post(f"{ADMIN}/units", {"name": f"Enhet {number}", "kind": "police"})
     assert r.status_code == 422
     assert GUARD_MESSAGE["nb"] in text_of(r.text)
     assert number not in r.text
 
     unit_id = web_world.unit("Politiet")
-    r = b.submit(f"{ADMIN}/units/{unit_id}/rename", {"name": "Ungdomsskolene"})
+    r = b.post(f"{ADMIN}/units/{unit_id}/rename", {"name": "Ungdomsskolene"})
     assert r.status_code == 422
     refused = row(r.text, f"unit-{unit_id}")
     assert '<details class="inline-edit" open>' in refused
@@ -205,7 +167,7 @@ def test_unit_refusals_show_beside_the_field_with_the_text_kept(browser, web_wor
 
 def test_add_a_new_member_shows_the_one_time_password_once(browser, live_server, web_world: World) -> None:
     b = browser("coordinator")
-    r = b.submit(
+    r = b.post(
         f"{ADMIN}/members",
         {"email": "ny@example.no", "name": "Nina Ny", "role": "executing", "unit_id": str(web_world.unit("Politiet"))},
     )
@@ -216,8 +178,8 @@ def test_add_a_new_member_shows_the_one_time_password_once(browser, live_server,
     assert password not in b.get(f"{ADMIN}/members").text
     assert password not in b.get(f"{ADMIN}/log").text
     # The new user logs in with it.
-    new = Browser(live_server.url)
-    r = new.client.post("/login", data={"email": "ny@example.no", "password": password, "_csrf_token": new.token})
+    new = WebClient.live(live_server.url)
+    r = new.login_response("ny@example.no", password)
     assert r.status_code == 303 and r.headers["location"] == "/areas/alfa/boards/execution"
     new.close()
 
@@ -233,7 +195,7 @@ def test_add_an_existing_user_redirects_with_a_message(browser, web_world: World
     b = browser("coordinator")
     page = follow(
         b,
-        b.submit(
+        b.post(
             f"{ADMIN}/members", {"email": "beta_coordinator@example.no", "name": "", "role": "viewer", "unit_id": ""}
         ),
     )
@@ -243,7 +205,7 @@ def test_add_an_existing_user_redirects_with_a_message(browser, web_world: World
 
 def test_add_member_refused_keeps_what_was_typed(browser, web_world: World) -> None:
     b = browser("coordinator")
-    r = b.submit(f"{ADMIN}/members", {"email": "ukjent@example.no", "name": "", "role": "steering", "unit_id": ""})
+    r = b.post(f"{ADMIN}/members", {"email": "ukjent@example.no", "name": "", "role": "steering", "unit_id": ""})
     assert r.status_code == 422
     assert 'value="ukjent@example.no"' in r.text
     assert re.search(r'<option value="steering" selected>', r.text)
@@ -254,10 +216,10 @@ def test_add_member_refused_keeps_what_was_typed(browser, web_world: World) -> N
 
 def test_change_role_and_unit(browser, web_world: World) -> None:
     b = browser("coordinator")
-    mid = membership(web_world, "viewer")
+    mid = web_world.membership_id("viewer")
     page = follow(
         b,
-        b.submit(f"{ADMIN}/members/{mid}/change", {"role": "coordination", "unit_id": str(web_world.unit("Politiet"))}),
+        b.post(f"{ADMIN}/members/{mid}/change", {"role": "coordination", "unit_id": str(web_world.unit("Politiet"))}),
     )
     cells = text_of(row(page.text, f"member-{mid}"))
     assert "Koordineringsgruppen" in cells and "Politiet" in cells
@@ -269,11 +231,11 @@ def test_change_role_and_unit(browser, web_world: World) -> None:
 
 def test_the_last_coordinator_is_told_why_they_cannot_leave(browser, web_world: World) -> None:
     b = browser("coordinator")
-    mid = membership(web_world, "coordinator")
-    r = b.submit(f"{ADMIN}/members/{mid}/deactivate", {})
+    mid = web_world.membership_id("coordinator")
+    r = b.post(f"{ADMIN}/members/{mid}/deactivate", {})
     assert r.status_code == 422
     assert "Du er den eneste aktive SLT-koordinatoren i Alfa kommune" in text_of(r.text)
-    r = b.submit(f"{ADMIN}/members/{mid}/change", {"role": "viewer", "unit_id": ""})
+    r = b.post(f"{ADMIN}/members/{mid}/change", {"role": "viewer", "unit_id": ""})
     assert r.status_code == 422
     assert 'aria-invalid="true"' in row(r.text, f"member-{mid}")
     assert kinds(web_world) == []
@@ -286,23 +248,21 @@ def test_deactivated_user_loses_open_session_and_api_token_at_once(browser, live
     assert api.get("/api/v1/areas").status_code == 200
 
     b = browser("coordinator")
-    page = follow(b, b.submit(f"{ADMIN}/members/{membership(web_world, 'executing')}/deactivate", {}))
+    page = follow(b, b.post(f"{ADMIN}/members/{web_world.membership_id('executing')}/deactivate", {}))
     assert "Det var brukerens siste medlemskap, så brukeren er deaktivert" in text_of(page.text)
-    assert "Deaktivert" in text_of(row(page.text, f"member-{membership(web_world, 'executing')}"))
+    assert "Deaktivert" in text_of(row(page.text, f"member-{web_world.membership_id('executing')}"))
 
     r = victim.get("/areas/alfa/boards/execution")
     assert r.status_code == 303 and r.headers["location"].startswith("/login")
     assert api.get("/api/v1/areas").status_code == 401
     api.close()
-    again = Browser(live_server.url)
-    r = again.client.post(
-        "/login", data={"email": "executing@example.no", "password": PASSWORD, "_csrf_token": again.token}
-    )
+    again = WebClient.live(live_server.url)
+    r = again.login_response("executing@example.no")
     assert r.status_code == 401
     again.close()
     assert kinds(web_world) == ["member_deactivated", "user_deactivated"]
 
-    page = follow(b, b.submit(f"{ADMIN}/members/{membership(web_world, 'executing')}/reactivate", {}))
+    page = follow(b, b.post(f"{ADMIN}/members/{web_world.membership_id('executing')}/reactivate", {}))
     assert "Gamle API-nøkler forblir stengt." in text_of(page.text)
     assert victim.login("executing").get("/areas/alfa/boards/execution").status_code == 200
 
@@ -314,7 +274,7 @@ def test_steering_creates_and_archives_goals(browser, web_world: World) -> None:
     b = browser("steering")
     page = follow(
         b,
-        b.submit(
+        b.post(
             f"{ADMIN}/goals",
             {
                 "title": "Trygge skoleveier",
@@ -327,17 +287,17 @@ def test_steering_creates_and_archives_goals(browser, web_world: World) -> None:
     )
     assert "Målet «Trygge skoleveier» er opprettet." in text_of(page.text)
     gid = web_world.goals["alfa"]
-    page = follow(b, b.submit(f"{ADMIN}/goals/{gid}/archive", {}))
+    page = follow(b, b.post(f"{ADMIN}/goals/{gid}/archive", {}))
     cells = text_of(row(page.text, f"goal-{gid}"))
     assert "Arkivert" in cells and "Hent fram igjen" in cells
-    page = follow(b, b.submit(f"{ADMIN}/goals/{gid}/unarchive", {}))
+    page = follow(b, b.post(f"{ADMIN}/goals/{gid}/unarchive", {}))
     assert "Aktivt" in text_of(row(page.text, f"goal-{gid}"))
     assert kinds(web_world) == ["goal_created", "goal_archived", "goal_unarchived"]
 
 
 def test_goal_refused_keeps_the_typed_values(browser, web_world: World) -> None:
     b = browser("coordinator")
-    r = b.submit(
+    r = b.post(
         f"{ADMIN}/goals",
         {"title": "Mål", "description": "", "period_from": "2029", "period_to": "2026", "priority": ""},
     )
@@ -348,8 +308,8 @@ def test_goal_refused_keeps_the_typed_values(browser, web_world: World) -> None:
 
 def test_the_log_lists_changes_newest_first(browser, web_world: World) -> None:
     b = browser("coordinator")
-    follow(b, b.submit(f"{ADMIN}/units", {"name": "Først", "kind": "other"}))
-    follow(b, b.submit(f"{ADMIN}/units", {"name": "Sist", "kind": "voluntary"}))
+    follow(b, b.post(f"{ADMIN}/units", {"name": "Først", "kind": "other"}))
+    follow(b, b.post(f"{ADMIN}/units", {"name": "Sist", "kind": "voluntary"}))
     page = b.get(f"{ADMIN}/log")
     body = text_of(page.text)
     assert body.index("Sist") < body.index("Først")

@@ -5,88 +5,28 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable, Iterator
-from typing import Any
 from urllib.parse import urlencode
 
 import httpx
 import pytest
-from sqlalchemy import update
 
-from samordna.domain.confidentiality import GUARD_MESSAGE, is_national_id
-from samordna.services.accounts import hash_password
-from samordna.store.models import User
-from tests.factories import World, valid_data
+from samordna.domain.confidentiality import GUARD_MESSAGE
+from tests.factories import World, national_id, valid_data
 from tests.test_services_boards import bulk_measures
+from tests.web_support import Form, WebClient
 
-PASSWORD = "tavle med kort og kolonner"
 BOARDS = ("coordination", "execution", "steering")
 ROLES = ("coordinator", "steering", "coordination", "executing", "viewer")
 
 
-@pytest.fixture(scope="module")
-def password_hash() -> str:
-    return hash_password(PASSWORD)
-
-
-@pytest.fixture
-def web_world(world: World, password_hash: str) -> World:
-    """The test world with a password for every user, so they can log in through the form."""
-    with world.samordna.db.write() as s:
-        s.execute(update(User).values(password_hash=password_hash))
-    return world
-
-
-class Browser:
-    """httpx that logs in like a browser: the CSRF cookie from GET /login, then the login form."""
-
-    def __init__(self, base_url: str) -> None:
-        self.client = httpx.Client(base_url=base_url, follow_redirects=False, timeout=20)
-        self.client.get("/login")
-        self.token = self.client.cookies["csrftoken"]
-
-    def login(self, who: str) -> Browser:
-        r = self.client.post(
-            "/login", data={"email": f"{who}@example.no", "password": PASSWORD, "_csrf_token": self.token}
-        )
-        assert r.status_code == 303, r.text
-        return self
-
-    def get(self, url: str, htmx: bool = False, **headers: str) -> httpx.Response:
-        if htmx:
-            headers = {"hx-request": "true", **headers}
-        return self.client.get(url, headers=headers)
-
-    def post(
-        self, url: str, data: dict[str, Any] | list[tuple[str, Any]], htmx: bool = True, page: str | None = None
-    ) -> httpx.Response:
-        """A card's form: with htmx the token rides in the header (from <body hx-headers>), else in the form."""
-        items = list(data.items()) if isinstance(data, dict) else list(data)
-        headers = {"content-type": "application/x-www-form-urlencoded"}
-        if htmx:
-            headers |= {"hx-request": "true", "x-csrftoken": self.token, "hx-target": "card-slot"}
-            if page:
-                headers["hx-current-url"] = str(self.client.base_url.join(page))
-        else:
-            items.append(("_csrf_token", self.token))
-        return self.client.post(url, content=urlencode([(k, str(v)) for k, v in items]), headers=headers)
-
-    def close(self) -> None:
-        self.client.close()
-
-
-@pytest.fixture
-def browser(live_server, web_world: World) -> Iterator[Callable[[str], Browser]]:
-    opened: list[Browser] = []
-
-    def open_as(who: str) -> Browser:
-        b = Browser(live_server.url).login(who)
-        opened.append(b)
-        return b
-
-    yield open_as
-    for b in opened:
-        b.close()
+def card_post(b: WebClient, url: str, data: Form, htmx: bool = True, page: str | None = None) -> httpx.Response:
+    """A card's form: with htmx it targets the card slot, from the board at `page` (hx-current-url)."""
+    if not htmx:
+        return b.post(url, data)
+    headers = {"hx-target": "card-slot"}
+    if page:
+        headers["hx-current-url"] = str(b.client.base_url.join(page))
+    return b.post(url, data, htmx=True, **headers)
 
 
 def board_url(board: str, area: str = "alfa") -> str:
@@ -108,19 +48,6 @@ def count_of(page: str, state: str) -> int:
     match = re.search(rf'<span class="column__count" id="column-count-{state}"[^>]*>(\d+)<', page)
     assert match, f"no count for {state}"
     return int(match.group(1))
-
-
-def text_of(fragment: str) -> str:
-    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", fragment)))
-
-
-def a_national_id() -> str:
-    for individual in range(100, 1000):
-        for checks in range(100):
-            candidate = f"150790{individual}{checks:02d}"
-            if is_national_id(candidate):
-                return candidate
-    raise AssertionError("no national identity number found")
 
 
 # ---------------------------------------------------------------- pages
@@ -161,7 +88,7 @@ def test_another_area_is_not_found(browser, web_world: World) -> None:
     assert b.get(board_url("coordination", area="beta")).status_code == 404
     assert b.get(board_url("kitchen")).status_code == 404
     assert b.get(action_url("coordination", theirs.id, "initiate"), htmx=True).status_code == 404
-    r = b.post(action_url("coordination", theirs.id, "initiate"), valid_data(web_world, "initiate"))
+    r = card_post(b, action_url("coordination", theirs.id, "initiate"), valid_data(web_world, "initiate"))
     assert r.status_code == 404
     # beta's own coordinator does not find alfa's measure through beta's board either
     ours = web_world.register()
@@ -292,7 +219,8 @@ def test_accepted_action_moves_the_card_and_updates_the_counts(browser, web_worl
     page = b.get(board_url("coordination")).text
     assert count_of(page, "need_identified") == 2 and count_of(page, "initiated") == 0
 
-    r = b.post(
+    r = card_post(
+        b,
         action_url("coordination", need.id, "initiate"),
         {"version": need.version, **valid_data(web_world, "initiate")},
         page=board_url("coordination"),
@@ -315,7 +243,8 @@ def test_accepted_action_moves_the_card_and_updates_the_counts(browser, web_worl
 def test_accepted_action_that_stays_in_the_column_re_renders_the_card(browser, web_world: World) -> None:
     m = web_world.advance(web_world.register(), "in_follow_up")
     b = browser("executing")
-    r = b.post(
+    r = card_post(
+        b,
         action_url("execution", m.id, "report_status"),
         {"version": m.version, "health": "at_risk", "note": "Færre deltakere enn ventet."},
         page=board_url("execution"),
@@ -329,7 +258,8 @@ def test_accepted_action_that_stays_in_the_column_re_renders_the_card(browser, w
 def test_accepted_action_that_leaves_the_board_removes_the_card(browser, web_world: World) -> None:
     m = web_world.advance(web_world.register(), "under_evaluation")
     b = browser("coordinator")
-    r = b.post(
+    r = card_post(
+        b,
         action_url("coordination", m.id, "submit_evaluation"),
         {"version": m.version, **valid_data(web_world, "submit_evaluation")},
         page=board_url("coordination"),
@@ -344,13 +274,13 @@ def test_accepted_action_on_the_execution_board_and_a_filtered_board(browser, we
     m = web_world.advance(web_world.register(arena="school"), "assigned")
     b = browser("executing")
     page = board_url("execution") + "?arena=digital"  # the card is not on the filtered page...
-    r = b.post(action_url("execution", m.id, "start"), {"version": m.version}, page=page)
+    r = card_post(b, action_url("execution", m.id, "start"), {"version": m.version}, page=page)
     assert r.status_code == 200
     assert f'<li id="measure-{m.id}"' not in r.text  # ...so it is not put there either
     assert count_of(r.text, "assigned") == 0 and count_of(r.text, "in_follow_up") == 0
 
     m2 = web_world.advance(web_world.register(arena="school"), "assigned")
-    r = b.post(action_url("execution", m2.id, "start"), {"version": m2.version}, page=board_url("execution"))
+    r = card_post(b, action_url("execution", m2.id, "start"), {"version": m2.version}, page=board_url("execution"))
     assert 'hx-swap-oob="afterbegin:#cards-in_follow_up"' in r.text
     assert count_of(r.text, "assigned") == 0 and count_of(r.text, "in_follow_up") == 2
 
@@ -360,10 +290,13 @@ def test_steering_decides_in_place(browser, web_world: World) -> None:
     b = browser("coordinator")
     form = b.get(action_url("steering", m.id, "close"), htmx=True).text
     assert 'name="meeting_date"' in form and 'name="decision_note"' in form
-    r = b.post(action_url("steering", m.id, "close"), {"version": m.version, "decision_note": "Avsluttes."},
-               page=board_url("steering"))
+    r = card_post(
+        b, action_url("steering", m.id, "close"), {"version": m.version, "decision_note": "Avsluttes."},
+        page=board_url("steering"),
+    )
     assert r.status_code == 422 and 'name="meeting_date"' in r.text  # the coordinator must give the meeting date
-    r = b.post(
+    r = card_post(
+        b,
         action_url("steering", m.id, "close"),
         {"version": m.version, "decision_note": "Avsluttes.", "meeting_date": web_world.today().isoformat()},
         page=board_url("steering"),
@@ -373,7 +306,8 @@ def test_steering_decides_in_place(browser, web_world: World) -> None:
 
 def test_without_js_an_accepted_post_goes_back_to_the_board(browser, web_world: World) -> None:
     need = web_world.register()
-    r = browser("coordination").post(
+    r = card_post(
+        browser("coordination"),
         action_url("coordination", need.id, "initiate"),
         {"version": need.version, **valid_data(web_world, "initiate")},
         htmx=False,
@@ -387,7 +321,8 @@ def test_without_js_an_accepted_post_goes_back_to_the_board(browser, web_world: 
 def test_refused_422_returns_the_form_with_the_message_beside_the_field(browser, web_world: World) -> None:
     need = web_world.register()
     b = browser("coordination")
-    r = b.post(
+    r = card_post(
+        b,
         action_url("coordination", need.id, "initiate"),
         {"version": need.version, "plan": "En plan <med> tegn & mer", "goal_id": web_world.goals["alfa"]},
         page=board_url("coordination"),
@@ -406,14 +341,17 @@ def test_refused_422_returns_the_form_with_the_message_beside_the_field(browser,
     assert f'name="version" value="{need.version}"' in r.text
 
     # Without JS: the same form as a page, with the same message.
-    r = b.post(action_url("coordination", need.id, "initiate"), {"version": need.version, "plan": "Plan"}, htmx=False)
+    r = card_post(
+        b, action_url("coordination", need.id, "initiate"), {"version": need.version, "plan": "Plan"}, htmx=False
+    )
     assert r.status_code == 422 and "<html" in r.text and 'aria-invalid="true"' in r.text
 
 
 def test_refused_national_identity_number_is_not_echoed(browser, web_world: World) -> None:
     need = web_world.register()
-    number = a_national_id()
-    r = browser("coordination").post(
+    number = national_id()
+    r = card_post(
+        browser("coordination"),
         action_url("coordination", need.id, "initiate"),
         {"version": need.version, **valid_data(web_world, "initiate"), "plan": f"Eleven {number} trenger hjelp."},
         page=board_url("coordination"),
@@ -427,7 +365,8 @@ def test_refused_409_shows_the_current_state_and_keeps_the_text(browser, web_wor
     need = web_world.register()
     web_world.fire("coordinator", need, "initiate")  # someone else was quicker
     b = browser("coordination")
-    r = b.post(
+    r = card_post(
+        b,
         action_url("coordination", need.id, "decline"),
         {"version": need.version, "reason": "Dekkes av skolens eget arbeid."},
         page=board_url("coordination"),
@@ -441,17 +380,22 @@ def test_refused_409_shows_the_current_state_and_keeps_the_text(browser, web_wor
     # Still possible: the form now carries the version the user has seen, so sending again works.
     m = web_world.advance(web_world.register(), "in_follow_up")
     web_world.fire("executing", m, "report_status")
-    r = b.post(action_url("coordination", m.id, "pause"), {"version": m.version, "reason": "Venter på midler."},
-               page=board_url("coordination"))
+    r = card_post(
+        b, action_url("coordination", m.id, "pause"), {"version": m.version, "reason": "Venter på midler."},
+        page=board_url("coordination"),
+    )
     assert r.status_code == 409 and f'name="version" value="{m.version + 1}"' in r.text
-    r = b.post(action_url("coordination", m.id, "pause"), {"version": m.version + 1, "reason": "Venter på midler."},
-               page=board_url("coordination"))
+    r = card_post(
+        b, action_url("coordination", m.id, "pause"), {"version": m.version + 1, "reason": "Venter på midler."},
+        page=board_url("coordination"),
+    )
     assert r.status_code == 200, r.text
 
 
 def test_refused_403_names_who_may_and_keeps_the_text(browser, web_world: World) -> None:
     m = web_world.advance(web_world.register(), "in_follow_up")
-    r = browser("viewer").post(
+    r = card_post(
+        browser("viewer"),
         action_url("coordination", m.id, "report_status"),
         {"version": m.version, "health": "on_track", "note": "Alt går fint."},
         page=board_url("coordination"),

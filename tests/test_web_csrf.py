@@ -10,36 +10,19 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from litestar import Litestar
 from litestar.routes import HTTPRoute
 
 from samordna.services import boards
 from samordna.services.core import Samordna
 from tests.factories import World
-from tests.security_support import Browser, browsers, give_passwords, make_app, snapshot
+from tests.security_support import snapshot
+from tests.web_support import WebClient
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 PARAM = re.compile(r"\{(\w+):(\w+)\}")
-
-
-@pytest.fixture
-def web_world(world: World) -> World:
-    return give_passwords(world)
-
-
-@pytest.fixture
-def app(samordna: Samordna, web_world: World) -> Litestar:
-    return make_app(samordna)
-
-
-@pytest.fixture
-def open_browser(app: Litestar) -> Iterator[Any]:
-    with browsers(app) as open_:
-        yield open_
 
 
 def handlers(app: Litestar, methods: set[str]) -> list[tuple[str, str]]:
@@ -89,11 +72,11 @@ def test_every_unsafe_browser_route_refuses_a_missing_or_foreign_token(
     app: Litestar, open_browser, samordna: Samordna, web_world: World
 ) -> None:
     m = web_world.register()
-    b: Browser = open_browser().login("coordinator")
+    b: WebClient = open_browser().login("coordinator")
     other = open_browser(peer="198.51.100.3")  # a visitor with a perfectly valid token of their own
-    foreign = other.csrf_cookie
-    assert foreign != b.csrf_cookie
-    forged = b.csrf_cookie[:-4] + ("0000" if not b.csrf_cookie.endswith("0000") else "1111")
+    foreign = other.token
+    assert foreign != b.token
+    forged = b.token[:-4] + ("0000" if not b.token.endswith("0000") else "1111")
     before = snapshot(samordna)
     values = {"slug": "alfa", "measure_id": m.id, "trigger": "initiate", "board": "coordination"}
     routes = [(m_, p) for m_, p in handlers(app, UNSAFE) if not p.startswith("/api/")]
@@ -122,7 +105,7 @@ def test_every_unsafe_browser_route_refuses_a_missing_or_foreign_token(
 
 
 def test_the_api_is_excluded_because_it_takes_no_cookies(open_browser, web_world: World) -> None:
-    b: Browser = open_browser()
+    b: WebClient = open_browser()
     headers = {"authorization": f"Bearer {web_world.tokens['coordinator']}"}
     r = b.client.post("/api/v1/areas/alfa/measures", json={"title": "x"}, headers=headers)
     assert r.status_code == 422  # judged on its content, not refused for a missing CSRF token
@@ -140,7 +123,7 @@ def test_no_get_handler_writes(app: Litestar, open_browser, samordna: Samordna, 
     running = w.advance(w.register(title="Tiltak i gang"), "in_follow_up")
     coordinator = w.actors["coordinator"]
     trigger = samordna.get_measure(coordinator, fresh.id).allowed_triggers[0]
-    b: Browser = open_browser().login("coordinator")
+    b: WebClient = open_browser().login("coordinator")
     api = {"authorization": f"Bearer {w.tokens['coordinator']}"}
     before = snapshot(samordna)
     statuses: dict[str, int] = {}

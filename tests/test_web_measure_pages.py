@@ -5,84 +5,20 @@ from __future__ import annotations
 import html
 import re
 import shutil
-from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 from litestar.testing import TestClient
-from sqlalchemy import update
 
 from samordna.app import create_app
-from samordna.domain.confidentiality import GUARD_MESSAGE, is_national_id
-from samordna.services.accounts import hash_password
+from samordna.domain.confidentiality import GUARD_MESSAGE
 from samordna.services.core import Samordna
 from samordna.settings import Settings
-from samordna.store.models import User
 from samordna.web.i18n import fmt_date
-from tests.factories import World, valid_data
-
-PASSWORD = "riktig hest batteri stift"
-HTMX = {"hx-request": "true"}
-
-
-@pytest.fixture
-def web_world(world: World) -> World:
-    """The test world, with a password for every user so they can log in through the browser form."""
-    with world.samordna.db.write() as s:
-        s.execute(update(User).values(password_hash=hash_password(PASSWORD)))
-    return world
-
-
-class Browser:
-    """An HTTP client that logs in like a browser: CSRF cookie from GET /login, then the form."""
-
-    def __init__(self, base_url: str) -> None:
-        self.client = httpx.Client(base_url=base_url, follow_redirects=False, timeout=20)
-        self.client.get("/login")
-        self.token = self.client.cookies["csrftoken"]
-
-    def login(self, who: str) -> Browser:
-        r = self.client.post(
-            "/login", data={"email": f"{who}@example.no", "password": PASSWORD, "_csrf_token": self.token}
-        )
-        assert r.status_code == 303, r.text
-        return self
-
-    def get(self, url: str, **kw) -> httpx.Response:  # type: ignore[no-untyped-def]
-        return self.client.get(url, **kw)
-
-    def submit(self, url: str, data: dict | list, htmx: bool = False) -> httpx.Response:
-        """A form post: without JS the token rides in the form; htmx sends it as a header."""
-        if htmx:
-            return self.client.post(url, data=data, headers={**HTMX, "x-csrftoken": self.token})
-        items = list(data.items()) if isinstance(data, dict) else list(data)
-        return self.client.post(url, content=_encode([*items, ("_csrf_token", self.token)]),
-                                headers={"content-type": "application/x-www-form-urlencoded"})
-
-    def close(self) -> None:
-        self.client.close()
-
-
-def _encode(items: list[tuple[str, object]]) -> str:
-    from urllib.parse import urlencode
-
-    return urlencode([(k, str(v)) for k, v in items])
-
-
-@pytest.fixture
-def browser(live_server, web_world: World) -> Iterator[Callable[[str], Browser]]:
-    opened: list[Browser] = []
-
-    def open_as(who: str) -> Browser:
-        b = Browser(live_server.url).login(who)
-        opened.append(b)
-        return b
-
-    yield open_as
-    for b in opened:
-        b.close()
+from tests.factories import World, national_id, valid_data
+from tests.web_support import WebClient, text_of
 
 
 def actions_in(page: str) -> set[str]:
@@ -92,19 +28,6 @@ def actions_in(page: str) -> set[str]:
 def section(page: str, element_id: str) -> str:
     start = page.index(f'id="{element_id}"')
     return page[start:]
-
-
-def text_of(fragment: str) -> str:
-    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", fragment)))
-
-
-def a_national_id() -> str:
-    for individual in range(100, 1000):
-        for checks in range(100):
-            candidate = f"150790{individual}{checks:02d}"
-            if is_national_id(candidate):
-                return candidate
-    raise AssertionError("no national identity number found")
 
 
 # ---------------------------------------------------------------- the page
@@ -203,7 +126,7 @@ def initiate_data(w: World, m) -> dict:  # type: ignore[no-untyped-def]
 def test_fire_without_js_redirects_then_page_shows_the_new_state(browser, web_world: World) -> None:
     m = web_world.register()
     b = browser("coordination")
-    r = b.submit(f"/measures/{m.id}/transitions/initiate", initiate_data(web_world, m))
+    r = b.post(f"/measures/{m.id}/transitions/initiate", initiate_data(web_world, m))
     assert r.status_code == 303
     assert r.headers["location"] == f"/measures/{m.id}"
     page = b.get(f"/measures/{m.id}").text
@@ -216,7 +139,7 @@ def test_fire_without_js_redirects_then_page_shows_the_new_state(browser, web_wo
 
 def test_fire_with_htmx_returns_the_main_block(browser, web_world: World) -> None:
     m = web_world.register()
-    r = browser("coordination").submit(f"/measures/{m.id}/transitions/initiate", initiate_data(web_world, m),
+    r = browser("coordination").post(f"/measures/{m.id}/transitions/initiate", initiate_data(web_world, m),
                                       htmx=True)
     assert r.status_code == 200
     assert r.headers["hx-retarget"] == "#measure-main"
@@ -239,7 +162,7 @@ def test_checkbox_groups_keep_every_value(browser, web_world: World) -> None:
         ("contact_user_id", w.user_ids["executing"]),
     ]
     b = browser("coordinator")
-    assert b.submit(f"/measures/{m.id}/transitions/assign", data).status_code == 303
+    assert b.post(f"/measures/{m.id}/transitions/assign", data).status_code == 303
     after = w.samordna.get_measure(w.actors["coordinator"], m.id)
     assert sorted(after.participating_unit_ids) == sorted([w.unit("Politiet"), w.unit("Kultur og fritid")])
     text = text_of(b.get(f"/measures/{m.id}").text)
@@ -252,7 +175,7 @@ def test_refused_422_keeps_what_was_typed_and_puts_the_message_beside_the_field(
     b = browser("coordination")
     typed = {"version": m.version, "plan": "Vår plan <for> høsten & vinteren", "success_criteria": ""}
     for htmx in (False, True):
-        r = b.submit(f"/measures/{m.id}/transitions/initiate", typed, htmx=htmx)
+        r = b.post(f"/measures/{m.id}/transitions/initiate", typed, htmx=htmx)
         assert r.status_code == 422
         assert r.headers["cache-control"] == "no-store"
         body = r.text
@@ -280,7 +203,7 @@ def test_stale_version_409_says_someone_else_changed_it_and_keeps_the_note(brows
     b = browser("coordinator")
     typed = {"version": m.version, "health": "off_track", "note": "Lite oppmøte i november."}
     for htmx in (False, True):
-        r = b.submit(f"/measures/{m.id}/transitions/report_status", typed, htmx=htmx)
+        r = b.post(f"/measures/{m.id}/transitions/report_status", typed, htmx=htmx)
         assert r.status_code == 409
         text = text_of(r.text)
         assert "Noen andre har endret tiltaket mens du fylte ut skjemaet." in text
@@ -292,7 +215,7 @@ def test_stale_version_409_says_someone_else_changed_it_and_keeps_the_note(brows
     # The state moved on: the form says so and offers no button.
     m2 = w.register()
     w.fire("coordination", m2, "decline")
-    r = b.submit(f"/measures/{m2.id}/transitions/initiate", initiate_data(w, m2), htmx=True)
+    r = b.post(f"/measures/{m2.id}/transitions/initiate", initiate_data(w, m2), htmx=True)
     assert r.status_code == 409
     assert "Det har nå status «Ikke prioritert»." in r.text
     assert "Denne handlingen er ikke lenger mulig." in r.text
@@ -304,26 +227,26 @@ def test_role_that_may_not_gets_403_naming_who_may(browser, web_world: World) ->
     m = w.advance(w.register(), "in_follow_up")
     b = browser("executing_police")
     typed = {"version": m.version, "health": "on_track", "note": "Alt vel."}
-    r = b.submit(f"/measures/{m.id}/transitions/report_status", typed, htmx=True)
+    r = b.post(f"/measures/{m.id}/transitions/report_status", typed, htmx=True)
     assert r.status_code == 403
     assert "«Rapporter status» kan bare gjøres av" in r.text
     assert "Alt vel.</textarea>" in r.text
-    r = b.submit(f"/measures/{m.id}/transitions/report_status", typed)
+    r = b.post(f"/measures/{m.id}/transitions/report_status", typed)
     assert r.status_code == 403
     assert "kan bare gjøres av" in r.text and r.text.count("<h1") == 1
-    r = browser("viewer").submit(f"/measures/{m.id}/transitions/pause", {"version": m.version, "reason": "x"})
+    r = browser("viewer").post(f"/measures/{m.id}/transitions/pause", {"version": m.version, "reason": "x"})
     assert r.status_code == 403
     assert w.samordna.get_measure(w.actors["coordinator"], m.id).version == m.version
 
 
 def test_national_identity_number_is_refused_and_never_echoed(browser, web_world: World) -> None:
     m = web_world.register()
-    number = a_national_id()
+    number = national_id()
     formatted = f"{number[:6]} {number[6:]}"
     b = browser("coordination")
     for htmx in (False, True):
         data = {**initiate_data(web_world, m), "plan": f"Følge opp eleven med fnr {formatted} tett."}
-        r = b.submit(f"/measures/{m.id}/transitions/initiate", data, htmx=htmx)
+        r = b.post(f"/measures/{m.id}/transitions/initiate", data, htmx=htmx)
         assert r.status_code == 422
         assert GUARD_MESSAGE["nb"] in html.unescape(r.text)
         assert number not in r.text and formatted not in r.text and number[6:] not in r.text
@@ -340,7 +263,7 @@ def test_edit_description(browser, web_world: World) -> None:
     data = {"version": m.version, "title": "Natteravner i sentrum og på stasjonen", "need_description": "Uro.",
             "knowledge_source": "Politiets statistikk", "target_group": "Ungdom 14–18 år", "arena": "nightlife",
             "age_from": "", "age_to": "", "goal_id": ""}
-    r = b.submit(f"/measures/{m.id}/edit", data)
+    r = b.post(f"/measures/{m.id}/edit", data)
     assert r.status_code == 303
     page = b.get(f"/measures/{m.id}").text
     assert "<h1>Natteravner i sentrum og på stasjonen</h1>" in page
@@ -349,7 +272,7 @@ def test_edit_description(browser, web_world: World) -> None:
     assert "<del>Natteravner i sentrum</del>" in timeline
     assert "<ins>Natteravner i sentrum og på stasjonen</ins>" in timeline
     assert "Tidligere tekst</summary>Uro blant ungdom i sentrum sene helgekvelder." in timeline
-    r = b.submit(f"/measures/{m.id}/edit", {**data, "title": ""}, htmx=True)
+    r = b.post(f"/measures/{m.id}/edit", {**data, "title": ""}, htmx=True)
     assert r.status_code == 422 and 'id="f-edit-title-error"' in r.text
 
 
@@ -375,7 +298,7 @@ def test_register_need(browser, web_world: World) -> None:
     assert "<h1 id=\"need-heading\">Meld behov</h1>" in r.text
     assert "Taushetsplikt: beskriv grupper, aldri enkeltpersoner." in r.text
     assert 'action="/areas/alfa/measures"' in r.text
-    r = b.submit("/areas/alfa/measures", NEW_NEED)
+    r = b.post("/areas/alfa/measures", NEW_NEED)
     assert r.status_code == 303
     target = r.headers["location"]
     assert re.fullmatch(r"/measures/\d+", target)
@@ -383,7 +306,7 @@ def test_register_need(browser, web_world: World) -> None:
     assert "<h1>Trygg vei hjem fra ungdomsklubben</h1>" in page
     assert "er meldt som ALF-" in page and "Behov avdekket" in page
 
-    r = b.submit("/areas/alfa/measures", {**NEW_NEED, "title": "Med htmx"}, htmx=True)
+    r = b.post("/areas/alfa/measures", {**NEW_NEED, "title": "Med htmx"}, htmx=True)
     assert r.status_code == 201 and re.fullmatch(r"/measures/\d+", r.headers["hx-redirect"])
 
 
@@ -391,7 +314,7 @@ def test_refused_need_keeps_everything_typed(browser, web_world: World) -> None:
     b = browser("executing")
     typed = {**NEW_NEED, "knowledge_source": "", "age_from": "17"}
     for htmx in (False, True):
-        r = b.submit("/areas/alfa/measures", typed, htmx=htmx)
+        r = b.post("/areas/alfa/measures", typed, htmx=htmx)
         assert r.status_code == 422
         assert 'value="Trygg vei hjem fra ungdomsklubben"' in r.text
         assert "Ungdom går hjem alene sent på kvelden.</textarea>" in r.text
@@ -402,8 +325,8 @@ def test_refused_need_keeps_everything_typed(browser, web_world: World) -> None:
             assert r.text.strip().startswith('<section id="need-form"')
         else:
             assert r.text.count("<h1") == 1 and "<html" in r.text
-    number = a_national_id()
-    r = b.submit("/areas/alfa/measures", {**NEW_NEED, "need_description": f"Gjelder {number}."})
+    number = national_id()
+    r = b.post("/areas/alfa/measures", {**NEW_NEED, "need_description": f"Gjelder {number}."})
     assert r.status_code == 422 and number not in r.text
 
 
@@ -412,7 +335,7 @@ def test_viewer_may_not_register_a_need(browser, web_world: World) -> None:
     r = b.get("/areas/alfa/measures/new")
     assert r.status_code == 403
     assert "Du har bare lesetilgang i Alfa kommune." in html.unescape(r.text)
-    r = b.submit("/areas/alfa/measures", NEW_NEED)
+    r = b.post("/areas/alfa/measures", NEW_NEED)
     assert r.status_code == 403
     assert web_world.samordna.find_measures(web_world.actors["coordinator"], "alfa") == []
 
@@ -426,7 +349,7 @@ def test_another_areas_measure_is_a_404_page(browser, web_world: World) -> None:
     r = b.get(f"/measures/{theirs.id}")
     assert r.status_code == 404 and "<h1>Fant ikke det du ba om.</h1>" in r.text
     assert theirs.title not in r.text
-    r = b.submit(f"/measures/{theirs.id}/transitions/initiate", {"version": 1})
+    r = b.post(f"/measures/{theirs.id}/transitions/initiate", {"version": 1})
     assert r.status_code == 404
     assert b.get("/measures/999999").status_code == 404
     assert b.get("/areas/beta/measures/new").status_code == 404
@@ -468,11 +391,7 @@ def test_a_field_added_to_the_workflow_file_appears_in_its_form(
     m = web_world.register()
     try:
         with TestClient(app=create_app(custom, samordna=samordna)) as client:
-            client.get("/login")
-            token = client.cookies["csrftoken"]
-            r = client.post("/login", data={"email": "coordinator@example.no", "password": PASSWORD,
-                                            "_csrf_token": token}, follow_redirects=False)
-            assert r.status_code == 303
+            token = WebClient(client).login("coordinator").token
             page = client.get(f"/measures/{m.id}").text
             label = '<label for="f-initiate-budget">Budsjett i kroner <span class="hint">(valgfritt)</span></label>'
             assert label in page

@@ -5,25 +5,12 @@ actor, the address and the page's area."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
-
 from samordna.services.core import Samordna
-from tests.factories import World, valid_data
-from tests.security_support import Browser, audit, browsers, give_passwords, make_app, national_id, session_ids
-
-
-@pytest.fixture
-def web_world(world: World) -> World:
-    return give_passwords(world)
-
-
-@pytest.fixture
-def open_browser(samordna: Samordna, web_world: World) -> Iterator[Any]:
-    with browsers(make_app(samordna)) as open_:
-        yield open_
+from tests.factories import World, national_id, valid_data
+from tests.security_support import audit, session_ids
+from tests.web_support import WebClient
 
 
 def refusals(samordna: Samordna) -> list[dict[str, Any]]:
@@ -31,7 +18,7 @@ def refusals(samordna: Samordna) -> list[dict[str, Any]]:
 
 
 def test_a_refused_page_is_logged(open_browser, samordna: Samordna, web_world: World) -> None:
-    b: Browser = open_browser(peer="192.0.2.31").login("viewer")
+    b: WebClient = open_browser(peer="192.0.2.31").login("viewer")
     assert b.get("/areas/alfa/measures/new").status_code == 403
     [entry] = refusals(samordna)
     assert entry["subject"] == "/areas/alfa/measures/new"
@@ -54,7 +41,7 @@ def test_a_refusal_caught_and_drawn_as_a_form_is_logged_too(open_browser, samord
 
 
 def test_a_refused_api_call_is_logged(open_browser, samordna: Samordna, web_world: World) -> None:
-    b: Browser = open_browser(peer="192.0.2.32")
+    b: WebClient = open_browser(peer="192.0.2.32")
     headers = {"authorization": f"Bearer {web_world.tokens['viewer']}", "x-test-peer": "192.0.2.32"}
     r = b.client.post("/api/v1/areas/alfa/measures", json={"title": "x"}, headers=headers)
     assert r.status_code == 403

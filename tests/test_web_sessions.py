@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
-from typing import Any
 
 import httpx
 import pytest
@@ -20,30 +18,17 @@ from samordna.store.sessions import DatabaseStore
 from samordna.web.session import ABSOLUTE_SECONDS, IDLE_SECONDS
 from tests.factories import World
 from tests.security_support import (
-    PASSWORD,
-    Browser,
     audit,
     browsers,
-    give_passwords,
     make_app,
     samordna_with,
     session_data,
     session_ids,
     set_session_data,
 )
+from tests.web_support import PASSWORD, WebClient
 
 BOARD = "/areas/alfa/boards/coordination"
-
-
-@pytest.fixture
-def web_world(world: World) -> World:
-    return give_passwords(world)
-
-
-@pytest.fixture
-def open_browser(samordna: Samordna, web_world: World) -> Iterator[Any]:
-    with browsers(make_app(samordna)) as open_:
-        yield open_
 
 
 def to_login(r: httpx.Response) -> bool:
@@ -81,7 +66,7 @@ def test_password_hashes_are_argon2id_with_owasp_parameters() -> None:
 
 
 def test_log_in_gives_a_new_session_id_and_forgets_the_planted_one(open_browser, samordna: Samordna) -> None:
-    b: Browser = open_browser()
+    b: WebClient = open_browser()
     assert b.session_id is None and session_ids(samordna) == set()  # an anonymous visit stores nothing
     planted = "a" * 64  # an id an attacker chose (or one left from before log-in)
     DatabaseStore(samordna.db).set_sync(planted, b'{"lang": "nn"}', expires_in=600)
@@ -200,7 +185,7 @@ def test_cookie_attributes(samordna: Samordna, web_world: World, secure: bool) -
 # ---------------------------------------------------------------- the user's own password
 
 
-def change(b: Browser, current: str, new: str, repeat: str | None = None) -> httpx.Response:
+def change(b: WebClient, current: str, new: str, repeat: str | None = None) -> httpx.Response:
     return b.post(
         "/account/password",
         {"current_password": current, "new_password": new, "new_password_repeat": new if repeat is None else repeat},

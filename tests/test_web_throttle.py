@@ -16,31 +16,12 @@ from sqlalchemy import update
 from samordna.services.core import Samordna
 from samordna.services.security import NOT_AN_EMAIL
 from samordna.store.models import User
-from tests.factories import World
-from tests.security_support import (
-    PASSWORD,
-    audit,
-    browsers,
-    give_passwords,
-    make_app,
-    national_id,
-    raw_audit_text,
-    samordna_with,
-)
+from tests.factories import World, national_id
+from tests.security_support import audit, browsers, make_app, raw_audit_text, samordna_with
+from tests.web_support import PASSWORD
 
 LOCKED = "For mange mislykkede innlogginger. Vent"
 PROXY = "10.0.0.5"
-
-
-@pytest.fixture
-def web_world(world: World) -> World:
-    return give_passwords(world)
-
-
-@pytest.fixture
-def open_browser(samordna: Samordna, web_world: World) -> Iterator[Any]:
-    with browsers(make_app(samordna)) as open_:
-        yield open_
 
 
 @pytest.fixture

@@ -27,6 +27,8 @@ class Settings:
     debug: bool = False
     # Reverse proxies whose X-Forwarded-For is believed (addresses or networks); none by default.
     trusted_proxies: tuple[str, ...] = ()
+    # Database connections each server process keeps open (SQLAlchemy's QueuePool).
+    db_pool_size: int = 5
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: object) -> Settings:
@@ -44,6 +46,11 @@ class Settings:
             values["trusted_proxies"] = tuple(
                 p.strip() for p in env["SAMORDNA_TRUSTED_PROXIES"].split(",") if p.strip()
             )
+        if env.get("SAMORDNA_DB_POOL_SIZE"):
+            size = env["SAMORDNA_DB_POOL_SIZE"].strip()
+            if not size.isdigit() or not 1 <= int(size) <= 1000:
+                raise ValueError(f"SAMORDNA_DB_POOL_SIZE must be a whole number from 1 to 1000, not {size!r}")
+            values["db_pool_size"] = int(size)
         if env.get("SAMORDNA_DEBUG"):
             values["debug"] = env["SAMORDNA_DEBUG"].lower() in ("1", "true", "yes")
         values.update(overrides)

@@ -33,19 +33,16 @@ from playwright.sync_api import (
     expect,
     sync_playwright,
 )
-from sqlalchemy import update
 
-from samordna.services.accounts import hash_password
-from samordna.store.models import User
 from tests.conftest import skip_or_fail
 from tests.factories import World
+from tests.web_support import PASSWORD
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
 ]
-PASSWORD = "nettleser med tre nivåer"
 TIMEOUT_MS = 10_000  # a step that takes longer than this is broken, not slow
 AXE_OPTIONS = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
 CSP_LISTENER = """
@@ -132,19 +129,6 @@ def chromium() -> Iterator[Browser]:
     yield browser
     browser.close()
     playwright.stop()
-
-
-@pytest.fixture(scope="session")
-def password_hash() -> str:
-    return hash_password(PASSWORD)
-
-
-@pytest.fixture
-def web_world(world: World, password_hash: str) -> World:
-    """The test world, every user with PASSWORD so they can log in through the form."""
-    with world.samordna.db.write() as s:
-        s.execute(update(User).values(password_hash=password_hash))
-    return world
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from playwright.sync_api import Locator, Page, expect
 
-from samordna.domain.confidentiality import GUARD_MESSAGE, is_national_id
+from samordna.domain.confidentiality import GUARD_MESSAGE
 from tests.browser.conftest import (
     BROWSER,
     Watch,
@@ -22,20 +22,11 @@ from tests.browser.conftest import (
     submit,
     without_reload,
 )
-from tests.factories import World
+from tests.factories import World, national_id
 
 pytestmark = BROWSER
 
 ORDER = "Utekontakten følger opp gruppen på fredager, med rapport hver måned."
-
-
-def a_national_id() -> str:
-    for individual in range(100, 1000):
-        for checks in range(100):
-            candidate = f"150790{individual}{checks:02d}"
-            if is_national_id(candidate):
-                return candidate
-    raise AssertionError("no national identity number found")
 
 
 def error_of(page: Page, field_id: str) -> Locator:
@@ -82,7 +73,7 @@ def test_a_national_identity_number_gives_the_norwegian_message_and_is_not_shown
     user: Callable[..., Page], web_world: World, watch: Watch
 ) -> None:
     watch.allow(422)
-    number = a_national_id()
+    number = national_id()
     m = web_world.advance(web_world.register(), "in_follow_up")
     page = user("executing")
     form = open_card_action(page, m.id, "Rapporter status")

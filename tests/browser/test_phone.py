@@ -10,7 +10,6 @@ from playwright.sync_api import BrowserContext, Locator, Page, expect
 
 from tests.browser.conftest import (
     BROWSER,
-    PASSWORD,
     card,
     expect_count,
     expect_in_column,
@@ -18,6 +17,7 @@ from tests.browser.conftest import (
     without_reload,
 )
 from tests.factories import World
+from tests.web_support import PASSWORD
 
 pytestmark = BROWSER
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import select
+from sqlalchemy import and_, bindparam, select
 from sqlmodel import Session
 
 from samordna.domain.errors import NotAuthenticated
@@ -58,14 +58,32 @@ class Actor:
         return self.memberships.get(area_id)
 
 
+MEMBER_COLUMNS = (Membership.area_id, Area.slug, Area.name, Membership.role, Membership.unit_id, Unit.name)
+
+# Built once: asked on every page and every API call.
+MEMBERSHIPS = (
+    select(*MEMBER_COLUMNS)
+    .join(Area, Area.id == Membership.area_id)
+    .outerjoin(Unit, Unit.id == Membership.unit_id)
+    .where(Membership.user_id == bindparam("user_id"), Membership.active)
+    .order_by(Area.name)
+)
+# The token's user and the user's active memberships in one query (one row per membership, or one row
+# of NULL memberships for a user who has none).
+TOKEN_ACTOR = (
+    select(User.id, User.name, User.email, *MEMBER_COLUMNS)
+    .select_from(ApiToken)
+    .join(User, User.id == ApiToken.user_id)
+    .outerjoin(Membership, and_(Membership.user_id == User.id, Membership.active))
+    .outerjoin(Area, Area.id == Membership.area_id)
+    .outerjoin(Unit, Unit.id == Membership.unit_id)
+    .where(ApiToken.token_hash == bindparam("token_hash"), ApiToken.active, User.active)
+    .order_by(Area.name)
+)
+
+
 def load_actor(session: Session, user: User) -> Actor:
-    rows = session.execute(
-        select(Membership.area_id, Area.slug, Area.name, Membership.role, Membership.unit_id, Unit.name)
-        .join(Area, Area.id == Membership.area_id)
-        .outerjoin(Unit, Unit.id == Membership.unit_id)
-        .where(Membership.user_id == user.id, Membership.active)
-        .order_by(Area.name)
-    ).all()
+    rows = session.execute(MEMBERSHIPS, {"user_id": user.id}).all()
     return Actor(
         user_id=user.id,  # type: ignore[arg-type]
         name=user.name,
@@ -75,14 +93,16 @@ def load_actor(session: Session, user: User) -> Actor:
 
 
 def actor_for_token(session: Session, token: str) -> Actor:
-    found = session.execute(
-        select(User)
-        .join(ApiToken, ApiToken.user_id == User.id)
-        .where(ApiToken.token_hash == hash_token(token), ApiToken.active, User.active)
-    ).scalar_one_or_none()
-    if found is None:
+    rows = session.execute(TOKEN_ACTOR, {"token_hash": hash_token(token)}).all()
+    if not rows:
         raise NotAuthenticated(gettext("Ugyldig eller utløpt API-nøkkel."))
-    return load_actor(session, found)
+    user_id, name, email = rows[0][:3]
+    return Actor(
+        user_id=user_id,
+        name=name,
+        email=email,
+        memberships={r[3]: MemberView(*r[3:]) for r in rows if r[3] is not None},
+    )
 
 
 def create_token(session: Session, *, user_id: int, name: str = "") -> str:

@@ -17,9 +17,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import case, func, literal, or_, select, union_all
+from sqlalchemy import Integer, bindparam, case, func, or_, select, union_all
 from sqlmodel import Session
 
 from samordna.domain.errors import NotFound
@@ -289,13 +290,11 @@ def read_column(
         area, member = reader.area(s, actor, slug)
         units, goals = org.units_of(s, area.id), org.goals_of(s, area.id)  # type: ignore[arg-type]
         unit_id, _ = reader.unit_scope(member, filters)
-        conditions = reader.scope(area.id, filters, unit_id)  # type: ignore[arg-type]
-        if shown:
-            conditions.append(MEASURE.c.id.not_in(list(shown)[:MAX_LIMIT]))
-        candidates = union_all(*reader.first_of_state(state, conditions, limit + 1)).subquery("candidates")
-        rows = s.execute(
-            select(candidates).order_by(*reader.urgency(candidates.c)).limit(limit + 1)
-        ).mappings().all()
+        shape = _shape(filters, unit_id)
+        params = _params(area.id, filters, unit_id)  # type: ignore[arg-type]
+        params.update(b_limit=limit + 1, b_shown=[int(i) for i in list(shown)[:MAX_LIMIT]])
+        statement = _column_statement(state, reader.board == "steering", shape, bool(shown))
+        rows = s.execute(statement, params).mappings().all()
         cards = reader.cards(s, member, rows[:limit], units, goals)
     return ColumnPage(state=state, cards=tuple(cards), has_more=len(rows) > limit)
 
@@ -317,16 +316,138 @@ def place_card(
         area, member = reader.area(s, actor, slug)
         units, goals = org.units_of(s, area.id), org.goals_of(s, area.id)  # type: ignore[arg-type]
         unit_id, _ = reader.unit_scope(member, filters)
-        conditions = reader.conditions(area.id, filters, unit_id)  # type: ignore[arg-type]
-        rows = s.execute(select(*reader.columns).where(MEASURE.c.id == measure_id, *conditions)).mappings().all()
+        conditions = [MEASURE.c.state.in_(reader.states), *_scope(_shape(filters, unit_id))]
+        params = _params(area.id, filters, unit_id)  # type: ignore[arg-type]
+        rows = s.execute(
+            select(*reader.columns).where(MEASURE.c.id == measure_id, *conditions), params
+        ).mappings().all()
         cards = reader.cards(s, member, rows, units, goals)
         counts = dict.fromkeys(reader.states, 0)
-        for state, n in s.execute(select(MEASURE.c.state, func.count()).where(*conditions).group_by(MEASURE.c.state)):
+        for state, n in s.execute(
+            select(MEASURE.c.state, func.count()).where(*conditions).group_by(MEASURE.c.state), params
+        ):
             counts[state] = n
     return Placement(card=cards[0] if cards else None, counts=counts)
 
 
 # ---------------------------------------------------------------- the queries
+
+
+# The statements are built once per shape (board, which filters are on, whether ids are skipped) with
+# bound parameters for every value: building a statement of a dozen subqueries costs more than running it.
+
+Shape = tuple[bool, bool, str | None, bool]  # goal filter, arena filter, health filter kind, unit filter
+
+
+def _shape(filters: BoardFilters, unit_id: int | None) -> Shape:
+    health = None if not filters.health else (NO_HEALTH if filters.health == NO_HEALTH else "value")
+    return bool(filters.goal_id), bool(filters.arena), health, bool(unit_id)
+
+
+def _params(area_id: int, filters: BoardFilters, unit_id: int | None) -> dict[str, Any]:
+    params: dict[str, Any] = {"b_area": area_id}
+    if filters.goal_id:
+        params["b_goal"] = filters.goal_id
+    if filters.arena:
+        params["b_arena"] = filters.arena
+    if filters.health and filters.health != NO_HEALTH:
+        params["b_health"] = filters.health
+    if unit_id:
+        params["b_unit"] = unit_id
+    return params
+
+
+def _scope(shape: Shape) -> list[Any]:
+    """The area and the filters (not the states), as bound parameters named in _params."""
+    goal, arena, health, unit = shape
+    c = MEASURE.c
+    out = [c.area_id == bindparam("b_area")]
+    if goal:
+        out.append(c.goal_id == bindparam("b_goal"))
+    if arena:
+        out.append(c.arena == bindparam("b_arena"))
+    if health == NO_HEALTH:
+        out.append(c.last_health.is_(None))
+    elif health:
+        out.append(c.last_health == bindparam("b_health"))
+    if unit:
+        # «Our measures»: the unit is responsible or takes part.
+        out.append(
+            or_(
+                c.responsible_unit_id == bindparam("b_unit"),
+                c.id.in_(select(MeasureUnit.measure_id).where(MeasureUnit.unit_id == bindparam("b_unit"))),
+            )
+        )
+    return out
+
+
+def _urgency(c: Any) -> tuple[Any, ...]:
+    """Most urgent first: overdue follow-ups, then the nearest follow-up, then the oldest change.
+
+    A follow-up is overdue when its date has passed, so the nearest date first already puts the
+    overdue ones on top (and states without follow-up are never overdue): the order is the follow-up
+    date (none last), then the oldest change, then the id — the order of the index ix_measure_board.
+    """
+    return (c.next_follow_up_at.asc().nulls_last(), c.updated_at.asc(), c.id.asc())
+
+
+def _first_of_state(columns: Sequence[Any], state: str, conditions: Sequence[Any], limit: Any) -> list[Any]:
+    """A column's first `limit` cards as two index walks that stop after `limit` rows: the measures with
+    a follow-up date in date order, and those without in order of change (the caller merges them)."""
+    c = MEASURE.c
+    parts = []
+    for dated in (True, False):
+        query = select(*columns, c.updated_at).where(*conditions, c.state == state)
+        if dated:
+            query = query.where(c.next_follow_up_at.is_not(None)).order_by(c.next_follow_up_at, c.updated_at, c.id)
+        else:
+            query = query.where(c.next_follow_up_at.is_(None)).order_by(c.updated_at, c.id)
+        # Wrapped, since SQLite allows no ORDER BY/LIMIT on the members of a UNION itself.
+        parts.append(select(query.limit(limit).subquery()))
+    return parts
+
+
+def _columns(steering: bool) -> tuple[Any, ...]:
+    return CARD_COLUMNS + (EVALUATION_COLUMNS if steering else ())
+
+
+@lru_cache(maxsize=512)
+def _board_statement(states: tuple[str, ...], steering: bool, shape: Shape) -> Any:
+    """Every column's first page (b_limit_<i> cards for states[i]) ranked within it, with its total."""
+    c = MEASURE.c
+    scope = _scope(shape)
+    limits = {st: bindparam(f"b_limit_{i}", type_=Integer) for i, st in enumerate(states)}
+    candidates = union_all(
+        *(part for st in states for part in _first_of_state(_columns(steering), st, scope, limits[st]))
+    ).subquery("candidates")
+    ranked = select(
+        candidates,
+        func.row_number().over(partition_by=candidates.c.state, order_by=_urgency(candidates.c)).label("rn"),
+    ).subquery("ranked")
+    totals = (
+        select(c.state, func.count().label("total"))
+        .where(c.state.in_(states), *scope)
+        .group_by(c.state)
+        .subquery("totals")
+    )
+    limit = case(*((ranked.c.state == st, limits[st]) for st in states), else_=PAGE_SIZE)
+    return (
+        select(ranked, totals.c.total)
+        .join(totals, totals.c.state == ranked.c.state)
+        .where(ranked.c.rn <= limit)
+        .order_by(ranked.c.state, ranked.c.rn)
+    )
+
+
+@lru_cache(maxsize=512)
+def _column_statement(state: str, steering: bool, shape: Shape, skip_shown: bool) -> Any:
+    """One column's next b_limit cards, leaving out the ids in b_shown."""
+    conditions = _scope(shape)
+    if skip_shown:
+        conditions.append(MEASURE.c.id.not_in(bindparam("b_shown", expanding=True)))
+    limit = bindparam("b_limit", type_=Integer)
+    candidates = union_all(*_first_of_state(_columns(steering), state, conditions, limit)).subquery("candidates")
+    return select(candidates).order_by(*_urgency(candidates.c)).limit(limit)
 
 
 class _Reader:
@@ -336,7 +457,7 @@ class _Reader:
         self.board = board
         self.states = board_states(self.workflow, board)
         self.running = self.workflow.states_on_board("execution")
-        self.columns = CARD_COLUMNS + (EVALUATION_COLUMNS if board == "steering" else ())
+        self.columns = _columns(board == "steering")
         self.today = samordna.today()
 
     def area(self, s: Session, actor: Actor, slug: str) -> tuple[Any, MemberView]:
@@ -355,61 +476,6 @@ class _Reader:
             return None, False
         return filters.unit_id or member.unit_id, False
 
-    def conditions(
-        self, area_id: int, filters: BoardFilters, unit_id: int | None, states: Sequence[str] | None = None
-    ) -> list[Any]:
-        """The area, the board's states (or `states`) and the filters."""
-        return [MEASURE.c.state.in_(list(states or self.states)), *self.scope(area_id, filters, unit_id)]
-
-    def scope(self, area_id: int, filters: BoardFilters, unit_id: int | None) -> list[Any]:
-        """The area and the filters, without the states."""
-        c = MEASURE.c
-        out = [c.area_id == area_id]
-        if filters.goal_id:
-            out.append(c.goal_id == filters.goal_id)
-        if filters.arena:
-            out.append(c.arena == filters.arena)
-        if filters.health == NO_HEALTH:
-            out.append(c.last_health.is_(None))
-        elif filters.health:
-            out.append(c.last_health == filters.health)
-        if unit_id:
-            # «Our measures»: the unit is responsible or takes part.
-            out.append(
-                or_(
-                    c.responsible_unit_id == unit_id,
-                    c.id.in_(select(MeasureUnit.measure_id).where(MeasureUnit.unit_id == unit_id)),
-                )
-            )
-        return out
-
-    @staticmethod
-    def urgency(c: Any = MEASURE.c) -> tuple[Any, ...]:
-        """Most urgent first: overdue follow-ups, then the nearest follow-up, then the oldest change.
-
-        A follow-up is overdue when its date has passed, so the nearest date first already puts the
-        overdue ones on top (and states without follow-up are never overdue): the order is the
-        follow-up date (none last), then the oldest change — exactly the order of the board index.
-        """
-        return (c.next_follow_up_at.asc().nulls_last(), c.updated_at.asc(), c.id.asc())
-
-    def first_of_state(self, state: str, conditions: Sequence[Any], limit: int) -> list[Any]:
-        """The first `limit` cards of one column as index walks that stop after `limit` rows: those with a
-        follow-up date in date order, and those without in order of change (the caller merges them)."""
-        c = MEASURE.c
-        parts = []
-        for dated in (True, False):
-            query = select(*self.columns, c.updated_at).where(*conditions, c.state == state)
-            if dated:
-                query = query.where(c.next_follow_up_at.is_not(None)).order_by(
-                    c.next_follow_up_at, c.updated_at, c.id
-                )
-            else:
-                query = query.where(c.next_follow_up_at.is_(None)).order_by(c.updated_at, c.id)
-            # Wrapped, since SQLite allows no ORDER BY/LIMIT on the members of a UNION itself.
-            parts.append(select(query.limit(limit).subquery()))
-        return parts
-
     def ranked(
         self,
         s: Session,
@@ -418,35 +484,11 @@ class _Reader:
         unit_id: int | None,
         limit_of: Mapping[str, int],
     ) -> list[Mapping[str, Any]]:
-        """One query for every column: each column's first page (index walks), ranked within the column,
-        with the column's total (a count over the same index)."""
-        c = MEASURE.c
-        conditions = self.scope(area_id, filters, unit_id)
-        candidates = union_all(
-            *(part for st in self.states for part in self.first_of_state(st, conditions, limit_of[st]))
-        ).subquery("candidates")
-        ranked = select(
-            candidates,
-            func.row_number().over(partition_by=candidates.c.state, order_by=self.urgency(candidates.c)).label("rn"),
-        ).subquery("ranked")
-        totals = (
-            select(c.state, func.count().label("total"))
-            .where(*self.conditions(area_id, filters, unit_id))
-            .group_by(c.state)
-            .subquery("totals")
-        )
-        limits = set(limit_of.values())
-        if len(limits) == 1:
-            limit: Any = literal(limits.pop())
-        else:
-            limit = case(dict(limit_of), value=ranked.c.state, else_=PAGE_SIZE)
-        query = (
-            select(ranked, totals.c.total)
-            .join(totals, totals.c.state == ranked.c.state)
-            .where(ranked.c.rn <= limit)
-            .order_by(ranked.c.state, ranked.c.rn)
-        )
-        return list(s.execute(query).mappings().all())
+        """One query for every column: each column's first page, ranked within the column, and its total."""
+        params = _params(area_id, filters, unit_id)
+        params.update({f"b_limit_{i}": limit_of[st] for i, st in enumerate(self.states)})
+        statement = _board_statement(self.states, self.board == "steering", _shape(filters, unit_id))
+        return list(s.execute(statement, params).mappings().all())
 
     def cards(
         self,

@@ -7,6 +7,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import text
+
 from samordna.services import org
 from samordna.services.accounts import Actor, actor_for_token, find_user, load_actor, verify_password
 from samordna.services.measures import EventView, MeasureService, MeasureView
@@ -32,7 +34,7 @@ class Samordna:
     def from_settings(cls, settings: Settings) -> Samordna:
         return cls(
             settings=settings,
-            db=Database.from_url(settings.database_url),
+            db=Database.from_url(settings.database_url, pool_size=settings.db_pool_size),
             workflows=load_workflows(settings.workflows_dir),
         )
 
@@ -41,6 +43,11 @@ class Samordna:
 
     def today(self) -> date:
         return self.clock().astimezone(self.tz).date()
+
+    def ping(self) -> None:
+        """One round trip to the database (the health check); raises when it does not answer."""
+        with self.db.read() as s:
+            s.execute(text("SELECT 1"))
 
     # ------------------------------------------------------------ who is asking
 

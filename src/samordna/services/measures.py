@@ -2,18 +2,23 @@
 
 Every write is one transaction: checks first, then the measure (its version checked in the UPDATE
 itself), its side records and exactly one Event — or nothing.
+
+A transition costs four statements: the measure read together with its participating units, the
+versioned UPDATE, the event and (for a status report) its row. The answer is built from the row read
+and the values written, not read back: the UPDATE's version check guarantees nothing else changed it.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
@@ -28,7 +33,19 @@ from samordna.store.models import Area, Event, Measure, MeasureUnit, RefCounter,
 from samordna.workflow import FieldDef, Label, TransitionDef, Workflow
 
 MEASURE = Measure.__table__
+MEASURE_UNIT = MeasureUnit.__table__
 DEFAULT_FOLLOW_UP_DAYS = 30
+PARTICIPATING = "participating_unit_id"  # the extra column of LOAD (one row per participating unit)
+
+# Built once: the statements of the hot paths take their values as parameters.
+LOAD = (
+    select(MEASURE, MEASURE_UNIT.c.unit_id.label(PARTICIPATING))
+    .outerjoin(MEASURE_UNIT, MEASURE_UNIT.c.measure_id == MEASURE.c.id)
+    .where(MEASURE.c.id == bindparam("measure_id"))
+    .order_by(MEASURE_UNIT.c.unit_id)
+)
+INSERT_EVENT = insert(Event.__table__)
+INSERT_STATUS_REPORT = insert(StatusReport.__table__)
 CREATE_ROLES = ("steering", "coordinator", "coordination", "executing")
 EDIT_ROLES = ("coordinator", "coordination")
 
@@ -99,7 +116,7 @@ class MeasureView:
     allowed_triggers: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        return _jsonable(asdict(self))
+        return _jsonable({f.name: getattr(self, f.name) for f in fields(self)})
 
 
 @dataclass(frozen=True)
@@ -116,7 +133,7 @@ class EventView:
     version: int
 
     def to_json(self) -> dict[str, Any]:
-        return _jsonable(asdict(self))
+        return _jsonable({f.name: getattr(self, f.name) for f in fields(self)})
 
 
 def _jsonable(value: Any) -> Any:
@@ -227,11 +244,8 @@ class MeasureService:
         )
 
     def get(self, session: Session, *, actor: Actor, measure_id: int) -> MeasureView:
-        row = session.execute(select(MEASURE).where(MEASURE.c.id == measure_id)).mappings().one_or_none()
-        if row is None or actor.in_area(row["area_id"]) is None:
-            raise NotFound(_("Fant ikke tiltaket."))
-        member = self._member(actor, row["area_id"])
-        return self._view(row, self._participating(session, [measure_id])[measure_id], member)
+        row, participating = self._load(session, actor, measure_id)
+        return self._view(row, participating, self._member(actor, row["area_id"]))
 
     def find(
         self,
@@ -347,7 +361,7 @@ class MeasureService:
         comment: str | None = None,
     ) -> MeasureView:
         """Change descriptive fields outside a transition (`edit`): versioned and audited."""
-        row = self._load(session, actor, measure_id)
+        row, participating = self._load(session, actor, measure_id)
         member = self._member(actor, row["area_id"])
         own_new_need = row["created_by_id"] == actor.user_id and row["state"] == self.workflow.initial
         if member.role not in EDIT_ROLES and not own_new_need:
@@ -388,6 +402,8 @@ class MeasureService:
             changes=changes,
             data={},
             comment=comment,
+            member=member,
+            participating_before=participating,
         )
 
     def fire(
@@ -404,12 +420,12 @@ class MeasureService:
         """Fire `trigger` on a measure for `actor`, who saw `version`. One transaction, one Event."""
         data = dict(data or {})
         wf = self.workflow
-        row = self._load(session, actor, measure_id)
+        row, participating = self._load(session, actor, measure_id)
         member = self._member(actor, row["area_id"])
         state = row["state"]
         td = wf.transition(state, trigger)
         if td is None:
-            allowed = tuple(self.allowed_for(member, row, self._participating(session, [measure_id])[measure_id]))
+            allowed = tuple(self.allowed_for(member, row, participating))
             known = trigger in wf.triggers()
             label = wf.states[state].label.get(current_lang.get())
             raise Conflict(
@@ -420,7 +436,6 @@ class MeasureService:
                 current_version=row["version"],
                 allowed_triggers=allowed,
             )
-        participating = self._participating(session, [measure_id])[measure_id]
         rule = permitted_rule(td, member, row["responsible_unit_id"], participating)
         if rule is None:
             raise NotAllowed(
@@ -461,27 +476,34 @@ class MeasureService:
             changes=changes,
             data=unstored,
             comment=comment,
+            member=member,
+            participating_before=participating,
             participating=participating_new,
         )
         if td.status_report:
             session.execute(
-                insert(StatusReport).values(
-                    measure_id=measure_id,
-                    author_id=actor.user_id,
-                    at=self.now(),
-                    health=values["health"],
-                    note=unstored.get("note") or "",
-                )
+                INSERT_STATUS_REPORT,
+                {
+                    "measure_id": measure_id,
+                    "author_id": actor.user_id,
+                    "at": self.now(),
+                    "health": values["health"],
+                    "note": unstored.get("note") or "",
+                },
             )
         return view
 
     # ------------------------------------------------------------ internals
 
-    def _load(self, session: Session, actor: Actor, measure_id: int) -> Mapping[str, Any]:
-        row = session.execute(select(MEASURE).where(MEASURE.c.id == measure_id)).mappings().one_or_none()
-        if row is None or actor.in_area(row["area_id"]) is None:
+    def _load(self, session: Session, actor: Actor, measure_id: int) -> tuple[dict[str, Any], list[int]]:
+        """The measure's row and its participating units (ascending), in one query; NotFound when the
+        measure does not exist or lies in an area the actor is not a member of."""
+        rows = session.execute(LOAD, {"measure_id": measure_id}).mappings().all()
+        if not rows or actor.in_area(rows[0]["area_id"]) is None:
             raise NotFound(_("Fant ikke tiltaket."))
-        return row
+        row = dict(rows[0])
+        del row[PARTICIPATING]
+        return row, [r[PARTICIPATING] for r in rows if r[PARTICIPATING] is not None]
 
     def _write(
         self,
@@ -496,21 +518,24 @@ class MeasureService:
         changes: dict[str, Any],
         data: dict[str, Any],
         comment: str | None,
+        member: MemberView,
+        participating_before: list[int],
         participating: list[int] | None = None,
     ) -> MeasureView:
+        """The versioned UPDATE, the participating units when given, one Event; the measure as it is now."""
         now = self.now()
         updated = 0  # a version no column can hold was never this measure's: a conflict, not a query
         if fits_column(version):
             updated = session.execute(
-                update(MEASURE)
-                .where(MEASURE.c.id == row["id"], MEASURE.c.version == version)
-                .values(
-                    **values,
-                    state=to_state,
-                    version=MEASURE.c.version + 1,
-                    updated_at=now,
-                    updated_by_id=actor.user_id,
-                )
+                _update_statement(tuple(sorted(values))),
+                {
+                    **{f"v_{k}": v for k, v in values.items()},
+                    "v_state": to_state,
+                    "v_updated_at": now,
+                    "v_updated_by_id": actor.user_id,
+                    "b_id": row["id"],
+                    "b_version": version,
+                },
             ).rowcount
         if updated != 1:
             current = session.execute(
@@ -525,7 +550,7 @@ class MeasureService:
             session.execute(delete(MeasureUnit).where(MeasureUnit.measure_id == row["id"]))
             if participating:
                 session.execute(
-                    insert(MeasureUnit), [{"measure_id": row["id"], "unit_id": u} for u in participating]
+                    insert(MEASURE_UNIT), [{"measure_id": row["id"], "unit_id": u} for u in participating]
                 )
         self._record_event(
             session,
@@ -540,13 +565,19 @@ class MeasureService:
             version=version + 1,
             at=now,
         )
-        return self.get(session, actor=actor, measure_id=row["id"])
+        # The measure as it is now: what was read, with what was written (the version check above
+        # guarantees nothing else changed it in between).
+        after = {**row, **values, "state": to_state, "version": version + 1, "updated_at": now,
+                 "updated_by_id": actor.user_id}
+        return self._view(
+            after, sorted(participating) if participating is not None else participating_before, member
+        )
 
     def _record_event(self, session: Session, **values: Any) -> None:
         actor: Actor = values.pop("actor")
         values["changes"] = json.dumps(_jsonable(values["changes"]), ensure_ascii=False)
         values["data"] = json.dumps(_jsonable(values["data"]), ensure_ascii=False)
-        session.execute(insert(Event).values(actor_id=actor.user_id, **values))
+        session.execute(INSERT_EVENT, {"actor_id": actor.user_id, **values})
 
     def _next_ref(self, session: Session, area_id: int, year: int) -> str:
         dialect = session.get_bind().dialect.name
@@ -562,6 +593,20 @@ class MeasureService:
         ).scalar_one()
         code = session.execute(select(Area.code).where(Area.id == area_id)).scalar_one()
         return f"{code}-{year}-{number:03d}"
+
+
+@lru_cache(maxsize=256)
+def _update_statement(columns: tuple[str, ...]) -> Any:
+    """UPDATE measure SET <columns>, state, version + 1, updated_* WHERE id = :b_id AND version = :b_version,
+    built once per set of columns a trigger writes (the values as parameters v_<column>)."""
+    c = MEASURE.c
+    names = (*columns, "state", "updated_at", "updated_by_id")
+    assigned = {name: bindparam(f"v_{name}", type_=c[name].type) for name in names}
+    return (
+        update(MEASURE)
+        .where(c.id == bindparam("b_id"), c.version == bindparam("b_version"))
+        .values(**assigned, version=c.version + 1)
+    )
 
 
 def _age_range_errors(values: Mapping[str, Any], current: Mapping[str, Any]) -> list[FieldError]:

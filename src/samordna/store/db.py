@@ -15,7 +15,11 @@ READONLY = "samordna_readonly"
 
 
 def make_engine(url: str, *, pool_size: int = 5, pooled: bool = True) -> Engine:
-    """An engine for `url`; SQLite gets WAL, foreign keys, a busy timeout and immediate write locks."""
+    """An engine for `url`; SQLite gets WAL, foreign keys, a busy timeout and immediate write locks.
+
+    Pooled engines use SQLAlchemy's QueuePool: `pool_size` connections kept open per process
+    (SAMORDNA_DB_POOL_SIZE), and up to 10 more while requests queue for them. With PostgreSQL and
+    `samordna serve --workers N`, the server sees up to N × (pool_size + 10) connections."""
     parsed = make_url(url)
     pool_args: dict = (
         {"pool_size": pool_size, "max_overflow": 10} if pooled else {"poolclass": NullPool}
@@ -67,8 +71,8 @@ class Database:
         self._read_engine = engine.execution_options(**{READONLY: True})
 
     @classmethod
-    def from_url(cls, url: str) -> Database:
-        return cls(make_engine(url))
+    def from_url(cls, url: str, *, pool_size: int = 5) -> Database:
+        return cls(make_engine(url, pool_size=pool_size))
 
     @contextmanager
     def write(self) -> Iterator[Session]:

@@ -29,16 +29,26 @@ def _seconds(value: int | timedelta | None) -> int | None:
 
 
 class DatabaseStore(Store):
-    __slots__ = ("db",)
+    """Sessions in the database.
+
+    Litestar stores the session after every response, changed or not; `set` skips the write when the
+    bytes are those this process has just read for the key (a read-only page then costs no write
+    transaction). The row's expiry is then not pushed forward, which changes nothing: a session ends
+    after ABSOLUTE_SECONDS from log-in in any case (web.session)."""
+
+    __slots__ = ("_read", "db")
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._read: dict[str, bytes] = {}  # key -> the bytes get() last returned in this process
 
     async def set(self, key: str, value: str | bytes, expires_in: int | timedelta | None = None) -> None:
         await run_sync(self.set_sync, key, value, expires_in)
 
     def set_sync(self, key: str, value: str | bytes, expires_in: int | timedelta | None = None) -> None:
         data = value.encode() if isinstance(value, str) else value
+        if self._read.pop(key, None) == data:
+            return  # unchanged since it was read: nothing to write
         seconds = _seconds(expires_in)
         expires = _now() + timedelta(seconds=seconds) if seconds else None
         with self.db.write() as s:
@@ -66,16 +76,23 @@ class DatabaseStore(Store):
                 s.execute(
                     update(TABLE).where(TABLE.c.key == key).values(expires_at=_now() + timedelta(seconds=seconds))
                 )
-        return bytes(row.data)
+        data = bytes(row.data)
+        if len(self._read) > 10_000:  # reads without a set after them (an error): keep it bounded
+            self._read.clear()
+        self._read[key] = data
+        return data
 
     async def delete(self, key: str) -> None:
         await run_sync(self.delete_sync, key)
 
     def delete_sync(self, key: str) -> None:
+        self._read.pop(key, None)
         with self.db.write() as s:
             s.execute(delete(TABLE).where(TABLE.c.key == key))
 
     async def delete_all(self) -> None:
+        self._read.clear()
+
         def run() -> None:
             with self.db.write() as s:
                 s.execute(delete(TABLE))

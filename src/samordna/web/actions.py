@@ -24,11 +24,9 @@ class ActionResult:
 
 def _wanted(page: Page, measure: MeasureView, trigger: str) -> list[tuple[Any, bool]]:
     wf = page.request.app.state.samordna.workflow
-    td = wf.transition(measure.state, trigger)
+    td = wf.transition(measure.state, trigger) or wf.first_transition(trigger)
     if td is None:
-        td = next((t for t in wf.transitions if t.trigger == trigger), None)
-        if td is None:
-            return []
+        return []
     member = page.member
     rule = permitted_rule(td, member, measure.responsible_unit_id, measure.participating_unit_ids) if member else None
     return transition_fields(wf, td, rule)

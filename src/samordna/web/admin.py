@@ -16,6 +16,7 @@ from typing import Any
 
 import anyio.to_thread
 from litestar import Request, Response, get, post
+from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
@@ -29,6 +30,9 @@ from samordna.web.i18n import N_
 from samordna.web.i18n import gettext as _
 
 BASE = "/areas/{slug:str}/admin"
+UNIT = f"{BASE}/units/{{unit_id:int}}"
+MEMBER = f"{BASE}/members/{{membership_id:int}}"
+GOAL = f"{BASE}/goals/{{goal_id:int}}"
 FLASH = "admin_flash"
 NO_STORE = {"Cache-Control": "no-store"}
 
@@ -174,6 +178,12 @@ def _render(template: str, context: dict[str, Any], status: int = 200) -> Templa
     return Template(template_name=f"pages/admin/{template}", context=context, status_code=status, headers=NO_STORE)
 
 
+def _tab_page(page: Page, tab: str, heading: str, *, status: int, error: str | None, **extra: Any) -> Template:
+    """A tab with its table and forms: 200 shows the message left by the last change; 422 shows `error`."""
+    flash = _flash(page) if status == 200 else None
+    return _render(f"{tab}.html", _context(page, tab, heading, flash=flash, error=error, **extra), status)
+
+
 def _done(page: Page, tab: str, message: str) -> Redirect:
     """Post/Redirect/Get: back to the tab, with `message` shown once."""
     page.request.session[FLASH] = message
@@ -194,14 +204,17 @@ async def _in_thread(work: Callable[[], Template]) -> Template:
     return await anyio.to_thread.run_sync(work)
 
 
-def _form_post(handler: Callable[..., Response]) -> Callable[..., Any]:
-    """Read the form (a multi-dict) in the event loop, then run the handler in a worker thread."""
+def _form_route(path: str, name: str, handler: Callable[..., Response], **fixed: Any) -> HTTPRouteHandler:
+    """POST `path`: read the form (a multi-dict) in the event loop, then run `handler(request, form=...)` in a
+    worker thread with the path parameters (already converted, and checked by the `ids_in_range` guard) and
+    `fixed` as keyword arguments."""
 
-    async def run(request: Request, **kwargs: Any) -> Response:
+    async def run(request: Request) -> Response:
         form = await request.form()
-        return await anyio.to_thread.run_sync(partial(handler, request, form=form, **kwargs))
+        return await anyio.to_thread.run_sync(partial(handler, request, form=form, **request.path_params, **fixed))
 
-    return run
+    run.__name__ = run.__qualname__ = name
+    return post(path, name=name)(run)
 
 
 # ---------------------------------------------------------------- landing
@@ -232,21 +245,17 @@ def _units_page(
         u.id: refused if u.id == refused_id and refused else build_form(admin.RENAME_FIELDS, values={"name": u.name})
         for u in units
     }
-    return _render(
-        "units.html",
-        _context(
-            page,
-            "units",
-            _("Enheter"),
-            units=units,
-            rename=rename,
-            open_id=refused_id,
-            anchor=f"unit-{refused_id}" if refused_id else "add-unit",
-            add=add or build_form(admin.UNIT_FIELDS, values={"kind": "municipal"}),
-            flash=_flash(page) if status == 200 else None,
-            error=error,
-        ),
-        status,
+    return _tab_page(
+        page,
+        "units",
+        _("Enheter"),
+        status=status,
+        error=error,
+        units=units,
+        rename=rename,
+        open_id=refused_id,
+        anchor=f"unit-{refused_id}" if refused_id else "add-unit",
+        add=add or build_form(admin.UNIT_FIELDS, values={"kind": "municipal"}),
     )
 
 
@@ -286,34 +295,18 @@ def _rename_unit(request: Request, slug: str, unit_id: int, form: Mapping[str, A
 def _unit_active(request: Request, slug: str, unit_id: int, active: bool, form: Mapping[str, Any]) -> Response:
     page = page_for(request, slug)
     unit = admin.set_unit_active(_samordna(page), actor=page.actor, slug=slug, unit_id=unit_id, active=active)
-    if active:
-        return _done(page, "units", _("Enheten «%(name)s» er aktiv igjen.") % {"name": unit.name})
-    return _done(
-        page,
-        "units",
-        _("Enheten «%(name)s» er deaktivert. Den tilbys ikke lenger i skjemaer; tiltak og medlemmer beholder den.")
-        % {"name": unit.name},
+    message = (
+        _("Enheten «%(name)s» er aktiv igjen.")
+        if active
+        else _("Enheten «%(name)s» er deaktivert. Den tilbys ikke lenger i skjemaer; tiltak og medlemmer beholder den.")
     )
+    return _done(page, "units", message % {"name": unit.name})
 
 
-@post(f"{BASE}/units", name="admin_unit_add")
-async def add_unit(request: Request, slug: FromPath[str]) -> Response:
-    return await _form_post(_add_unit)(request, slug=slug)
-
-
-@post(f"{BASE}/units/{{unit_id:int}}/rename", name="admin_unit_rename")
-async def rename_unit(request: Request, slug: FromPath[str], unit_id: FromPath[int]) -> Response:
-    return await _form_post(_rename_unit)(request, slug=slug, unit_id=unit_id)
-
-
-@post(f"{BASE}/units/{{unit_id:int}}/deactivate", name="admin_unit_deactivate")
-async def deactivate_unit(request: Request, slug: FromPath[str], unit_id: FromPath[int]) -> Response:
-    return await _form_post(_unit_active)(request, slug=slug, unit_id=unit_id, active=False)
-
-
-@post(f"{BASE}/units/{{unit_id:int}}/reactivate", name="admin_unit_reactivate")
-async def reactivate_unit(request: Request, slug: FromPath[str], unit_id: FromPath[int]) -> Response:
-    return await _form_post(_unit_active)(request, slug=slug, unit_id=unit_id, active=True)
+add_unit = _form_route(f"{BASE}/units", "admin_unit_add", _add_unit)
+rename_unit = _form_route(f"{UNIT}/rename", "admin_unit_rename", _rename_unit)
+deactivate_unit = _form_route(f"{UNIT}/deactivate", "admin_unit_deactivate", _unit_active, active=False)
+reactivate_unit = _form_route(f"{UNIT}/reactivate", "admin_unit_reactivate", _unit_active, active=True)
 
 
 # ---------------------------------------------------------------- members
@@ -348,22 +341,18 @@ def _members_page(
         )
         for m in view.members
     }
-    return _render(
-        "members.html",
-        _context(
-            page,
-            "members",
-            _("Medlemmer"),
-            members=view.members,
-            change=change,
-            open_id=refused_id,
-            anchor=f"member-{refused_id}" if refused_id else "add-member",
-            add=add or build_form(admin.MEMBER_FIELDS, choices={"units": _unit_choices(view.units)}),
-            added=added,
-            flash=_flash(page) if status == 200 else None,
-            error=error,
-        ),
-        status,
+    return _tab_page(
+        page,
+        "members",
+        _("Medlemmer"),
+        status=status,
+        error=error,
+        members=view.members,
+        change=change,
+        open_id=refused_id,
+        anchor=f"member-{refused_id}" if refused_id else "add-member",
+        add=add or build_form(admin.MEMBER_FIELDS, choices={"units": _unit_choices(view.units)}),
+        added=added,
     )
 
 
@@ -454,24 +443,10 @@ def _member_active(request: Request, slug: str, membership_id: int, active: bool
     return _done(page, "members", message)
 
 
-@post(f"{BASE}/members", name="admin_member_add")
-async def add_member(request: Request, slug: FromPath[str]) -> Response:
-    return await _form_post(_add_member)(request, slug=slug)
-
-
-@post(f"{BASE}/members/{{membership_id:int}}/change", name="admin_member_change")
-async def change_member(request: Request, slug: FromPath[str], membership_id: FromPath[int]) -> Response:
-    return await _form_post(_change_member)(request, slug=slug, membership_id=membership_id)
-
-
-@post(f"{BASE}/members/{{membership_id:int}}/deactivate", name="admin_member_deactivate")
-async def deactivate_member(request: Request, slug: FromPath[str], membership_id: FromPath[int]) -> Response:
-    return await _form_post(_member_active)(request, slug=slug, membership_id=membership_id, active=False)
-
-
-@post(f"{BASE}/members/{{membership_id:int}}/reactivate", name="admin_member_reactivate")
-async def reactivate_member(request: Request, slug: FromPath[str], membership_id: FromPath[int]) -> Response:
-    return await _form_post(_member_active)(request, slug=slug, membership_id=membership_id, active=True)
+add_member = _form_route(f"{BASE}/members", "admin_member_add", _add_member)
+change_member = _form_route(f"{MEMBER}/change", "admin_member_change", _change_member)
+deactivate_member = _form_route(f"{MEMBER}/deactivate", "admin_member_deactivate", _member_active, active=False)
+reactivate_member = _form_route(f"{MEMBER}/reactivate", "admin_member_reactivate", _member_active, active=True)
 
 
 # ---------------------------------------------------------------- goals
@@ -484,19 +459,15 @@ def _goal_defaults(page: Page) -> dict[str, Any]:
 
 def _goals_page(page: Page, *, add: Form | None = None, status: int = 200, error: str | None = None) -> Template:
     goals = admin.list_goals(_samordna(page), actor=page.actor, slug=page.area.slug)
-    return _render(
-        "goals.html",
-        _context(
-            page,
-            "goals",
-            _("Mål og prioriteringer"),
-            goals=goals,
-            anchor="add-goal",
-            add=add or build_form(admin.GOAL_FIELDS, values=_goal_defaults(page)),
-            flash=_flash(page) if status == 200 else None,
-            error=error,
-        ),
-        status,
+    return _tab_page(
+        page,
+        "goals",
+        _("Mål og prioriteringer"),
+        status=status,
+        error=error,
+        goals=goals,
+        anchor="add-goal",
+        add=add or build_form(admin.GOAL_FIELDS, values=_goal_defaults(page)),
     )
 
 
@@ -519,29 +490,17 @@ def _create_goal(request: Request, slug: str, form: Mapping[str, Any]) -> Respon
 def _goal_active(request: Request, slug: str, goal_id: int, active: bool, form: Mapping[str, Any]) -> Response:
     page = page_for(request, slug)
     goal = admin.set_goal_active(_samordna(page), actor=page.actor, slug=slug, goal_id=goal_id, active=active)
-    if active:
-        return _done(page, "goals", _("Målet «%(title)s» er hentet fram igjen.") % {"title": goal.title})
-    return _done(
-        page,
-        "goals",
-        _("Målet «%(title)s» er arkivert. Nye tiltak kan ikke knyttes til det; tiltak som har det, beholder det.")
-        % {"title": goal.title},
+    message = (
+        _("Målet «%(title)s» er hentet fram igjen.")
+        if active
+        else _("Målet «%(title)s» er arkivert. Nye tiltak kan ikke knyttes til det; tiltak som har det, beholder det.")
     )
+    return _done(page, "goals", message % {"title": goal.title})
 
 
-@post(f"{BASE}/goals", name="admin_goal_create")
-async def create_goal(request: Request, slug: FromPath[str]) -> Response:
-    return await _form_post(_create_goal)(request, slug=slug)
-
-
-@post(f"{BASE}/goals/{{goal_id:int}}/archive", name="admin_goal_archive")
-async def archive_goal(request: Request, slug: FromPath[str], goal_id: FromPath[int]) -> Response:
-    return await _form_post(_goal_active)(request, slug=slug, goal_id=goal_id, active=False)
-
-
-@post(f"{BASE}/goals/{{goal_id:int}}/unarchive", name="admin_goal_unarchive")
-async def unarchive_goal(request: Request, slug: FromPath[str], goal_id: FromPath[int]) -> Response:
-    return await _form_post(_goal_active)(request, slug=slug, goal_id=goal_id, active=True)
+create_goal = _form_route(f"{BASE}/goals", "admin_goal_create", _create_goal)
+archive_goal = _form_route(f"{GOAL}/archive", "admin_goal_archive", _goal_active, active=False)
+unarchive_goal = _form_route(f"{GOAL}/unarchive", "admin_goal_unarchive", _goal_active, active=True)
 
 
 # ---------------------------------------------------------------- the log

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -113,7 +114,7 @@ class BoardUI:
     query: dict[str, str] = field(default_factory=dict)  # the active filters
     limits: dict[str, int] = field(default_factory=dict)  # «Vis flere» without JavaScript
 
-    @property
+    @cached_property
     def wf(self) -> Any:
         return self.page.request.app.state.samordna.workflow
 
@@ -164,7 +165,7 @@ class BoardUI:
         return self.state_label(state)
 
     def trigger_label(self, trigger: str) -> str:
-        td = next((t for t in self.wf.transitions if t.trigger == trigger), None)
+        td = self.wf.first_transition(trigger)
         return td.label.get(self.lang) if td else trigger
 
     def option_label(self, field_name: str, value: str | None) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
@@ -43,9 +44,15 @@ def fmt_date(value: date | None, fmt: str = "d. MMM y") -> str:
         return ""
     if isinstance(value, datetime):
         value = value.astimezone(TZ).date()
-    if current_lang.get() == "en":
+    return _format_date(value, fmt, current_lang.get())
+
+
+@lru_cache(maxsize=8192)
+def _format_date(value: date, fmt: str, lang: str) -> str:
+    """Babel takes some 15 µs a date; a board shows the same few dates again and again."""
+    if lang == "en":
         fmt = fmt.replace("d. ", "d ")  # «22 Nov 2026»
-    return format_date(value, fmt, locale=LOCALES[current_lang.get()])
+    return format_date(value, fmt, locale=LOCALES[lang])
 
 
 def fmt_datetime(value: datetime | None, fmt: str = "d. MMM y 'kl.' HH:mm") -> str:

@@ -163,7 +163,7 @@ def _health(wf: Any, health: str | None, lang: str) -> str | None:
 
 
 def _trigger_label(wf: Any, measure: MeasureView, trigger: str, lang: str) -> str:
-    td = wf.transition(measure.state, trigger) or next((t for t in wf.transitions if t.trigger == trigger), None)
+    td = wf.transition(measure.state, trigger) or wf.first_transition(trigger)
     return td.label.get(lang) if td else trigger
 
 

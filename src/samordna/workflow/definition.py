@@ -120,6 +120,7 @@ class Workflow:
     _compiled: CompiledMachine = field(init=False, repr=False, compare=False)
     _boards: dict[str, tuple[str, ...]] = field(init=False, repr=False, compare=False)
     _triggers: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    _first: dict[str, TransitionDef] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         compiled = CompiledMachine(
@@ -128,7 +129,11 @@ class Workflow:
         boards = {board: tuple(s.name for s in self.states.values() if s.board == board) for board in BOARDS}
         object.__setattr__(self, "_compiled", compiled)
         object.__setattr__(self, "_boards", boards)
-        object.__setattr__(self, "_triggers", tuple(dict.fromkeys(t.trigger for t in self.transitions)))
+        first: dict[str, TransitionDef] = {}
+        for t in self.transitions:
+            first.setdefault(t.trigger, t)
+        object.__setattr__(self, "_first", first)
+        object.__setattr__(self, "_triggers", tuple(first))
 
     @property
     def machine(self) -> Machine:
@@ -142,6 +147,10 @@ class Workflow:
     def transition(self, state: str, trigger: str) -> TransitionDef | None:
         """The transition `trigger` fires from `state`, or None when it cannot be fired there."""
         return self._compiled.lookup.get((state, trigger))
+
+    def first_transition(self, trigger: str) -> TransitionDef | None:
+        """The first transition declared for `trigger` (its label and fields where no state is given), or None."""
+        return self._first.get(trigger)
 
     def triggers(self) -> tuple[str, ...]:
         """All trigger names, in declaration order."""
