@@ -34,12 +34,13 @@ def test_headers_on_pages_fragments_api_errors_and_static(
     web = browser("coordinator")
     anonymous = httpx.Client(base_url=live_server.url, follow_redirects=False)
     api = httpx.Client(base_url=live_server.url, headers={"authorization": f"Bearer {world.tokens['coordinator']}"})
+    card_form = f"/areas/alfa/boards/coordination/cards/{m.id}/actions/initiate"
     try:
         responses = {
             "login page": anonymous.get("/login"),
             "redirect to login": anonymous.get("/areas/alfa/boards/coordination"),
             "board": web.get("/areas/alfa/boards/coordination"),
-            "board fragment (htmx)": web.get(f"/areas/alfa/boards/coordination/cards/{m.id}/actions/initiate", htmx=True),
+            "board fragment (htmx)": web.get(card_form, htmx=True),
             "measure page": web.get(f"/measures/{m.id}"),
             "refused form (422)": web.post(f"/measures/{m.id}/transitions/initiate", {"version": m.version}, htmx=True),
             "page of another area (404)": web.get("/areas/beta/boards/coordination"),
