@@ -51,9 +51,9 @@ $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e '.[dev,bench]'
 	@touch $@ $(VENV)/.installed-dev $(VENV)/.installed
 
-install-bench: $(VENV)/.installed-bench
+install-bench: $(VENV)/.installed-bench ## install Samordna with the test and benchmark tools (locust, granian)
 
-bench: install-bench ## run the benchmarks (some 6 minutes on 2 cores) and print a table
+bench: install-bench ## run the benchmarks (about 4 minutes on 2 cores) and print a table
 	$(BIN)/python -m bench.run
 
 clean: ## remove the virtualenv and the local database

@@ -33,7 +33,7 @@ def board_path(slug: str, board: str = "coordination", query: str = "") -> str:
 
 
 def count_statements(url: str, paths_by_email: dict[str, str]) -> dict[str, tuple[int, list[str]]]:
-    """SQL statements (BEGIN excluded) each GET costs, in-process: {email: (count, statements)}."""
+    """SQL statements each GET costs, in-process: {email: (count, statements)}."""
     from litestar.testing import TestClient
     from sqlalchemy import event
 
@@ -46,7 +46,9 @@ def count_statements(url: str, paths_by_email: dict[str, str]) -> dict[str, tupl
     seen: list[str] = []
 
     def on_execute(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if not statement.startswith("BEGIN"):
+        # Not BEGIN; and not the session's write, which happens only when the session changed (at most
+        # once a second: it holds the time of the last request).
+        if not statement.startswith(("BEGIN", "UPDATE web_session")):
             seen.append(" ".join(statement.split())[:90])
 
     out = {}
@@ -103,9 +105,10 @@ def run(rounds: int = ROUNDS, per_round: int = PER_ROUND) -> list[Row]:
     return [
         Row(NAME, f"samordna: coordination board, {area.measures // 1000}k measures", "ms/page",
             tuple(a), f"serve 1 worker; {n_small} SQL statements at {small.measures // 1000}k, {n_large} at "
-            f"{large.measures // 1000}k", ratio=time_ratio(med_a, med_f, lower_is_better=True), lower_is_better=True),
+            f"{large.measures // 1000}k (+ the session's write when it changed)",
+            ratio=time_ratio(med_a, med_f, lower_is_better=True), lower_is_better=True),
         Row(NAME, "floor: raw sqlite3 + same template, bare ASGI", "ms/page", tuple(f),
-            "uvicorn 1 worker; 3 queries, no session", ratio=1.0, lower_is_better=True),
+            "uvicorn 1 worker; 4 queries, no session or log-in", ratio=1.0, lower_is_better=True),
     ]
 
 

@@ -54,7 +54,7 @@ def run(rounds: int = ROUNDS, per_round: int = PER_ROUND) -> list[Row]:
             ratio = None
         else:
             n = counts[Dataset.email(area.slug, "coordinator")][0]
-            note = f"{n} SQL statements; floor {ms_f:.1f} ms"
+            note = f"{n} SQL statements (+ session write); floor {ms_f:.1f} ms"
             ratio = time_ratio(ms_a, ms_f, lower_is_better=True)
             base_20[area.slug] = ms_a
         rows.append(Row(NAME, f"board: {label}", "ms/page", tuple(a), note, ratio=ratio, lower_is_better=True))

@@ -323,9 +323,8 @@ def place_card(
         ).mappings().all()
         cards = reader.cards(s, member, rows, units, goals)
         counts = dict.fromkeys(reader.states, 0)
-        for state, n in s.execute(
-            select(MEASURE.c.state, func.count()).where(*conditions).group_by(MEASURE.c.state), params
-        ):
+        totals = _totals(reader.states, _shape(filters, unit_id)).subquery()
+        for state, n in s.execute(select(totals), params):
             counts[state] = n
     return Placement(card=cards[0] if cards else None, counts=counts)
 
@@ -357,8 +356,20 @@ def _params(area_id: int, filters: BoardFilters, unit_id: int | None) -> dict[st
     return params
 
 
-def _scope(shape: Shape) -> list[Any]:
-    """The area and the filters (not the states), as bound parameters named in _params."""
+MEASURE_UNIT = MeasureUnit.__table__
+EXISTS_PARTICIPATION = (
+    select(MEASURE_UNIT.c.measure_id)
+    .where(MEASURE_UNIT.c.measure_id == MEASURE.c.id, MEASURE_UNIT.c.unit_id == bindparam("b_unit"))
+    .exists()
+)
+PARTICIPATIONS = select(MEASURE_UNIT.c.measure_id).where(MEASURE_UNIT.c.unit_id == bindparam("b_unit"))
+
+
+def _scope(shape: Shape, *, participation: str = "probe") -> list[Any]:
+    """The area and the filters (not the states), as bound parameters named in _params.
+
+    «Takes part» as a probe of measure_unit's key per measure (for walks that stop after a page), or
+    as the list of the unit's participations (for counting every measure)."""
     goal, arena, health, unit = shape
     c = MEASURE.c
     out = [c.area_id == bindparam("b_area")]
@@ -375,10 +386,18 @@ def _scope(shape: Shape) -> list[Any]:
         out.append(
             or_(
                 c.responsible_unit_id == bindparam("b_unit"),
-                c.id.in_(select(MeasureUnit.measure_id).where(MeasureUnit.unit_id == bindparam("b_unit"))),
+                EXISTS_PARTICIPATION if participation == "probe" else c.id.in_(PARTICIPATIONS),
             )
         )
     return out
+
+
+def _totals(states: tuple[str, ...], shape: Shape) -> Any:
+    """SELECT state, total: the measures in each column, counted from the indexes (the participations of
+    «our measures» as one list, rather than one probe per measure)."""
+    c = MEASURE.c
+    scope = _scope(shape, participation="list")
+    return select(c.state, func.count().label("total")).where(c.state.in_(states), *scope).group_by(c.state)
 
 
 def _urgency(c: Any) -> tuple[Any, ...]:
@@ -414,7 +433,6 @@ def _columns(steering: bool) -> tuple[Any, ...]:
 @lru_cache(maxsize=512)
 def _board_statement(states: tuple[str, ...], steering: bool, shape: Shape) -> Any:
     """Every column's first page (b_limit_<i> cards for states[i]) ranked within it, with its total."""
-    c = MEASURE.c
     scope = _scope(shape)
     limits = {st: bindparam(f"b_limit_{i}", type_=Integer) for i, st in enumerate(states)}
     candidates = union_all(
@@ -424,12 +442,7 @@ def _board_statement(states: tuple[str, ...], steering: bool, shape: Shape) -> A
         candidates,
         func.row_number().over(partition_by=candidates.c.state, order_by=_urgency(candidates.c)).label("rn"),
     ).subquery("ranked")
-    totals = (
-        select(c.state, func.count().label("total"))
-        .where(c.state.in_(states), *scope)
-        .group_by(c.state)
-        .subquery("totals")
-    )
+    totals = _totals(states, shape).subquery("totals")
     limit = case(*((ranked.c.state == st, limits[st]) for st in states), else_=PAGE_SIZE)
     return (
         select(ranked, totals.c.total)
