@@ -38,10 +38,12 @@ def _measure_lines(plans: list[list[str]]) -> list[str]:
     return [line for plan in plans for line in plan if " measure " in f" {line} " or "measure USING" in line]
 
 
+pytestmark = pytest.mark.sqlite_only
+
+
 @pytest.fixture
 def sqlite_world(world: World) -> World:
-    if world.samordna.db.engine.dialect.name != "sqlite":
-        pytest.skip("query plans are SQLite's")
+    assert world.samordna.db.engine.dialect.name == "sqlite"  # the sqlite_only mark keeps PostgreSQL out
     return world
 
 

@@ -22,6 +22,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import BROWSER, Watch
+from tests.conftest import skip_or_fail
 from tests.factories import World, valid_data
 
 pytestmark = BROWSER
@@ -96,7 +97,7 @@ def run(host: str) -> Iterator[Attacker]:
     try:
         site = Attacker(host)
     except OSError as exc:  # a system without the whole 127.0.0.0/8 on loopback
-        pytest.skip(f"cannot bind {host}: {exc}")
+        skip_or_fail(f"cannot bind {host}: {exc}")
     site.thread.start()
     yield site
     site.server.shutdown()

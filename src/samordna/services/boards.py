@@ -26,7 +26,7 @@ from sqlmodel import Session
 from samordna.domain.errors import NotFound
 from samordna.domain.vocabulary import ARENAS, HEALTHS
 from samordna.i18n import gettext
-from samordna.services import org
+from samordna.services import org, policy
 from samordna.services.accounts import Actor, MemberView
 from samordna.store.models import Measure, MeasureUnit
 from samordna.workflow import Workflow
@@ -40,7 +40,7 @@ PAGE_SIZE = 20
 MAX_LIMIT = 500  # cards one column shows at most when a page asks for more without JavaScript
 MIN_COUNT = 5  # reports never show counts below this (DESIGN §5)
 NO_HEALTH = "none"  # health filter: no status report yet
-CREATE_ROLES = ("steering", "coordinator", "coordination", "executing")
+CREATE_ROLES = policy.REGISTER_NEED
 
 # What a card shows; the steering board adds the evaluation.
 CARD_COLUMNS = (

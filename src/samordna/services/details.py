@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from samordna.services import org
+from samordna.services import org, policy
 from samordna.services.accounts import Actor
-from samordna.services.measures import EDIT_ROLES, MeasureView
+from samordna.services.measures import MeasureView
 from samordna.store.models import Event, Measure, StatusReport, User
 
 if TYPE_CHECKING:
@@ -105,9 +105,13 @@ def measure_details(samordna: Samordna, actor: Actor, measure_id: int) -> Measur
 
     member = actor.in_area(measure.area_id)
     state = wf.states.get(measure.state)
-    own_new_need = created_by_id == actor.user_id and measure.state == wf.initial
     can_edit = bool(
-        member and state and not state.final and (member.role in EDIT_ROLES or own_new_need)
+        member
+        and state
+        and not state.final
+        and policy.may_edit_measure(
+            member, actor_id=actor.user_id, created_by_id=created_by_id, in_initial_state=measure.state == wf.initial
+        )
     )
     order = {id(e): i for i, e in enumerate(timeline)}
     timeline.sort(key=lambda e: (e.at, order[id(e)]), reverse=True)

@@ -27,6 +27,7 @@ from samordna.domain.errors import Conflict, FieldError, Invalid, NotAllowed, No
 from samordna.domain.vocabulary import ARENA_LABELS, ARENAS, role_list
 from samordna.i18n import current_lang
 from samordna.i18n import gettext as _
+from samordna.services import policy
 from samordna.services.accounts import Actor, MemberView
 from samordna.services.validation import Wanted, clean, fits_column, message_for
 from samordna.store.models import Area, Event, Measure, MeasureUnit, RefCounter, StatusReport, User
@@ -46,8 +47,9 @@ LOAD = (
 )
 INSERT_EVENT = insert(Event.__table__)
 INSERT_STATUS_REPORT = insert(StatusReport.__table__)
-CREATE_ROLES = ("steering", "coordinator", "coordination", "executing")
-EDIT_ROLES = ("coordinator", "coordination")
+CREATE_ROLES = policy.REGISTER_NEED
+EDIT_ROLES = policy.EDIT_MEASURE
+permitted_rule = policy.permitted_rule
 
 
 def _field(name: str, type_: str, nb: str, nn: str, en: str, **kw: Any) -> FieldDef:
@@ -154,22 +156,6 @@ def _aware(value: datetime) -> datetime:
 
 # ---------------------------------------------------------------- policy
 
-
-def permitted_rule(
-    td: TransitionDef, member: MemberView, responsible_unit_id: int | None, participating: list[int]
-):
-    """The allow rule of `td` that lets `member` fire it, or None (role and unit only)."""
-    for rule in td.allow:
-        if rule.role != member.role:
-            continue
-        if rule.unit == "responsible" and (member.unit_id is None or member.unit_id != responsible_unit_id):
-            continue
-        if rule.unit == "involved" and (
-            member.unit_id is None or member.unit_id not in {responsible_unit_id, *participating}
-        ):
-            continue
-        return rule
-    return None
 
 
 def who_may(td: TransitionDef) -> str:
@@ -363,8 +349,12 @@ class MeasureService:
         """Change descriptive fields outside a transition (`edit`): versioned and audited."""
         row, participating = self._load(session, actor, measure_id)
         member = self._member(actor, row["area_id"])
-        own_new_need = row["created_by_id"] == actor.user_id and row["state"] == self.workflow.initial
-        if member.role not in EDIT_ROLES and not own_new_need:
+        if not policy.may_edit_measure(
+            member,
+            actor_id=actor.user_id,
+            created_by_id=row["created_by_id"],
+            in_initial_state=row["state"] == self.workflow.initial,
+        ):
             raise NotAllowed(
                 _("Bare {roles} kan endre tiltaket.").format(roles=role_list(EDIT_ROLES)), allowed_roles=EDIT_ROLES
             )

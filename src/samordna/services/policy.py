@@ -7,6 +7,8 @@ triggers the unit (DESIGN.md §1 and §3; the triggers' rules come from the work
 
 from __future__ import annotations
 
+from typing import Any
+
 from samordna.domain.errors import NotAllowed, NotFound
 from samordna.domain.vocabulary import role_list
 from samordna.i18n import gettext as _
@@ -36,6 +38,22 @@ def require_role(member: MemberView, roles: tuple[str, ...], doing: str) -> None
 
 def may(member: MemberView | None, roles: tuple[str, ...]) -> bool:
     return member is not None and member.role in roles
+
+
+def permitted_rule(td: Any, member: MemberView, responsible_unit_id: int | None, participating: list[int]) -> Any:
+    """The allow rule of transition `td` that lets `member` fire it, or None (role and unit only; the
+    rule's `requires` then makes extra fields required for that member)."""
+    for rule in td.allow:
+        if rule.role != member.role:
+            continue
+        if rule.unit == "responsible" and (member.unit_id is None or member.unit_id != responsible_unit_id):
+            continue
+        if rule.unit == "involved" and (
+            member.unit_id is None or member.unit_id not in {responsible_unit_id, *participating}
+        ):
+            continue
+        return rule
+    return None
 
 
 def may_edit_measure(member: MemberView, *, actor_id: int, created_by_id: int, in_initial_state: bool) -> bool:
