@@ -249,8 +249,8 @@ def test_add_a_new_user_gives_a_one_time_password_never_logged(world: World) -> 
         "executing",
         "Politiet",
     )
-    stored = world.samordna.authenticate("ny.person@example.no", added.password)
-    assert stored is not None and stored[0].in_area(world.areas["alfa"]).role == "executing"
+    stored = world.samordna.security.log_in("ny.person@example.no", added.password, ip="127.0.0.1")
+    assert stored is not None and stored.actor.in_area(world.areas["alfa"]).role == "executing"
     [entry] = audit(world, "member_added")
     assert entry["subject"] == "ny.person@example.no"
     assert entry["detail"] == {"role": "executing", "unit": "Politiet", "new_user": True}

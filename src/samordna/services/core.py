@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import text
 
 from samordna.services import org
-from samordna.services.accounts import Actor, actor_for_token, find_user, load_actor, verify_password
+from samordna.services.accounts import Actor, actor_for_token, load_actor
 from samordna.services.measures import EventView, MeasureService, MeasureView
 from samordna.services.security import SecurityService
 from samordna.settings import Settings
@@ -60,15 +60,6 @@ class Samordna:
         with self.db.read() as s:
             user = s.get(User, user_id)
             return load_actor(s, user) if user is not None and user.active else None
-
-    def authenticate(self, email: str, password: str) -> tuple[Actor, str | None] | None:
-        """(actor, preferred language) for a correct password; None otherwise (same time either way)."""
-        with self.db.read() as s:
-            user = find_user(s, email)
-            ok = verify_password(user.password_hash if user else None, password)
-            if user is None or not ok or not user.active:
-                return None
-            return load_actor(s, user), user.language
 
     def set_language(self, user_id: int, lang: str) -> None:
         with self.db.write() as s:

@@ -20,7 +20,7 @@ from samordna.services.core import Samordna
 from samordna.web.i18n import LANGUAGES, current_lang, pick_language
 from samordna.web.i18n import gettext as _
 from samordna.web.security_log import client_address, note_actor
-from samordna.web.session import rotate_session, session_is_fresh
+from samordna.web.session import SEEN_RESOLUTION, rotate_session, session_is_fresh
 
 BOARD_OF_ROLE = {
     "steering": "steering",
@@ -90,7 +90,9 @@ def page_for(request: Request, area_slug: str | None = None) -> Page:
         request.clear_session()
         raise LoginRequired()
     note_actor(request, actor.user_id)
-    session["seen"] = int(time.time())
+    now = int(time.time())
+    if now - session.get("seen", 0) >= SEEN_RESOLUTION:  # a page view need not be a session write
+        session["seen"] = now
     areas = samordna.areas(actor)
     slug = area_slug or session.get("area")
     area = next((a for a in areas if a.slug == slug), areas[0] if areas else None)

@@ -17,6 +17,7 @@ ROTATE = "samordna_rotate_session"
 NEW_ID = "samordna_new_session_id"
 IDLE_SECONDS = 30 * 60
 ABSOLUTE_SECONDS = 10 * 60 * 60
+SEEN_RESOLUTION = 60  # "seen" is refreshed at most once a minute; the idle timeout allows for it
 
 
 def rotate_session(connection: ASGIConnection) -> None:
