@@ -142,6 +142,38 @@ class Server:
             time.sleep(1.0)
         return self
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) the server has used so far: its own process and its workers.
+
+        Unlike wall-clock time it does not grow while the machine is busy with something else, so a ratio
+        of CPU times stays steady on a shared, noisy machine (Linux /proc; clock ticks of 10 ms)."""
+        tick = os.sysconf("SC_CLK_TCK")
+        total = 0
+        for pid in self._tree():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        return total / tick
+
+    def _tree(self) -> list[int]:
+        """The server's pid and its descendants' (uvicorn's or granian's worker processes)."""
+        children: dict[int, list[int]] = {}
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                except (OSError, IndexError, ValueError):
+                    continue
+                children.setdefault(ppid, []).append(int(entry.name))
+        out, todo = [], [self.proc.pid]
+        while todo:
+            pid = todo.pop()
+            out.append(pid)
+            todo += children.get(pid, [])
+        return out
+
     def log_tail(self, n: int = 3000) -> str:
         try:
             return Path(self._log.name).read_text(errors="replace")[-n:]

@@ -2,14 +2,19 @@
 
 locust (headless, the `bench` extra) runs bench/locustfile.py against a server for a bounded time:
 about 80 % board page views, 15 % partial refreshes («Vis flere» in a column, a card's action form)
-and 5 % transitions through the JSON API, each user logged in with its own session, no think time
-(every client sends its next request as soon as the last one is answered, so throughput is what the
-server can do and latency includes queueing). Every configuration gets a fresh copy of the same
-generated data (bench.data: an area of 10 000 measures with histories beside one of 2 000):
+and 5 % transitions through the JSON API, each user logged in with its own session. Every
+configuration gets a fresh copy of the same generated data (bench.data: an area of 10 000 measures
+with histories beside one of 2 000). Two kinds of run:
 
-- floor: bench.floor_app (bare ASGI, raw sqlite3, the same templates), uvicorn, 1 worker;
-- Samordna under uvicorn and under granian, with 1 and 2 workers on SQLite, and 2 workers on
-  PostgreSQL when SAMORDNA_TEST_POSTGRES_URL or the local server on 127.0.0.1:5432 answers.
+- capacity: no think time — every client sends its next request as soon as the last one is answered,
+  so the throughput is what the server can do. Latency is then mostly queueing: with 50 requests
+  always in flight, the mean latency is 50 / throughput (Little's law), the floor's included;
+- paced: every client thinks for 0.5–1.5 s (at random) after each answer — 50 people each clicking
+  about once a second, far busier than a meeting — so the latency is what a user waits for an answer.
+
+Configurations: the floor (bench.floor_app: bare ASGI, raw sqlite3, the same templates, uvicorn,
+1 worker); Samordna under uvicorn and granian with 1 and 2 workers on SQLite, and 2 workers on
+PostgreSQL when SAMORDNA_TEST_POSTGRES_URL or the local server on 127.0.0.1:5432 answers.
 
 Every user is logged in before the run starts; the first 2 s of a run are left out (each worker's first
 requests fill its caches); the throughput's spread is over the seconds of the run.
@@ -41,22 +46,29 @@ SIZES = (10_000, 2_000)
 WARM_UP = 2.0  # seconds at the start of a run left out (first requests of each worker fill its caches)
 
 
+PACE = 1.0  # a paced client's mean think time, seconds
+
+
 @dataclass(frozen=True)
 class Config:
     name: str
     engine: str  # sqlite | postgres
     server: str  # uvicorn | granian | floor
     workers: int
+    pace: float = 0.0  # 0: capacity (no think time); else seconds between one client's requests
 
 
 CONFIGS = (
-    Config("floor: bare ASGI + raw sqlite3", "sqlite", "floor", 1),
-    Config("uvicorn, 1 worker, SQLite", "sqlite", "uvicorn", 1),
-    Config("granian, 1 worker, SQLite", "sqlite", "granian", 1),
-    Config("uvicorn, 2 workers, SQLite", "sqlite", "uvicorn", 2),
-    Config("granian, 2 workers, SQLite", "sqlite", "granian", 2),
-    Config("uvicorn, 2 workers, PostgreSQL", "postgres", "uvicorn", 2),
-    Config("granian, 2 workers, PostgreSQL", "postgres", "granian", 2),
+    Config("capacity: floor, bare ASGI + raw sqlite3", "sqlite", "floor", 1),
+    Config("capacity: uvicorn, 1 worker, SQLite", "sqlite", "uvicorn", 1),
+    Config("capacity: uvicorn, 2 workers, SQLite", "sqlite", "uvicorn", 2),
+    Config("capacity: granian, 2 workers, SQLite", "sqlite", "granian", 2),
+    Config("capacity: uvicorn, 2 workers, PostgreSQL", "postgres", "uvicorn", 2),
+    Config("capacity: granian, 2 workers, PostgreSQL", "postgres", "granian", 2),
+    Config("paced: floor, bare ASGI + raw sqlite3", "sqlite", "floor", 1, PACE),
+    Config("paced: uvicorn, 1 worker, SQLite", "sqlite", "uvicorn", 1, PACE),
+    Config("paced: uvicorn, 2 workers, SQLite", "sqlite", "uvicorn", 2, PACE),
+    Config("paced: uvicorn, 2 workers, PostgreSQL", "postgres", "uvicorn", 2, PACE),
 )
 
 
@@ -107,9 +119,11 @@ def log_in_users(url: str, plan_path: Path, users: int) -> Path:
     return out
 
 
-def run_locust(url: str, mode: str, plan: Path, users: int, duration: int, out: Path) -> list[list[Any]]:
+def run_locust(
+    url: str, mode: str, plan: Path, users: int, duration: int, out: Path, pace: float = 0.0
+) -> list[list[Any]]:
     env = {**os.environ, "BENCH_MODE": mode, "BENCH_PLAN": str(plan), "BENCH_USERS": str(users),
-           "BENCH_OUT": str(out), "PYTHONPATH": str(ROOT)}
+           "BENCH_OUT": str(out), "BENCH_PACE": str(pace), "PYTHONPATH": str(ROOT)}
     argv = [sys.executable, "-m", "locust", "-f", str(ROOT / "bench" / "locustfile.py"), "--headless",
             "-u", str(users), "-r", str(users), "-t", f"{duration}s", "--host", url, "--only-summary",
             "--stop-timeout", "10", "--loglevel", "ERROR", "--exit-code-on-error", "0"]
@@ -121,6 +135,7 @@ def run_locust(url: str, mode: str, plan: Path, users: int, duration: int, out: 
 
 @dataclass(frozen=True)
 class Result:
+    times: tuple[float, ...]  # ms per request, sorted
     per_second: tuple[float, ...]
     throughput: float
     p50: float
@@ -134,17 +149,18 @@ class Result:
 def summarize(records: list[list[Any]]) -> Result:
     """Requests after the warm-up: per-second counts, percentiles, failures."""
     if not records:
-        return Result((0.0,), 0.0, 0, 0, 0, 0, 0, {})
+        return Result((0.0,), (0.0,), 0.0, 0, 0, 0, 0, 0, {})
     setup_done = min(r[0] for r in records) + WARM_UP
     work = [r for r in records if r[0] > setup_done]
     if not work:
-        return Result((0.0,), 0.0, 0, 0, 0, 0, 0, {})
+        return Result((0.0,), (0.0,), 0.0, 0, 0, 0, 0, 0, {})
     end = max(r[0] for r in work)
     seconds = max(end - setup_done, 1e-9)
     buckets = Counter(int(r[0] - setup_done) for r in work)
     full = [float(buckets.get(i, 0)) for i in range(int(seconds))] or [len(work) / seconds]
     times = sorted(r[2] for r in work)
     return Result(
+        times=tuple(times),
         per_second=tuple(full),
         throughput=len(work) / seconds,
         p50=percentile(times, 50),
@@ -190,7 +206,9 @@ def run(duration: int = DURATION, users: int = USERS, only: list[str] | None = N
                 try:
                     mode = "floor" if config.server == "floor" else "samordna"
                     run_plan = plan if mode == "floor" else log_in_users(server.url, plan, users)
-                    records = run_locust(server.url, mode, run_plan, users, duration, folder / f"out-{n}.json")
+                    records = run_locust(
+                        server.url, mode, run_plan, users, duration, folder / f"out-{n}.json", config.pace
+                    )
                 finally:
                     server.stop()
                     if config.engine == "postgres":
@@ -200,19 +218,30 @@ def run(duration: int = DURATION, users: int = USERS, only: list[str] | None = N
             if pg_base and pg_template:
                 drop_postgres(pg_base, pg_template)
 
-    floor = results.get(CONFIGS[0].name)
+    floors = {c.pace: results.get(c.name) for c in CONFIGS if c.server == "floor"}
     rows = []
     for config in configs:
         if config.name not in results:
             rows.append(Row(NAME, config.name, "req/s", (0.0,), notes.get(config.name, "")))
             continue
-        r = results[config.name]
-        rows.append(Row(
-            NAME, config.name, "req/s", r.per_second,
-            f"p50 {r.p50:.0f} / p95 {r.p95:.0f} / p99 {r.p99:.0f} ms; {r.errors} errors of "
-            f"{r.requests:,}".replace(",", " ") + f"; {users} clients, {duration} s",
-            ratio=(floor.throughput / r.throughput) if floor and r.throughput else None,
-        ))
+        r, floor = results[config.name], floors.get(config.pace)
+        summary = (f"p50 {r.p50:.0f} / p95 {r.p95:.0f} / p99 {r.p99:.0f} ms; {r.errors} errors of "
+                   f"{r.requests:,}".replace(",", " "))
+        if config.pace:
+            # Paced: the load is about users / (pace + latency) requests a second; what counts is the wait.
+            rows.append(Row(
+                NAME, config.name, "ms/request", r.times,
+                f"p95 {r.p95:.0f} / p99 {r.p99:.0f} ms; {r.throughput:.0f} req/s; {r.errors} errors of "
+                f"{r.requests:,}".replace(",", " ") + f"; {users} clients, think time {config.pace / 2:g}–"
+                f"{config.pace * 3 / 2:g} s",
+                ratio=(r.p95 / floor.p95) if floor and floor.p95 else None, lower_is_better=True,
+            ))
+        else:
+            rows.append(Row(
+                NAME, config.name, "req/s", r.per_second,
+                summary + f"; {users} clients without pause, {duration} s",
+                ratio=(floor.throughput / r.throughput) if floor and r.throughput else None,
+            ))
     return rows
 
 

@@ -2,7 +2,9 @@
 bench.run, since locust patches the standard library with gevent).
 
 Each user is a member of the coordination level (coordinator or coordination group, alternating) with
-a session of its own (bench.load logs every user in through /login before the run) who, without pause:
+a session of its own (bench.load logs every user in through /login before the run) who, without pause
+(or, with BENCH_PACE=S, a think time of 0.5·S to 1.5·S seconds, at random, after every answer, like
+a person clicking through the boards):
   60 %  the coordination board · 20 %  the execution board          (page views, 80 %)
    8 %  «Vis flere» in a column · 7 %  a card's action form (htmx)  (partial refreshes, 15 %)
    5 %  a transition through the JSON API (report_status, bearer token)
@@ -11,7 +13,8 @@ the previous answer gave, so no request is refused as stale. Against the floor (
 are no sessions: the `x-bench-member` header names the user instead.
 
 Environment: BENCH_MODE (samordna|floor), BENCH_PLAN (JSON: area, emails, token, measures, cookies),
-BENCH_USERS (how many users share the measures), BENCH_OUT (where every request's time is written).
+BENCH_USERS (how many users share the measures), BENCH_OUT (where every request's time is written),
+BENCH_PACE (a user's mean think time in seconds; 0: no pause).
 """
 
 from __future__ import annotations
@@ -23,11 +26,12 @@ import random
 import re
 import time
 
-from locust import FastHttpUser, constant, events, task
+from locust import FastHttpUser, between, constant, events, task
 
 PLAN = json.loads(open(os.environ["BENCH_PLAN"], encoding="utf-8").read())
 MODE = os.environ.get("BENCH_MODE", "samordna")
 USERS = int(os.environ.get("BENCH_USERS", "50"))
+PACE = float(os.environ.get("BENCH_PACE", "0"))
 _numbers = itertools.count()
 SHOWN = re.compile(rb'name="shown" value="(\d+)"')
 HTMX = {"HX-Request": "true"}
@@ -46,7 +50,7 @@ def _dump(environment, **kw):  # type: ignore[no-untyped-def]
 
 
 class Member(FastHttpUser):
-    wait_time = constant(0)
+    wait_time = between(PACE / 2, PACE * 3 / 2) if PACE else constant(0)
 
     def on_start(self) -> None:
         n = next(_numbers)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+from functools import partial
 from pathlib import Path
 
 from litestar import Litestar, Router
@@ -104,7 +105,8 @@ def create_app(settings: Settings | None = None, *, samordna: Samordna | None = 
             Exception: internal_error,
         },
         template_config=TemplateConfig(
-            directory=Path(settings.templates_dir), engine=JinjaTemplateEngine, engine_callback=configure_jinja
+            directory=Path(settings.templates_dir), engine=JinjaTemplateEngine,
+            engine_callback=partial(configure_jinja, reload=settings.debug),
         ),
         openapi_config=OpenAPIConfig(
             title="Samordna API",

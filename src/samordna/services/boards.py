@@ -20,8 +20,7 @@ from datetime import date
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Integer, bindparam, case, func, or_, select, union_all
-from sqlmodel import Session
+from sqlalchemy import Connection, Integer, String, bindparam, func, or_, select, type_coerce, union_all
 
 from samordna.domain.errors import NotFound
 from samordna.domain.vocabulary import ARENAS, HEALTHS
@@ -236,25 +235,22 @@ def read_board(
     """Every column's most urgent cards (PAGE_SIZE, or `limits[state]`) and its total."""
     reader = _Reader(samordna, board)
     filters = (filters or BoardFilters()).cleaned()
-    with samordna.db.read() as s:
-        area, member = reader.area(s, actor, slug)
-        units, goals = org.units_of(s, area.id), org.goals_of(s, area.id)  # type: ignore[arg-type]
+    member = reader.member(actor, slug)
+    with samordna.db.read_rows() as s:
+        units, goals = org.units_of(s, member.area_id), org.goals_of(s, member.area_id)
         unit_id, locked = reader.unit_scope(member, filters)
         limit_of = {st: max(1, min(int((limits or {}).get(st, PAGE_SIZE)), MAX_LIMIT)) for st in reader.states}
-        rows = reader.ranked(s, area.id, filters, unit_id, limit_of)  # type: ignore[arg-type]
-        cards = reader.cards(s, member, rows, units, goals)
-        progress = reader.progress(s, area.id, goals) if board == "steering" else ()  # type: ignore[arg-type]
-    by_state: dict[str, list[Card]] = {st: [] for st in reader.states}
-    totals = dict.fromkeys(reader.states, 0)
-    for row, card in zip(rows, cards, strict=True):
-        by_state[row["state"]].append(card)
-        totals[row["state"]] = row["total"]
+        by_state, totals = reader.ranked(s, member.area_id, filters, unit_id, limit_of)
+        rows = [row for st in reader.states for row in by_state[st]]
+        cards = iter(reader.cards(s, member, rows, units, goals))
+        progress = reader.progress(s, member.area_id, goals) if board == "steering" else ()
+    columns = tuple(Column(st, totals[st], tuple(next(cards) for _ in by_state[st])) for st in reader.states)
     return BoardView(
         board=board,
-        area_id=area.id,  # type: ignore[arg-type]
+        area_id=member.area_id,
         role=member.role,
         member_unit_id=member.unit_id,
-        columns=tuple(Column(st, totals[st], tuple(by_state[st])) for st in reader.states),
+        columns=columns,
         units=tuple(units),
         goals=tuple(goals),
         filters=filters,
@@ -286,12 +282,12 @@ def read_column(
         raise NotFound(gettext("Fant ikke kolonnen."))
     filters = (filters or BoardFilters()).cleaned()
     limit = max(1, min(limit, MAX_LIMIT))
-    with samordna.db.read() as s:
-        area, member = reader.area(s, actor, slug)
-        units, goals = org.units_of(s, area.id), org.goals_of(s, area.id)  # type: ignore[arg-type]
+    member = reader.member(actor, slug)
+    with samordna.db.read_rows() as s:
+        units, goals = org.units_of(s, member.area_id), org.goals_of(s, member.area_id)
         unit_id, _ = reader.unit_scope(member, filters)
         shape = _shape(filters, unit_id)
-        params = _params(area.id, filters, unit_id)  # type: ignore[arg-type]
+        params = _params(member.area_id, filters, unit_id)
         params.update(b_limit=limit + 1, b_shown=[int(i) for i in list(shown)[:MAX_LIMIT]])
         statement = _column_statement(state, reader.board == "steering", shape, bool(shown))
         rows = s.execute(statement, params).mappings().all()
@@ -312,12 +308,12 @@ def place_card(
     board's column counts: what an accepted action needs to update the page."""
     reader = _Reader(samordna, board)
     filters = (filters or BoardFilters()).cleaned()
-    with samordna.db.read() as s:
-        area, member = reader.area(s, actor, slug)
-        units, goals = org.units_of(s, area.id), org.goals_of(s, area.id)  # type: ignore[arg-type]
+    member = reader.member(actor, slug)
+    with samordna.db.read_rows() as s:
+        units, goals = org.units_of(s, member.area_id), org.goals_of(s, member.area_id)
         unit_id, _ = reader.unit_scope(member, filters)
         conditions = [MEASURE.c.state.in_(reader.states), *_scope(_shape(filters, unit_id))]
-        params = _params(area.id, filters, unit_id)  # type: ignore[arg-type]
+        params = _params(member.area_id, filters, unit_id)
         rows = s.execute(
             select(*reader.columns).where(MEASURE.c.id == measure_id, *conditions), params
         ).mappings().all()
@@ -415,8 +411,11 @@ def _first_of_state(columns: Sequence[Any], state: str, conditions: Sequence[Any
     a follow-up date in date order, and those without in order of change (the caller merges them)."""
     c = MEASURE.c
     parts = []
+    # The two dates as the database gives them (ISO text on SQLite, in the same order as the dates):
+    # sorting needs no parsing, and cards() parses only the follow-up dates of the cards it keeps.
+    columns = [as_given(col) if col.name == "next_follow_up_at" else col for col in columns]
     for dated in (True, False):
-        query = select(*columns, c.updated_at).where(*conditions, c.state == state)
+        query = select(*columns, as_given(c.updated_at)).where(*conditions, c.state == state)
         if dated:
             query = query.where(c.next_follow_up_at.is_not(None)).order_by(c.next_follow_up_at, c.updated_at, c.id)
         else:
@@ -426,30 +425,38 @@ def _first_of_state(columns: Sequence[Any], state: str, conditions: Sequence[Any
     return parts
 
 
+def as_given(column: Any) -> Any:
+    """`column` without SQLAlchemy's conversion of the value (the driver's own type: a date or datetime
+    from psycopg, ISO text from sqlite3, which SQLAlchemy would otherwise parse row by row)."""
+    return type_coerce(column, String).label(column.name)
+
+
+def _date(value: date | str | None) -> date | None:
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
 def _columns(steering: bool) -> tuple[Any, ...]:
     return CARD_COLUMNS + (EVALUATION_COLUMNS if steering else ())
 
 
 @lru_cache(maxsize=512)
-def _board_statement(states: tuple[str, ...], steering: bool, shape: Shape) -> Any:
-    """Every column's first page (b_limit_<i> cards for states[i]) ranked within it, with its total."""
+def _walks_statement(states: tuple[str, ...], steering: bool, shape: Shape) -> Any:
+    """Every column's first page as index walks (b_limit_<i> cards for states[i]), unranked: the caller
+    merges the two walks of each column (urgency_key). Cheaper than ranking them in SQL with a window."""
     scope = _scope(shape)
     limits = {st: bindparam(f"b_limit_{i}", type_=Integer) for i, st in enumerate(states)}
-    candidates = union_all(
-        *(part for st in states for part in _first_of_state(_columns(steering), st, scope, limits[st]))
-    ).subquery("candidates")
-    ranked = select(
-        candidates,
-        func.row_number().over(partition_by=candidates.c.state, order_by=_urgency(candidates.c)).label("rn"),
-    ).subquery("ranked")
-    totals = _totals(states, shape).subquery("totals")
-    limit = case(*((ranked.c.state == st, limits[st]) for st in states), else_=PAGE_SIZE)
-    return (
-        select(ranked, totals.c.total)
-        .join(totals, totals.c.state == ranked.c.state)
-        .where(ranked.c.rn <= limit)
-        .order_by(ranked.c.state, ranked.c.rn)
-    )
+    return union_all(*(part for st in states for part in _first_of_state(_columns(steering), st, scope, limits[st])))
+
+
+@lru_cache(maxsize=512)
+def _totals_statement(states: tuple[str, ...], shape: Shape) -> Any:
+    return _totals(states, shape)
+
+
+def urgency_key(row: Mapping[str, Any]) -> tuple[Any, ...]:
+    """The board's order (_urgency) in Python: follow-up date (none last), oldest change, id."""
+    follow_up = row["next_follow_up_at"]
+    return (follow_up is None, follow_up or date.min, row["updated_at"], row["id"])
 
 
 @lru_cache(maxsize=512)
@@ -473,11 +480,13 @@ class _Reader:
         self.columns = _columns(board == "steering")
         self.today = samordna.today()
 
-    def area(self, s: Session, actor: Actor, slug: str) -> tuple[Any, MemberView]:
-        area = org.area_for(s, actor, slug)  # NotFound for areas the actor is not a member of
-        member = actor.in_area(area.id)  # type: ignore[arg-type]
-        assert member is not None
-        return area, member
+    def member(self, actor: Actor, slug: str) -> MemberView:
+        """The actor's membership in the area `slug`: NotFound for an area the actor is no member of.
+        The actor's memberships are read with the actor, in this request, so this asks no query."""
+        member = next((m for m in actor.memberships.values() if m.area_slug == slug), None)
+        if member is None:
+            raise NotFound(gettext("Fant ikke SLT-området."))
+        return member
 
     def unit_scope(self, member: MemberView, filters: BoardFilters) -> tuple[int | None, bool]:
         """(unit the cards are narrowed to, locked?). The execution board shows «our measures»."""
@@ -491,21 +500,28 @@ class _Reader:
 
     def ranked(
         self,
-        s: Session,
+        s: Connection,
         area_id: int,
         filters: BoardFilters,
         unit_id: int | None,
         limit_of: Mapping[str, int],
-    ) -> list[Mapping[str, Any]]:
-        """One query for every column: each column's first page, ranked within the column, and its total."""
+    ) -> tuple[dict[str, list[Mapping[str, Any]]], dict[str, int]]:
+        """Two statements for every column: each column's first page, most urgent first, and its total."""
+        shape = _shape(filters, unit_id)
         params = _params(area_id, filters, unit_id)
+        counts = dict(s.execute(_totals_statement(self.states, shape), params).all())
         params.update({f"b_limit_{i}": limit_of[st] for i, st in enumerate(self.states)})
-        statement = _board_statement(self.states, self.board == "steering", _shape(filters, unit_id))
-        return list(s.execute(statement, params).mappings().all())
+        candidates = s.execute(_walks_statement(self.states, self.board == "steering", shape), params).mappings()
+        by_state: dict[str, list[Mapping[str, Any]]] = {st: [] for st in self.states}
+        for row in sorted(candidates, key=urgency_key):
+            column = by_state[row["state"]]
+            if len(column) < limit_of[row["state"]]:
+                column.append(row)
+        return by_state, {st: counts.get(st, 0) for st in self.states}
 
     def cards(
         self,
-        s: Session,
+        s: Connection,
         member: MemberView,
         rows: Sequence[Mapping[str, Any]],
         units: Sequence[org.UnitView],
@@ -514,10 +530,16 @@ class _Reader:
         unit_names = {u.id: u.name for u in units}
         goal_titles = {g.id: g.title for g in goals}
         participating = self._participating(s, member, [r["id"] for r in rows])
-        measures = self.samordna.measures
+        allowed_for = self.samordna.measures.allowed_for
+        allowed: dict[tuple[Any, ...], tuple[str, ...]] = {}  # the same few answers for most cards
         out = []
         for r in rows:
             following = r["state"] in self.running
+            units_in = participating.get(r["id"], [])
+            key = (r["state"], r["responsible_unit_id"], *units_in)
+            if key not in allowed:
+                allowed[key] = tuple(allowed_for(member, r, units_in))
+            follow_up = _date(r["next_follow_up_at"])
             evaluation = None
             if "evaluation_effect" in r:
                 evaluation = Evaluation(
@@ -539,15 +561,15 @@ class _Reader:
                     goal=goal_titles.get(r["goal_id"]),
                     arena=r["arena"],
                     health=r["last_health"],
-                    next_follow_up_at=r["next_follow_up_at"] if following else None,
-                    overdue=measures.is_overdue(r["state"], r["next_follow_up_at"]),
-                    allowed_triggers=tuple(measures.allowed_for(member, r, participating.get(r["id"], []))),
+                    next_follow_up_at=follow_up if following else None,
+                    overdue=bool(following and follow_up and follow_up < self.today),
+                    allowed_triggers=allowed[key],
                     evaluation=evaluation,
                 )
             )
         return out
 
-    def _participating(self, s: Session, member: MemberView, ids: list[int]) -> dict[int, list[int]]:
+    def _participating(self, s: Connection, member: MemberView, ids: list[int]) -> dict[int, list[int]]:
         """Participating units of the cards, in one query, and only when they decide what the member may do."""
         unit_rules = any(
             rule.unit == "involved" and rule.role == member.role
@@ -564,7 +586,7 @@ class _Reader:
             out.setdefault(measure_id, []).append(unit_id)
         return out
 
-    def progress(self, s: Session, area_id: int, goals: Sequence[org.GoalView]) -> tuple[GoalProgress, ...]:
+    def progress(self, s: Connection, area_id: int, goals: Sequence[org.GoalView]) -> tuple[GoalProgress, ...]:
         """Each goal's measures counted by state group, by last health and by evaluated effect (one query)."""
         c = MEASURE.c
         rows = s.execute(

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, bindparam, select
 from sqlmodel import Session
 
 from samordna.domain.errors import FieldError, Invalid, NotAllowed, NotFound
@@ -94,19 +94,23 @@ def areas_of(session: Session, actor: Actor) -> list[AreaView]:
     return out
 
 
-def units_of(session: Session, area_id: int) -> list[UnitView]:
-    rows = session.execute(select(Unit).where(Unit.area_id == area_id).order_by(Unit.name)).scalars()
-    return [UnitView(u.id, u.name, u.kind, u.active) for u in rows]  # type: ignore[arg-type]
+# Asked on every board: only the columns a view shows, as plain rows (no ORM objects to build).
+UNITS_OF = (
+    select(Unit.id, Unit.name, Unit.kind, Unit.active).where(Unit.area_id == bindparam("area_id")).order_by(Unit.name)
+)
+GOALS_OF = (
+    select(Goal.id, Goal.title, Goal.description, Goal.period_from, Goal.period_to, Goal.priority, Goal.active)
+    .where(Goal.area_id == bindparam("area_id"))
+    .order_by(Goal.priority, Goal.id)
+)
 
 
-def goals_of(session: Session, area_id: int) -> list[GoalView]:
-    rows = session.execute(
-        select(Goal).where(Goal.area_id == area_id).order_by(Goal.priority, Goal.id)
-    ).scalars()
-    return [
-        GoalView(g.id, g.title, g.description, g.period_from, g.period_to, g.priority, g.active)  # type: ignore[arg-type]
-        for g in rows
-    ]
+def units_of(session: Session | Connection, area_id: int) -> list[UnitView]:
+    return [UnitView(*row) for row in session.execute(UNITS_OF, {"area_id": area_id})]
+
+
+def goals_of(session: Session | Connection, area_id: int) -> list[GoalView]:
+    return [GoalView(*row) for row in session.execute(GOALS_OF, {"area_id": area_id})]
 
 
 def create_goal(

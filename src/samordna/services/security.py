@@ -19,17 +19,38 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import and_, bindparam, select, update
 from sqlmodel import Session
 
 from samordna.domain.confidentiality import find_national_ids
 from samordna.domain.errors import FieldError, Invalid, NotFound, Throttled
 from samordna.i18n import gettext as _
 from samordna.i18n import ngettext
-from samordna.services.accounts import Actor, find_user, hash_password, load_actor, verify_password
+from samordna.services.accounts import (
+    MEMBER_COLUMNS,
+    Actor,
+    MemberView,
+    find_user,
+    hash_password,
+    load_actor,
+    verify_password,
+)
+from samordna.services.org import AreaView
 from samordna.store.audit import TABLE, count_since, nth_newest_at, record_audit
 from samordna.store.db import Database
-from samordna.store.models import User
+from samordna.store.models import Area, Membership, Unit, User
+
+# The session's user, its active memberships and their areas, in one query (one row per membership, or
+# one row of NULL memberships for a user who has none); no row for a deactivated user.
+SESSION_ACTOR = (
+    select(User.name, User.email, User.password_hash, *MEMBER_COLUMNS, Area.kind, Area.language)
+    .select_from(User)
+    .outerjoin(Membership, and_(Membership.user_id == User.id, Membership.active))
+    .outerjoin(Area, Area.id == Membership.area_id)
+    .outerjoin(Unit, Unit.id == Membership.unit_id)
+    .where(User.id == bindparam("user_id"), User.active)
+    .order_by(Area.name)
+)
 
 WINDOW = timedelta(minutes=15)
 MAX_FAILURES = 5  # the sixth attempt within the window is refused
@@ -188,13 +209,21 @@ class SecurityService:
                 at=self.now(),
             )
 
-    def actor_for_session(self, user_id: int, mark: str) -> Actor | None:
-        """The session's actor, or None once the user is deactivated or has a new password."""
-        with self.db.read() as s:
-            user = s.get(User, user_id)
-            if user is None or not user.active or not mark or password_mark(user.password_hash) != mark:
-                return None
-            return load_actor(s, user)
+    def actor_for_session(self, user_id: int, mark: str) -> tuple[Actor, list[AreaView]] | None:
+        """The session's actor and the areas it is a member of (one query, every page asks it), or None
+        once the user is deactivated or has a new password."""
+        with self.db.read_rows() as connection:
+            rows = connection.execute(SESSION_ACTOR, {"user_id": user_id}).all()
+        if not rows or not mark or password_mark(rows[0][2]) != mark:
+            return None
+        name, email = rows[0][:2]
+        members = [MemberView(*r[3:9]) for r in rows if r[3] is not None]
+        actor = Actor(user_id=user_id, name=name, email=email, memberships={m.area_id: m for m in members})
+        areas = [
+            AreaView(m.area_id, m.area_slug, m.area_name, r[9], r[10], m.role, m.unit_id)
+            for m, r in zip(members, (r for r in rows if r[3] is not None), strict=True)
+        ]
+        return actor, areas
 
     # ------------------------------------------------------------ passwords
 

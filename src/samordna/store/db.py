@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session
@@ -85,6 +85,15 @@ class Database:
         with Session(self._read_engine, expire_on_commit=False) as session:
             with session.begin():
                 yield session
+
+    @contextmanager
+    def read_rows(self) -> Iterator[Connection]:
+        """A read transaction on a plain connection, for Core statements only (no ORM objects): what
+        every page asks (the session, the actor, a board) costs about a tenth of a millisecond less
+        per statement than through an ORM Session."""
+        with self._read_engine.connect() as connection:
+            with connection.begin():
+                yield connection
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -6,12 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 from anyio.to_thread import run_sync
 from litestar.stores.base import Store
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 
 from samordna.store.db import Database
 from samordna.store.models import WebSession
 
 TABLE = WebSession.__table__
+SESSION_ROW = select(TABLE.c.data, TABLE.c.expires_at).where(TABLE.c.key == bindparam("key"))  # every request
 
 
 def _now() -> datetime:
@@ -43,12 +44,19 @@ class DatabaseStore(Store):
         self._read: dict[str, bytes] = {}  # key -> the bytes get() last returned in this process
 
     async def set(self, key: str, value: str | bytes, expires_in: int | timedelta | None = None) -> None:
-        await run_sync(self.set_sync, key, value, expires_in)
+        if (data := self._changed(key, value)) is not None:  # unchanged: not even a trip to a worker thread
+            await run_sync(self._write, key, data, expires_in)
 
     def set_sync(self, key: str, value: str | bytes, expires_in: int | timedelta | None = None) -> None:
+        if (data := self._changed(key, value)) is not None:
+            self._write(key, data, expires_in)
+
+    def _changed(self, key: str, value: str | bytes) -> bytes | None:
+        """The bytes to write, or None when they are those get() last returned for the key."""
         data = value.encode() if isinstance(value, str) else value
-        if self._read.pop(key, None) == data:
-            return  # unchanged since it was read: nothing to write
+        return None if self._read.pop(key, None) == data else data
+
+    def _write(self, key: str, data: bytes, expires_in: int | timedelta | None) -> None:
         seconds = _seconds(expires_in)
         expires = _now() + timedelta(seconds=seconds) if seconds else None
         with self.db.write() as s:
@@ -62,8 +70,8 @@ class DatabaseStore(Store):
         return await run_sync(self.get_sync, key, renew_for)
 
     def get_sync(self, key: str, renew_for: int | timedelta | None = None) -> bytes | None:
-        with self.db.read() as s:
-            row = s.execute(select(TABLE.c.data, TABLE.c.expires_at).where(TABLE.c.key == key)).first()
+        with self.db.read_rows() as connection:
+            row = connection.execute(SESSION_ROW, {"key": key}).first()
         if row is None:
             return None
         expires = _aware(row.expires_at)

@@ -85,15 +85,15 @@ def page_for(request: Request, area_slug: str | None = None) -> Page:
     if not uid or not session_is_fresh(session):
         request.clear_session()
         raise LoginRequired()
-    actor = samordna.security.actor_for_session(uid, session.get("pw", ""))
-    if actor is None:  # deactivated, or a new password since this log-in: the session dies at once
+    found = samordna.security.actor_for_session(uid, session.get("pw", ""))
+    if found is None:  # deactivated, or a new password since this log-in: the session dies at once
         request.clear_session()
         raise LoginRequired()
+    actor, areas = found
     note_actor(request, actor.user_id)
     now = int(time.time())
     if now - session.get("seen", 0) >= SEEN_RESOLUTION:  # a page view need not be a session write
         session["seen"] = now
-    areas = samordna.areas(actor)
     slug = area_slug or session.get("area")
     area = next((a for a in areas if a.slug == slug), areas[0] if areas else None)
     if area_slug is not None and (area is None or area.slug != area_slug):

@@ -53,8 +53,11 @@ def template_gettext() -> Callable[..., str]:
     return _
 
 
-def configure_jinja(engine) -> None:  # type: ignore[no-untyped-def]
+def configure_jinja(engine, *, reload: bool = False) -> None:  # type: ignore[no-untyped-def]
+    """gettext, filters and globals; templates are compiled once and never looked at again on disk
+    unless `reload` (debug mode): Jinja would otherwise stat every template and import on each render."""
     env = engine.engine
+    env.auto_reload = reload
     env.add_extension("jinja2.ext.i18n")
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
     env.globals["_"] = template_gettext()  # {% trans %} keeps Jinja's own gettext
