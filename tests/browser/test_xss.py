@@ -259,6 +259,8 @@ def test_hostile_text_typed_into_a_form_comes_back_as_text(
     form.get_by_label("Tittel", exact=True).fill(payload)
     form.get_by_label("Beskrivelse av behovet", exact=True).fill(payload)
     form.get_by_role("button", name="Meld behov").click()  # no knowledge source or target group: 422
+    # The refused form must be back (swapped in) before typing on, or the swap would undo the typing.
+    expect(form.locator("[aria-invalid=true]").first).to_be_visible()
     expect(form.get_by_label("Tittel", exact=True)).to_have_value(payload)
     guard.check(page, "the refused need form")
     form = page.locator("main form")
