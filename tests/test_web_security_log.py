@@ -90,3 +90,20 @@ def test_an_anonymous_visit_stores_no_session(open_browser, samordna: Samordna) 
     for url in ("/login", "/workflows/measure", "/login?next=/measures/1"):
         assert b.get(url).status_code == 200
     assert b.session_id is None and session_ids(samordna) == set()
+
+
+def test_a_refused_api_transition_is_logged_with_its_actor(open_browser, samordna: Samordna, web_world: World) -> None:
+    """The transition endpoint looks the token up inside its own transaction; the caller is still known to
+    the refusal log when the measure's checks refuse (404 for another area's measure, 403 for the role)."""
+    m = web_world.advance(web_world.register(), "in_follow_up")
+    b: WebClient = open_browser(peer="192.0.2.33")
+    body = {"trigger": "report_status", "version": m.version, "data": valid_data(web_world, "report_status")}
+    for who, status in (("beta_coordinator", 404), ("viewer", 403), (None, 401)):
+        headers = {"authorization": f"Bearer {web_world.tokens[who] if who else 'sam_unknown'}",
+                   "x-test-peer": "192.0.2.33"}
+        assert b.client.post(f"/api/v1/measures/{m.id}/transitions", json=body, headers=headers).status_code == status
+    path = f"/api/v1/measures/{m.id}/transitions"
+    assert [(e["subject"], e["detail"], e["actor_id"], e["ip"]) for e in refusals(samordna)] == [
+        (path, {"status": 404, "method": "POST"}, web_world.user_ids["beta_coordinator"], "192.0.2.33"),
+        (path, {"status": 403, "method": "POST"}, web_world.user_ids["viewer"], "192.0.2.33"),
+    ]

@@ -8,12 +8,13 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import and_, bindparam, select
+from sqlalchemy import Connection, and_, bindparam, select
 from sqlmodel import Session
 
 from samordna.domain.errors import NotAuthenticated
 from samordna.i18n import gettext
 from samordna.store.models import ApiToken, Area, Membership, Unit, User, utcnow
+from samordna.store.prepared import Prepared
 
 # OWASP's argon2id parameters: m=19 MiB, t=2, p=1 (about 25 ms per verify on the project's machines).
 HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
@@ -70,7 +71,7 @@ MEMBERSHIPS = (
 )
 # The token's user and the user's active memberships in one query (one row per membership, or one row
 # of NULL memberships for a user who has none).
-TOKEN_ACTOR = (
+TOKEN_ACTOR = Prepared(
     select(User.id, User.name, User.email, *MEMBER_COLUMNS)
     .select_from(ApiToken)
     .join(User, User.id == ApiToken.user_id)
@@ -92,8 +93,13 @@ def load_actor(session: Session, user: User) -> Actor:
     )
 
 
-def actor_for_token(session: Session, token: str) -> Actor:
-    rows = session.execute(TOKEN_ACTOR, {"token_hash": hash_token(token)}).all()
+def actor_for_token(session: Session | Connection, token: str) -> Actor:
+    """The active user holding the (active) token, with their active memberships; NotAuthenticated otherwise.
+
+    One prepared query on the transaction's connection (tokens are looked up by their SHA-256 hash, never
+    stored as sent), so the API can resolve the caller inside the very transaction that serves the request."""
+    conn = session if isinstance(session, Connection) else session.connection()
+    rows = TOKEN_ACTOR.rows(conn, {"token_hash": hash_token(token)})
     if not rows:
         raise NotAuthenticated(gettext("Ugyldig eller utløpt API-nøkkel."))
     user_id, name, email = rows[0][:3]

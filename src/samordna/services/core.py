@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 
 from samordna.services import org
 from samordna.services.accounts import Actor, actor_for_token, load_actor
@@ -43,6 +44,12 @@ class Samordna:
 
     def today(self) -> date:
         return self.clock().astimezone(self.tz).date()
+
+    def _write_rows(self) -> AbstractContextManager[Connection]:
+        """A write transaction on a plain connection (BEGIN IMMEDIATE on SQLite, like `db.write()`), committed
+        on success and rolled back on any exception: for Core-only work such as a transition, which loads
+        and flushes no ORM objects and so has no use for a Session's unit of work."""
+        return self.db.engine.begin()
 
     def ping(self) -> None:
         """One round trip to the database (the health check); raises when it does not answer."""
@@ -137,7 +144,31 @@ class Samordna:
         data: Mapping[str, Any] | None = None,
         comment: str | None = None,
     ) -> MeasureView:
-        with self.db.write() as s:
+        with self._write_rows() as conn:
             return self.measures.fire(
-                s, actor=actor, measure_id=measure_id, trigger=trigger, version=version, data=data, comment=comment
+                conn, actor=actor, measure_id=measure_id, trigger=trigger, version=version, data=data, comment=comment
+            )
+
+    def record_transition_for_token(
+        self,
+        token: str,
+        measure_id: int,
+        *,
+        trigger: str,
+        version: int,
+        data: Mapping[str, Any] | None = None,
+        comment: str | None = None,
+        seen: Callable[[Actor], None] | None = None,
+    ) -> MeasureView:
+        """`record_transition` for the holder of an API token, looked up inside the transition's own
+        transaction: one transaction per API transition instead of a read for the token and a write.
+
+        NotAuthenticated (nothing written) for an unknown or revoked token or a deactivated user, exactly as
+        `actor_for_token`; `seen` learns the actor before any check on the measure runs (the refusal log)."""
+        with self._write_rows() as conn:
+            actor = actor_for_token(conn, token)
+            if seen is not None:
+                seen(actor)
+            return self.measures.fire(
+                conn, actor=actor, measure_id=measure_id, trigger=trigger, version=version, data=data, comment=comment
             )

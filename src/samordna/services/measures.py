@@ -6,6 +6,13 @@ itself), its side records and exactly one Event — or nothing.
 A transition costs four statements: the measure read together with its participating units, the
 versioned UPDATE, the event and (for a status report) its row. The answer is built from the row read
 and the values written, not read back: the UPDATE's version check guarantees nothing else changed it.
+
+The statements are Core statements built once and run on the transaction's connection (nothing here
+loads or flushes ORM objects); those of every transition are `Prepared` (samordna.store.prepared): compiled
+once per dialect and run on the DBAPI cursor, with SQLAlchemy's own type processing but without its
+per-execution machinery. The new state is the transition's `dest` from the workflow's lookup table, which
+is exactly what the workflow's state machine would answer (tests/test_workflow_machine.py fires every
+transition through it).
 """
 
 from __future__ import annotations
@@ -15,14 +22,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
-from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
+from samordna.domain.confidentiality import contains_national_id, guard_message
 from samordna.domain.errors import Conflict, FieldError, Invalid, NotAllowed, NotFound
 from samordna.domain.vocabulary import ARENA_LABELS, ARENAS, role_list
 from samordna.i18n import current_lang
@@ -31,7 +38,11 @@ from samordna.services import policy
 from samordna.services.accounts import Actor, MemberView
 from samordna.services.validation import Wanted, clean, fits_column, message_for
 from samordna.store.models import Area, Event, Measure, MeasureUnit, RefCounter, StatusReport, User
+from samordna.store.prepared import Prepared
 from samordna.workflow import FieldDef, Label, TransitionDef, Workflow
+
+# What the hot paths run their statements on: the write transaction's connection (see `_conn`).
+Db = Session | Connection
 
 MEASURE = Measure.__table__
 MEASURE_UNIT = MeasureUnit.__table__
@@ -39,14 +50,20 @@ DEFAULT_FOLLOW_UP_DAYS = 30
 PARTICIPATING = "participating_unit_id"  # the extra column of LOAD (one row per participating unit)
 
 # Built once: the statements of the hot paths take their values as parameters.
-LOAD = (
+LOAD = Prepared(
     select(MEASURE, MEASURE_UNIT.c.unit_id.label(PARTICIPATING))
     .outerjoin(MEASURE_UNIT, MEASURE_UNIT.c.measure_id == MEASURE.c.id)
     .where(MEASURE.c.id == bindparam("measure_id"))
     .order_by(MEASURE_UNIT.c.unit_id)
 )
-INSERT_EVENT = insert(Event.__table__)
-INSERT_STATUS_REPORT = insert(StatusReport.__table__)
+INSERT_EVENT = Prepared(
+    insert(Event.__table__).inline(),  # inline: no RETURNING of the new id (PostgreSQL would add one)
+    column_keys=("measure_id", "at", "actor_id", "trigger", "from_state", "to_state", "comment", "changes",
+                 "data", "version"),
+)
+INSERT_STATUS_REPORT = Prepared(
+    insert(StatusReport.__table__).inline(), column_keys=("measure_id", "author_id", "at", "health", "note")
+)
 CREATE_ROLES = policy.REGISTER_NEED
 EDIT_ROLES = policy.EDIT_MEASURE
 permitted_rule = policy.permitted_rule
@@ -118,7 +135,7 @@ class MeasureView:
     allowed_triggers: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        return _jsonable({f.name: getattr(self, f.name) for f in fields(self)})
+        return _json_fields(self, _MEASURE_VIEW_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -135,7 +152,21 @@ class EventView:
     version: int
 
     def to_json(self) -> dict[str, Any]:
-        return _jsonable({f.name: getattr(self, f.name) for f in fields(self)})
+        return _json_fields(self, _EVENT_VIEW_FIELDS)
+
+
+_MEASURE_VIEW_FIELDS = tuple(f.name for f in fields(MeasureView))
+_EVENT_VIEW_FIELDS = tuple(f.name for f in fields(EventView))
+_PLAIN = frozenset({int, str, bool, float, type(None)})
+
+
+def _json_fields(obj: Any, names: tuple[str, ...]) -> dict[str, Any]:
+    """`_jsonable` of the named attributes as a dict, with the common plain values passed straight through."""
+    out = {}
+    for name in names:
+        value = getattr(obj, name)
+        out[name] = value if type(value) in _PLAIN else _jsonable(value)
+    return out
 
 
 def _jsonable(value: Any) -> Any:
@@ -229,8 +260,8 @@ class MeasureService:
             next_follow_up_at and st and st.board == "execution" and next_follow_up_at < self.today()
         )
 
-    def get(self, session: Session, *, actor: Actor, measure_id: int) -> MeasureView:
-        row, participating = self._load(session, actor, measure_id)
+    def get(self, session: Db, *, actor: Actor, measure_id: int) -> MeasureView:
+        row, participating = self._load(_conn(session), actor, measure_id)
         return self._view(row, participating, self._member(actor, row["area_id"]))
 
     def find(
@@ -322,7 +353,7 @@ class MeasureService:
         ).scalar_one()
         changes = {k: [None, v] for k, v in values.items() if v is not None}
         self._record_event(
-            session,
+            _conn(session),
             measure_id=measure_id,
             actor=actor,
             trigger="create",
@@ -347,7 +378,8 @@ class MeasureService:
         comment: str | None = None,
     ) -> MeasureView:
         """Change descriptive fields outside a transition (`edit`): versioned and audited."""
-        row, participating = self._load(session, actor, measure_id)
+        conn = _conn(session)
+        row, participating = self._load(conn, actor, measure_id)
         member = self._member(actor, row["area_id"])
         if not policy.may_edit_measure(
             member,
@@ -366,7 +398,7 @@ class MeasureService:
                 allowed_triggers=(),
             )
         values, errors = clean(
-            session=session,
+            session=conn,
             area_id=row["area_id"],
             wanted=[Wanted(f, req) for f, req in NEED_FIELDS],
             data=data,
@@ -382,7 +414,7 @@ class MeasureService:
             raise Invalid(errors)
         changes = {k: [row[k], v] for k, v in values.items() if row[k] != v}
         return self._write(
-            session,
+            conn,
             actor=actor,
             row=row,
             version=version,
@@ -398,7 +430,7 @@ class MeasureService:
 
     def fire(
         self,
-        session: Session,
+        session: Db,
         *,
         actor: Actor,
         measure_id: int,
@@ -410,7 +442,8 @@ class MeasureService:
         """Fire `trigger` on a measure for `actor`, who saw `version`. One transaction, one Event."""
         data = dict(data or {})
         wf = self.workflow
-        row, participating = self._load(session, actor, measure_id)
+        conn = _conn(session)
+        row, participating = self._load(conn, actor, measure_id)
         member = self._member(actor, row["area_id"])
         state = row["state"]
         td = wf.transition(state, trigger)
@@ -436,13 +469,13 @@ class MeasureService:
             )
         wanted = [Wanted(wf.fields[n], n in td.required or n in rule.requires) for n in td.fields()]
         values, errors = clean(
-            session=session, area_id=row["area_id"], wanted=wanted, data=data, today=self.today(), current=row
+            session=conn, area_id=row["area_id"], wanted=wanted, data=data, today=self.today(), current=row
         )
         errors += _comment_errors(comment)
         if errors:
             raise Invalid(errors)
 
-        new_state = wf.fire(SimpleNamespace(state=state), trigger)
+        new_state = td.dest  # what wf.fire() would answer for this (state, trigger): the same table
         stored: dict[str, Any] = {}
         unstored: dict[str, Any] = {}
         for name, value in values.items():
@@ -456,7 +489,7 @@ class MeasureService:
         if participating_new is not None and sorted(participating_new) != participating:
             changes["participating_unit_ids"] = [participating, sorted(participating_new)]
         view = self._write(
-            session,
+            conn,
             actor=actor,
             row=row,
             version=version,
@@ -471,8 +504,8 @@ class MeasureService:
             participating=participating_new,
         )
         if td.status_report:
-            session.execute(
-                INSERT_STATUS_REPORT,
+            INSERT_STATUS_REPORT.rowcount(
+                conn,
                 {
                     "measure_id": measure_id,
                     "author_id": actor.user_id,
@@ -485,10 +518,10 @@ class MeasureService:
 
     # ------------------------------------------------------------ internals
 
-    def _load(self, session: Session, actor: Actor, measure_id: int) -> tuple[dict[str, Any], list[int]]:
+    def _load(self, conn: Connection, actor: Actor, measure_id: int) -> tuple[dict[str, Any], list[int]]:
         """The measure's row and its participating units (ascending), in one query; NotFound when the
         measure does not exist or lies in an area the actor is not a member of."""
-        rows = session.execute(LOAD, {"measure_id": measure_id}).mappings().all()
+        rows = LOAD.mappings(conn, {"measure_id": measure_id})
         if not rows or actor.in_area(rows[0]["area_id"]) is None:
             raise NotFound(_("Fant ikke tiltaket."))
         row = dict(rows[0])
@@ -497,7 +530,7 @@ class MeasureService:
 
     def _write(
         self,
-        session: Session,
+        conn: Connection,
         *,
         actor: Actor,
         row: Mapping[str, Any],
@@ -516,8 +549,8 @@ class MeasureService:
         now = self.now()
         updated = 0  # a version no column can hold was never this measure's: a conflict, not a query
         if fits_column(version):
-            updated = session.execute(
-                _update_statement(tuple(sorted(values))),
+            updated = _update_statement(tuple(sorted(values))).rowcount(
+                conn,
                 {
                     **{f"v_{k}": v for k, v in values.items()},
                     "v_state": to_state,
@@ -526,9 +559,9 @@ class MeasureService:
                     "b_id": row["id"],
                     "b_version": version,
                 },
-            ).rowcount
+            )
         if updated != 1:
-            current = session.execute(
+            current = conn.execute(
                 select(MEASURE.c.version, MEASURE.c.state).where(MEASURE.c.id == row["id"])
             ).one()
             raise Conflict(
@@ -537,13 +570,13 @@ class MeasureService:
                 current_version=current.version,
             )
         if participating is not None:
-            session.execute(delete(MeasureUnit).where(MeasureUnit.measure_id == row["id"]))
+            conn.execute(delete(MEASURE_UNIT).where(MEASURE_UNIT.c.measure_id == row["id"]))
             if participating:
-                session.execute(
+                conn.execute(
                     insert(MEASURE_UNIT), [{"measure_id": row["id"], "unit_id": u} for u in participating]
                 )
         self._record_event(
-            session,
+            conn,
             measure_id=row["id"],
             actor=actor,
             trigger=trigger,
@@ -563,11 +596,11 @@ class MeasureService:
             after, sorted(participating) if participating is not None else participating_before, member
         )
 
-    def _record_event(self, session: Session, **values: Any) -> None:
+    def _record_event(self, conn: Connection, **values: Any) -> None:
         actor: Actor = values.pop("actor")
         values["changes"] = json.dumps(_jsonable(values["changes"]), ensure_ascii=False)
         values["data"] = json.dumps(_jsonable(values["data"]), ensure_ascii=False)
-        session.execute(INSERT_EVENT, {"actor_id": actor.user_id, **values})
+        INSERT_EVENT.rowcount(conn, {"actor_id": actor.user_id, **values})
 
     def _next_ref(self, session: Session, area_id: int, year: int) -> str:
         dialect = session.get_bind().dialect.name
@@ -585,14 +618,20 @@ class MeasureService:
         return f"{code}-{year}-{number:03d}"
 
 
+def _conn(session: Db) -> Connection:
+    """The connection of the session's transaction: Core statements run there skip the ORM session's
+    per-statement work (this module loads and flushes no ORM objects), in the same transaction."""
+    return session if isinstance(session, Connection) else session.connection()
+
+
 @lru_cache(maxsize=256)
-def _update_statement(columns: tuple[str, ...]) -> Any:
+def _update_statement(columns: tuple[str, ...]) -> Prepared:
     """UPDATE measure SET <columns>, state, version + 1, updated_* WHERE id = :b_id AND version = :b_version,
     built once per set of columns a trigger writes (the values as parameters v_<column>)."""
     c = MEASURE.c
     names = (*columns, "state", "updated_at", "updated_by_id")
     assigned = {name: bindparam(f"v_{name}", type_=c[name].type) for name in names}
-    return (
+    return Prepared(
         update(MEASURE)
         .where(c.id == bindparam("b_id"), c.version == bindparam("b_version"))
         .values(**assigned, version=c.version + 1)
@@ -608,8 +647,6 @@ def _age_range_errors(values: Mapping[str, Any], current: Mapping[str, Any]) -> 
 
 
 def _comment_errors(comment: str | None) -> list[FieldError]:
-    from samordna.domain.confidentiality import contains_national_id, guard_message
-
     if comment is None:
         return []
     if not isinstance(comment, str):

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlmodel import Session
 
 from samordna.domain.confidentiality import contains_national_id, guard_message
@@ -94,7 +94,7 @@ def _as_int_list(value: Any) -> list[int] | None:
 
 def clean(
     *,
-    session: Session,
+    session: Session | Connection,
     area_id: int,
     wanted: Iterable[Wanted],
     data: Mapping[str, Any],
@@ -192,7 +192,7 @@ def _clean_one(f: FieldDef, raw: Any, today: date) -> tuple[str | None, Any]:
 
 
 def _check_reference(
-    session: Session,
+    session: Session | Connection,
     area_id: int,
     f: FieldDef,
     value: Any,
