@@ -43,11 +43,11 @@ def run(rounds: int = ROUNDS, per_round: int = PER_ROUND) -> list[Row]:
     with start_samordna(url) as app, start_floor(path_db) as floor:
         for area, path, label in cases:
             email = Dataset.email(area.slug, "coordinator")
-            results[label] = compare(app.url, floor.url, email, path, rounds, per_round)
+            results[label] = compare(app, floor, email, path, rounds, per_round)
     base_20 = {}
     for (area, path, label), (a, f) in zip(cases, results.values(), strict=True):
-        ms_a = Row("", "", "", tuple(a)).median
-        ms_f = Row("", "", "", tuple(f)).median
+        ms_a = Row("", "", "", tuple(a.wall)).median
+        ms_f = Row("", "", "", tuple(f.wall)).median
         wide = "limit_" in path
         if wide:
             note = f"vs Samordna's 20-card page: {ms_a / base_20[area.slug]:.1f}× the time for 5× the cards"
@@ -57,7 +57,7 @@ def run(rounds: int = ROUNDS, per_round: int = PER_ROUND) -> list[Row]:
             note = f"{n} SQL statements (+ session write); floor {ms_f:.1f} ms"
             ratio = time_ratio(ms_a, ms_f, lower_is_better=True)
             base_20[area.slug] = ms_a
-        rows.append(Row(NAME, f"board: {label}", "ms/page", tuple(a), note, ratio=ratio, lower_is_better=True))
+        rows.append(Row(NAME, f"board: {label}", "ms/page", tuple(a.wall), note, ratio=ratio, lower_is_better=True))
     return rows
 
 
