@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from samordna.domain.errors import NotAuthenticated
 from samordna.i18n import gettext
+from samordna.store.db import connection_of
 from samordna.store.models import ApiToken, Area, Membership, Unit, User, utcnow
 from samordna.store.prepared import Prepared
 
@@ -98,8 +99,7 @@ def actor_for_token(session: Session | Connection, token: str) -> Actor:
 
     One prepared query on the transaction's connection (tokens are looked up by their SHA-256 hash, never
     stored as sent), so the API can resolve the caller inside the very transaction that serves the request."""
-    conn = session if isinstance(session, Connection) else session.connection()
-    rows = TOKEN_ACTOR.rows(conn, {"token_hash": hash_token(token)})
+    rows = TOKEN_ACTOR.rows(connection_of(session), {"token_hash": hash_token(token)})
     if not rows:
         raise NotAuthenticated(gettext("Ugyldig eller utløpt API-nøkkel."))
     user_id, name, email = rows[0][:3]

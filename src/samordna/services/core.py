@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from contextlib import AbstractContextManager
 from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, text
+from sqlalchemy import text
 
 from samordna.services import org
 from samordna.services.accounts import Actor, actor_for_token, load_actor
@@ -44,12 +43,6 @@ class Samordna:
 
     def today(self) -> date:
         return self.clock().astimezone(self.tz).date()
-
-    def _write_rows(self) -> AbstractContextManager[Connection]:
-        """A write transaction on a plain connection (BEGIN IMMEDIATE on SQLite, like `db.write()`), committed
-        on success and rolled back on any exception: for Core-only work such as a transition, which loads
-        and flushes no ORM objects and so has no use for a Session's unit of work."""
-        return self.db.engine.begin()
 
     def ping(self) -> None:
         """One round trip to the database (the health check); raises when it does not answer."""
@@ -144,7 +137,7 @@ class Samordna:
         data: Mapping[str, Any] | None = None,
         comment: str | None = None,
     ) -> MeasureView:
-        with self._write_rows() as conn:
+        with self.db.write_rows() as conn:
             return self.measures.fire(
                 conn, actor=actor, measure_id=measure_id, trigger=trigger, version=version, data=data, comment=comment
             )
@@ -165,7 +158,7 @@ class Samordna:
 
         NotAuthenticated (nothing written) for an unknown or revoked token or a deactivated user, exactly as
         `actor_for_token`; `seen` learns the actor before any check on the measure runs (the refusal log)."""
-        with self._write_rows() as conn:
+        with self.db.write_rows() as conn:
             actor = actor_for_token(conn, token)
             if seen is not None:
                 seen(actor)

@@ -37,11 +37,12 @@ from samordna.i18n import gettext as _
 from samordna.services import policy
 from samordna.services.accounts import Actor, MemberView
 from samordna.services.validation import Wanted, clean, fits_column, message_for
+from samordna.store.db import connection_of
 from samordna.store.models import Area, Event, Measure, MeasureUnit, RefCounter, StatusReport, User
 from samordna.store.prepared import Prepared
 from samordna.workflow import FieldDef, Label, TransitionDef, Workflow
 
-# What the hot paths run their statements on: the write transaction's connection (see `_conn`).
+# What the hot paths run their statements on: the write transaction's connection (see `connection_of`).
 Db = Session | Connection
 
 MEASURE = Measure.__table__
@@ -261,7 +262,7 @@ class MeasureService:
         )
 
     def get(self, session: Db, *, actor: Actor, measure_id: int) -> MeasureView:
-        row, participating = self._load(_conn(session), actor, measure_id)
+        row, participating = self._load(connection_of(session), actor, measure_id)
         return self._view(row, participating, self._member(actor, row["area_id"]))
 
     def find(
@@ -353,7 +354,7 @@ class MeasureService:
         ).scalar_one()
         changes = {k: [None, v] for k, v in values.items() if v is not None}
         self._record_event(
-            _conn(session),
+            connection_of(session),
             measure_id=measure_id,
             actor=actor,
             trigger="create",
@@ -378,7 +379,7 @@ class MeasureService:
         comment: str | None = None,
     ) -> MeasureView:
         """Change descriptive fields outside a transition (`edit`): versioned and audited."""
-        conn = _conn(session)
+        conn = connection_of(session)
         row, participating = self._load(conn, actor, measure_id)
         member = self._member(actor, row["area_id"])
         if not policy.may_edit_measure(
@@ -442,7 +443,7 @@ class MeasureService:
         """Fire `trigger` on a measure for `actor`, who saw `version`. One transaction, one Event."""
         data = dict(data or {})
         wf = self.workflow
-        conn = _conn(session)
+        conn = connection_of(session)
         row, participating = self._load(conn, actor, measure_id)
         member = self._member(actor, row["area_id"])
         state = row["state"]
@@ -616,12 +617,6 @@ class MeasureService:
         ).scalar_one()
         code = session.execute(select(Area.code).where(Area.id == area_id)).scalar_one()
         return f"{code}-{year}-{number:03d}"
-
-
-def _conn(session: Db) -> Connection:
-    """The connection of the session's transaction: Core statements run there skip the ORM session's
-    per-statement work (this module loads and flushes no ORM objects), in the same transaction."""
-    return session if isinstance(session, Connection) else session.connection()
 
 
 @lru_cache(maxsize=256)

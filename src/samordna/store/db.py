@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, create_engine, event
@@ -59,6 +59,12 @@ def _configure_sqlite(engine: Engine) -> None:
         conn.connection.dbapi_connection.execute(begin).close()
 
 
+def connection_of(handle: Session | Connection) -> Connection:
+    """The connection a session's transaction runs on (or the connection itself): Core statements run
+    there skip the ORM session's per-statement work, in the same transaction."""
+    return handle if isinstance(handle, Connection) else handle.connection()
+
+
 def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
@@ -85,6 +91,12 @@ class Database:
         with Session(self._read_engine, expire_on_commit=False) as session:
             with session.begin():
                 yield session
+
+    def write_rows(self) -> AbstractContextManager[Connection]:
+        """A write transaction on a plain connection (BEGIN IMMEDIATE on SQLite, as `write()`), committed on
+        success and rolled back on any exception: for Core-only work such as a transition, which loads and
+        flushes no ORM objects and so has no use for a Session's unit of work."""
+        return self.engine.begin()
 
     @contextmanager
     def read_rows(self) -> Iterator[Connection]:
