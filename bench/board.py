@@ -1,4 +1,4 @@
-"""The coordination board of an area with 10 000 measures: Samordna against the floor, over real HTTP.
+"""The coordination board of an area with 10 000 measures: Services against the floor, over real HTTP.
 
 Samordna runs as `samordna serve` (1 worker) on a generated database (bench.data: areas of 1 000,
 10 000 and 100 000 measures with their histories); the client logs in through /login like a browser
@@ -42,11 +42,11 @@ def count_statements(url: str, paths_by_email: dict[str, str]) -> dict[str, tupl
     from sqlalchemy import event
 
     from samordna.app import create_app
-    from samordna.services.core import Samordna
+    from samordna.services import Services
     from samordna.settings import Settings
 
     settings = Settings(database_url=url, secret_key="bench-count-" + "x" * 32)
-    samordna = Samordna.from_settings(settings)
+    samordna = Services.build(settings)
     seen: list[str] = []
 
     def on_execute(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
@@ -57,7 +57,7 @@ def count_statements(url: str, paths_by_email: dict[str, str]) -> dict[str, tupl
 
     out = {}
     try:
-        with TestClient(create_app(settings, samordna=samordna), base_url="http://127.0.0.1") as client:
+        with TestClient(create_app(settings, services=samordna), base_url="http://127.0.0.1") as client:
             for email, path in paths_by_email.items():
                 client.cookies.clear()
                 login(client, email, PASSWORD)
@@ -79,13 +79,15 @@ class Timings:
     cpu: list[float] = field(default_factory=list)  # the server's CPU ms per request, one figure per round
 
 
-def compare(app_server: Server, floor_server: Server, email: str, path: str, rounds: int, per_round: int
-            ) -> tuple[Timings, Timings]:
+def compare(
+    app_server: Server, floor_server: Server, email: str, path: str, rounds: int, per_round: int
+) -> tuple[Timings, Timings]:
     """Per-request milliseconds (wall clock, and the server's CPU time) for Samordna (logged in) and the
     floor, alternating rounds."""
-    with httpx.Client(base_url=app_server.url, timeout=60) as app, httpx.Client(
-        base_url=floor_server.url, timeout=60, headers={"x-bench-member": email}
-    ) as floor:
+    with (
+        httpx.Client(base_url=app_server.url, timeout=60) as app,
+        httpx.Client(base_url=floor_server.url, timeout=60, headers={"x-bench-member": email}) as floor,
+    ):
         login(app, email, PASSWORD)
         timed_gets(app, [path] * 5)  # warm up: templates compiled, caches filled
         timed_gets(floor, [path] * 5)
@@ -107,24 +109,53 @@ def run(rounds: int = ROUNDS, per_round: int = PER_ROUND) -> list[Row]:
     with start_samordna(url) as app, start_floor(path_db) as floor:
         a, f = compare(app, floor, email, path, rounds, per_round)
     small, large = ds.areas[0], ds.areas[-1]
-    counts = count_statements(url, {
-        Dataset.email(small.slug, "coordinator"): board_path(small.slug),
-        Dataset.email(large.slug, "coordinator"): board_path(large.slug),
-    })
+    counts = count_statements(
+        url,
+        {
+            Dataset.email(small.slug, "coordinator"): board_path(small.slug),
+            Dataset.email(large.slug, "coordinator"): board_path(large.slug),
+        },
+    )
     (n_small, _), (n_large, _) = counts.values()
     med = statistics.median
     return [
-        Row(NAME, f"samordna: coordination board, {area.measures // 1000}k measures", "ms/page",
-            tuple(a.wall), f"serve 1 worker; {n_small} SQL statements at {small.measures // 1000}k, {n_large} at "
+        Row(
+            NAME,
+            f"samordna: coordination board, {area.measures // 1000}k measures",
+            "ms/page",
+            tuple(a.wall),
+            f"serve 1 worker; {n_small} SQL statements at {small.measures // 1000}k, {n_large} at "
             f"{large.measures // 1000}k (+ the session's write when it changed)",
-            ratio=time_ratio(med(a.wall), med(f.wall), lower_is_better=True), lower_is_better=True),
-        Row(NAME, "floor: raw sqlite3 + same template, bare ASGI", "ms/page", tuple(f.wall),
-            "uvicorn 1 worker; 4 queries, no session or log-in", ratio=1.0, lower_is_better=True),
-        Row(NAME, "samordna: the same pages, server CPU time", "CPU ms/page", tuple(a.cpu),
+            ratio=time_ratio(med(a.wall), med(f.wall), lower_is_better=True),
+            lower_is_better=True,
+        ),
+        Row(
+            NAME,
+            "floor: raw sqlite3 + same template, bare ASGI",
+            "ms/page",
+            tuple(f.wall),
+            "uvicorn 1 worker; 4 queries, no session or log-in",
+            ratio=1.0,
+            lower_is_better=True,
+        ),
+        Row(
+            NAME,
+            "samordna: the same pages, server CPU time",
+            "CPU ms/page",
+            tuple(a.cpu),
             f"per round of {per_round}; steadier than wall time on a shared machine",
-            ratio=time_ratio(med(a.cpu), med(f.cpu), lower_is_better=True), lower_is_better=True),
-        Row(NAME, "floor: the same pages, server CPU time", "CPU ms/page", tuple(f.cpu),
-            "", ratio=1.0, lower_is_better=True),
+            ratio=time_ratio(med(a.cpu), med(f.cpu), lower_is_better=True),
+            lower_is_better=True,
+        ),
+        Row(
+            NAME,
+            "floor: the same pages, server CPU time",
+            "CPU ms/page",
+            tuple(f.cpu),
+            "",
+            ratio=1.0,
+            lower_is_better=True,
+        ),
     ]
 
 

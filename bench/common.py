@@ -85,10 +85,18 @@ def print_table(rows: Sequence[Row]) -> None:
     header = ("benchmark", "case", "median", "spread", "unit", "n", "× floor", "note")
     lines = [header]
     for r in rows:
-        lines.append((
-            r.benchmark, r.case, fmt(r.median), r.spread(), r.unit, str(len(r.samples)),
-            f"{r.ratio:.2f}" if r.ratio is not None else "", r.note,
-        ))
+        lines.append(
+            (
+                r.benchmark,
+                r.case,
+                fmt(r.median),
+                r.spread(),
+                r.unit,
+                str(len(r.samples)),
+                f"{r.ratio:.2f}" if r.ratio is not None else "",
+                r.note,
+            )
+        )
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
     numeric = {2, 5, 6}
     for k, line in enumerate(lines):
@@ -207,8 +215,21 @@ def server_env(database_url: str, **extra: str) -> dict[str, str]:
 def start_samordna(database_url: str, *, workers: int = 1, server: str = "uvicorn", **env: str) -> Server:
     """The application as an installation runs it: `samordna serve` (uvicorn or granian)."""
     port = free_port()
-    argv = [sys.executable, "-m", "samordna", "serve", "--host", HOST, "--port", str(port),
-            "--workers", str(workers), "--no-access-log", "--log-level", "warning"]
+    argv = [
+        sys.executable,
+        "-m",
+        "samordna",
+        "serve",
+        "--host",
+        HOST,
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--no-access-log",
+        "--log-level",
+        "warning",
+    ]
     if server != "uvicorn":
         argv += ["--server", server]
     return Server(argv, server_env(database_url, **env), port, f"samordna serve ({server}, {workers} w)").wait_ready(
@@ -219,8 +240,22 @@ def start_samordna(database_url: str, *, workers: int = 1, server: str = "uvicor
 def start_floor(sqlite_path: Path, *, workers: int = 1) -> Server:
     """The floor: bench.floor_app (bare ASGI, raw sqlite3, the same templates) under uvicorn."""
     port = free_port()
-    argv = [sys.executable, "-m", "uvicorn", "bench.floor_app:create", "--factory", "--host", HOST,
-            "--port", str(port), "--workers", str(workers), "--no-access-log", "--log-level", "warning"]
+    argv = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "bench.floor_app:create",
+        "--factory",
+        "--host",
+        HOST,
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--no-access-log",
+        "--log-level",
+        "warning",
+    ]
     env = server_env(f"sqlite:///{sqlite_path}", BENCH_FLOOR_DB=str(sqlite_path))
     return Server(argv, env, port, "floor (uvicorn)").wait_ready(workers=workers)
 
@@ -229,9 +264,7 @@ def login(client: httpx.Client, email: str, password: str) -> None:
     """Log in like a browser: the CSRF cookie from GET /login, then the form (303 on success)."""
     client.get("/login")
     token = next(c.value for c in client.cookies.jar if c.name.endswith("csrftoken"))
-    r = client.post(
-        "/login", data={"email": email, "password": password, "_csrf_token": token}, follow_redirects=False
-    )
+    r = client.post("/login", data={"email": email, "password": password, "_csrf_token": token}, follow_redirects=False)
     if r.status_code != 303:
         raise RuntimeError(f"log-in as {email} failed: {r.status_code} {r.text[:300]}")
 

@@ -34,39 +34,87 @@ ROLES = ("steering", "coordinator", "coordination", "viewer")
 CHUNK = 20_000
 
 UNITS = (
-    ("Politiet", "police"), ("Barnevernet", "municipal"), ("Ungdomsskolene", "municipal"),
-    ("Kultur og fritid", "municipal"), ("Helsestasjon for ungdom", "municipal"), ("NAV", "state"),
-    ("PPT", "municipal"), ("Utekontakten", "municipal"), ("Teknisk etat", "municipal"),
-    ("Konfliktrådet", "state"), ("Frivilligsentralen", "voluntary"), ("Idrettsrådet", "voluntary"),
+    ("Politiet", "police"),
+    ("Barnevernet", "municipal"),
+    ("Ungdomsskolene", "municipal"),
+    ("Kultur og fritid", "municipal"),
+    ("Helsestasjon for ungdom", "municipal"),
+    ("NAV", "state"),
+    ("PPT", "municipal"),
+    ("Utekontakten", "municipal"),
+    ("Teknisk etat", "municipal"),
+    ("Konfliktrådet", "state"),
+    ("Frivilligsentralen", "voluntary"),
+    ("Idrettsrådet", "voluntary"),
 )
 GOALS = (
-    "Færre unge som debuterer tidlig med rus", "Tryggere sentrum på kveldstid",
-    "Flere unge i meningsfull fritid", "Redusere digital mobbing", "Bedre overgang ungdomsskole–vgs",
-    "Færre gjentatte lovbrudd blant unge", "Tidlig innsats i familier med sammensatte behov",
+    "Færre unge som debuterer tidlig med rus",
+    "Tryggere sentrum på kveldstid",
+    "Flere unge i meningsfull fritid",
+    "Redusere digital mobbing",
+    "Bedre overgang ungdomsskole–vgs",
+    "Færre gjentatte lovbrudd blant unge",
+    "Tidlig innsats i familier med sammensatte behov",
 )
 TOPICS = (
-    "natteravner i sentrum", "åpen hall fredagskveld", "foreldremøte om rus", "nettvett i 8. trinn",
-    "miljøarbeider på ungdomsklubben", "oppfølging etter bekymringsmelding", "trygg skolevei",
-    "sommerjobb for ungdom", "dialogmøter med foreldre", "gatemegling", "aktivitetskort for fritid",
-    "kurs i konflikthåndtering", "feltarbeid ved kjøpesenteret", "samtalegrupper for jenter",
-    "mentorordning for nyankomne", "forebyggende samtaler", "belysning i parken", "leksehjelp med mat",
+    "natteravner i sentrum",
+    "åpen hall fredagskveld",
+    "foreldremøte om rus",
+    "nettvett i 8. trinn",
+    "miljøarbeider på ungdomsklubben",
+    "oppfølging etter bekymringsmelding",
+    "trygg skolevei",
+    "sommerjobb for ungdom",
+    "dialogmøter med foreldre",
+    "gatemegling",
+    "aktivitetskort for fritid",
+    "kurs i konflikthåndtering",
+    "feltarbeid ved kjøpesenteret",
+    "samtalegrupper for jenter",
+    "mentorordning for nyankomne",
+    "forebyggende samtaler",
+    "belysning i parken",
+    "leksehjelp med mat",
 )
 PLACES = ("sentrum", "nordbyen", "sør", "vestsida", "havna", "skolekretsen øst", "bygdene")
-SOURCES = ("Ungdata 2024", "Politiets kriminalitetsstatistikk", "Observasjoner fra utekontakten",
-           "Bekymringsmeldinger til barnevernet", "Elevundersøkelsen", "Innspill fra ungdomsrådet")
-TARGETS = ("Ungdom 13–16 år", "Ungdom 16–19 år", "Foreldre på ungdomstrinnet", "Elever i 7. trinn",
-           "Unge som står utenfor skole og arbeid")
+SOURCES = (
+    "Ungdata 2024",
+    "Politiets kriminalitetsstatistikk",
+    "Observasjoner fra utekontakten",
+    "Bekymringsmeldinger til barnevernet",
+    "Elevundersøkelsen",
+    "Innspill fra ungdomsrådet",
+)
+TARGETS = (
+    "Ungdom 13–16 år",
+    "Ungdom 16–19 år",
+    "Foreldre på ungdomstrinnet",
+    "Elever i 7. trinn",
+    "Unge som står utenfor skole og arbeid",
+)
 ARENAS = ("school", "leisure", "digital", "neighbourhood", "family", "nightlife", "other")
 HEALTHS = ("on_track", "on_track", "on_track", "at_risk", "off_track")
 EFFECTS = ("achieved", "partly", "not_achieved", "unknown")
 RECOMMENDATIONS = ("extend", "adjust", "close")
-NOTES = ("Godt oppmøte og god dialog med skolen.", "Færre henvendelser enn ventet, vi justerer tidspunkt.",
-         "Mangler folk i helgene.", "Samarbeidet med politiet fungerer godt.", "Venter på svar om midler.")
+NOTES = (
+    "Godt oppmøte og god dialog med skolen.",
+    "Færre henvendelser enn ventet, vi justerer tidspunkt.",
+    "Mangler folk i helgene.",
+    "Samarbeidet med politiet fungerer godt.",
+    "Venter på svar om midler.",
+)
 
 # How a mature area's measures are spread over the states (weights).
 STATE_WEIGHTS = {
-    "need_identified": 8, "initiated": 6, "assigned": 5, "in_follow_up": 22, "paused": 3,
-    "under_evaluation": 4, "evaluated": 3, "closed": 38, "declined": 11,
+    "need_identified": 8,
+    "initiated": 6,
+    "assigned": 5,
+    "in_follow_up": 22,
+    "paused": 3,
+    "under_evaluation": 4,
+    "evaluated": 3,
+    "closed": 38,
+    "declined": 11,
 }
 # The steps that led there, after `create` (report_status repeats are added per measure).
 PATHS = {
@@ -81,9 +129,15 @@ PATHS = {
     "closed": ("initiate", "assign", "start", "*reports", "request_evaluation", "submit_evaluation", "close"),
 }
 DEST = {
-    "initiate": "initiated", "decline": "declined", "assign": "assigned", "start": "in_follow_up",
-    "report_status": "in_follow_up", "pause": "paused", "request_evaluation": "under_evaluation",
-    "submit_evaluation": "evaluated", "close": "closed",
+    "initiate": "initiated",
+    "decline": "declined",
+    "assign": "assigned",
+    "start": "in_follow_up",
+    "report_status": "in_follow_up",
+    "pause": "paused",
+    "request_evaluation": "under_evaluation",
+    "submit_evaluation": "evaluated",
+    "close": "closed",
 }
 
 
@@ -147,6 +201,7 @@ def _bulk_engine(url: str) -> Engine:
             cur.execute("PRAGMA foreign_keys=OFF")
             cur.execute("PRAGMA cache_size=-200000")
             cur.close()
+
     return engine
 
 
@@ -161,7 +216,7 @@ class _Ids:
 
 
 def _fill(engine: Engine, url: str, sizes: Sequence[int], seed: int) -> Dataset:
-    from samordna.services.accounts import hash_password, hash_token
+    from samordna.accounts.repository import hash_password, hash_token
     from samordna.store.models import (
         ApiToken,
         Area,
@@ -194,8 +249,21 @@ def _fill(engine: Engine, url: str, sizes: Sequence[int], seed: int) -> Dataset:
             slug = f"omrade-{n}"
             area_id = ids.take("area")
             code = f"B{n}"
-            put(conn, Area, [dict(id=area_id, slug=slug, name=f"Benk kommune {n} ({size:,} tiltak)".replace(",", " "),
-                                  kind="municipality", language="nb", code=code, created_at=now)])
+            put(
+                conn,
+                Area,
+                [
+                    dict(
+                        id=area_id,
+                        slug=slug,
+                        name=f"Benk kommune {n} ({size:,} tiltak)".replace(",", " "),
+                        kind="municipality",
+                        language="nb",
+                        code=code,
+                        created_at=now,
+                    )
+                ],
+            )
             unit_ids = []
             units = []
             for name, kind in UNITS:
@@ -209,24 +277,67 @@ def _fill(engine: Engine, url: str, sizes: Sequence[int], seed: int) -> Dataset:
                 uid = ids.take("user")
                 people[role] = uid
                 email = Dataset.email(slug, role)
-                users.append(dict(id=uid, email=email, name=f"{role.title()} {n}", password_hash=password_hash,
-                                  active=True, language=None, created_at=now))
-                members.append(dict(id=ids.take("membership"), user_id=uid, area_id=area_id, role=role,
-                                    unit_id=None, active=True))
-                tokens.append(dict(id=ids.take("token"), user_id=uid, token_hash=hash_token(Dataset.token(slug, role)),
-                                   name="benk", active=True, created_at=now))
+                users.append(
+                    dict(
+                        id=uid,
+                        email=email,
+                        name=f"{role.title()} {n}",
+                        password_hash=password_hash,
+                        active=True,
+                        language=None,
+                        created_at=now,
+                    )
+                )
+                members.append(
+                    dict(id=ids.take("membership"), user_id=uid, area_id=area_id, role=role, unit_id=None, active=True)
+                )
+                tokens.append(
+                    dict(
+                        id=ids.take("token"),
+                        user_id=uid,
+                        token_hash=hash_token(Dataset.token(slug, role)),
+                        name="benk",
+                        active=True,
+                        created_at=now,
+                    )
+                )
             executing: list[int] = []
             for k, unit_id in enumerate(unit_ids):
                 uid = ids.take("user")
                 executing.append(uid)
                 role = "executing" if k == 0 else f"executing{k}"
                 people.setdefault("executing", uid)
-                users.append(dict(id=uid, email=Dataset.email(slug, role), name=f"Utfører {n}.{k}",
-                                  password_hash=password_hash, active=True, language=None, created_at=now))
-                members.append(dict(id=ids.take("membership"), user_id=uid, area_id=area_id, role="executing",
-                                    unit_id=unit_id, active=True))
-                tokens.append(dict(id=ids.take("token"), user_id=uid, token_hash=hash_token(Dataset.token(slug, role)),
-                                   name="benk", active=True, created_at=now))
+                users.append(
+                    dict(
+                        id=uid,
+                        email=Dataset.email(slug, role),
+                        name=f"Utfører {n}.{k}",
+                        password_hash=password_hash,
+                        active=True,
+                        language=None,
+                        created_at=now,
+                    )
+                )
+                members.append(
+                    dict(
+                        id=ids.take("membership"),
+                        user_id=uid,
+                        area_id=area_id,
+                        role="executing",
+                        unit_id=unit_id,
+                        active=True,
+                    )
+                )
+                tokens.append(
+                    dict(
+                        id=ids.take("token"),
+                        user_id=uid,
+                        token_hash=hash_token(Dataset.token(slug, role)),
+                        name="benk",
+                        active=True,
+                        created_at=now,
+                    )
+                )
             put(conn, User, users)
             put(conn, Membership, members)
             put(conn, ApiToken, tokens)
@@ -235,26 +346,62 @@ def _fill(engine: Engine, url: str, sizes: Sequence[int], seed: int) -> Dataset:
             for title in GOALS:
                 gid = ids.take("goal")
                 goal_ids.append(gid)
-                goals.append(dict(id=gid, area_id=area_id, title=title, description="", period_from=today.year - 2,
-                                  period_to=today.year + 2, priority=rnd.randint(1, 3), active=True, created_at=now,
-                                  created_by_id=people["coordinator"]))
+                goals.append(
+                    dict(
+                        id=gid,
+                        area_id=area_id,
+                        title=title,
+                        description="",
+                        period_from=today.year - 2,
+                        period_to=today.year + 2,
+                        priority=rnd.randint(1, 3),
+                        active=True,
+                        created_at=now,
+                        created_by_id=people["coordinator"],
+                    )
+                )
             put(conn, Goal, goals)
 
             counters: dict[int, int] = {}
             batch: dict[str, list[dict[str, Any]]] = {"measure": [], "unit": [], "report": [], "event": []}
             for _ in range(size):
-                _measure(rnd, ids, batch, counters, now=now, today=today, area_id=area_id, code=code,
-                         unit_ids=unit_ids, goal_ids=goal_ids, people=people, executing=executing)
+                _measure(
+                    rnd,
+                    ids,
+                    batch,
+                    counters,
+                    now=now,
+                    today=today,
+                    area_id=area_id,
+                    code=code,
+                    unit_ids=unit_ids,
+                    goal_ids=goal_ids,
+                    people=people,
+                    executing=executing,
+                )
                 if len(batch["event"]) >= CHUNK:
                     _flush(conn, put, batch, Measure, MeasureUnit, StatusReport, Event)
             _flush(conn, put, batch, Measure, MeasureUnit, StatusReport, Event)
             put(conn, RefCounter, [dict(area_id=area_id, year=y, last=last) for y, last in sorted(counters.items())])
             areas.append(AreaInfo(area_id, slug, f"Benk kommune {n}", size, tuple(unit_ids)))
         if engine.dialect.name == "postgresql":
-            for table in ("area", "unit", "user_account", "membership", "api_token", "goal", "measure",
-                          "status_report", "event"):
-                conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                                  f"(SELECT coalesce(max(id), 1) FROM {table}))"))
+            for table in (
+                "area",
+                "unit",
+                "user_account",
+                "membership",
+                "api_token",
+                "goal",
+                "measure",
+                "status_report",
+                "event",
+            ):
+                conn.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                        f"(SELECT coalesce(max(id), 1) FROM {table}))"
+                    )
+                )
     if engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text("VACUUM ANALYZE"))  # what autovacuum would have done by the time anyone looks
@@ -303,26 +450,58 @@ def _measure(
     place = rnd.choice(PLACES)
     age_from = rnd.choice((10, 12, 13, 14, 16))
     m: dict[str, Any] = dict(
-        id=mid, area_id=area_id, ref=f"{code}-{year}-{counters[year]:03d}",
+        id=mid,
+        area_id=area_id,
+        ref=f"{code}-{year}-{counters[year]:03d}",
         title=f"{topic[0].upper()}{topic[1:]} – {place}",
-        need_description=(f"Vi ser et behov for {topic} i {place}. Flere instanser melder om uro og "
-                          f"bekymring for unge i området, særlig på kveldstid og i helgene. "
-                          f"Tiltaket skal beskrives på gruppenivå."),
-        knowledge_source=rnd.choice(SOURCES), target_group=rnd.choice(TARGETS), age_from=age_from,
-        age_to=age_from + rnd.choice((3, 4, 6)), arena=rnd.choice(ARENAS), goal_id=None, plan=None,
-        success_criteria=None, responsible_unit_id=None, contact_user_id=None, order_text=None, due_date=None,
-        follow_up_days=None, next_follow_up_at=None, last_health=None, evaluation_effect=None,
-        evaluation_method=None, evaluation_findings=None, evaluation_recommendation=None, decision_note=None,
-        state="need_identified", version=1, created_at=created, created_by_id=rnd.choice(
-            (people["coordinator"], people["coordination"], rnd.choice(executing))),
-        updated_at=created, updated_by_id=people["coordinator"],
+        need_description=(
+            f"Vi ser et behov for {topic} i {place}. Flere instanser melder om uro og "
+            f"bekymring for unge i området, særlig på kveldstid og i helgene. "
+            f"Tiltaket skal beskrives på gruppenivå."
+        ),
+        knowledge_source=rnd.choice(SOURCES),
+        target_group=rnd.choice(TARGETS),
+        age_from=age_from,
+        age_to=age_from + rnd.choice((3, 4, 6)),
+        arena=rnd.choice(ARENAS),
+        goal_id=None,
+        plan=None,
+        success_criteria=None,
+        responsible_unit_id=None,
+        contact_user_id=None,
+        order_text=None,
+        due_date=None,
+        follow_up_days=None,
+        next_follow_up_at=None,
+        last_health=None,
+        evaluation_effect=None,
+        evaluation_method=None,
+        evaluation_findings=None,
+        evaluation_recommendation=None,
+        decision_note=None,
+        state="need_identified",
+        version=1,
+        created_at=created,
+        created_by_id=rnd.choice((people["coordinator"], people["coordination"], rnd.choice(executing))),
+        updated_at=created,
+        updated_by_id=people["coordinator"],
     )
     events = batch["event"]
-    events.append(dict(id=ids.take("event"), measure_id=mid, at=created, actor_id=m["created_by_id"],
-                       trigger="create", from_state=None, to_state="need_identified", comment=None,
-                       changes=json.dumps({"title": [None, m["title"]], "arena": [None, m["arena"]]},
-                                          ensure_ascii=False),
-                       data="{}", version=1))
+    events.append(
+        dict(
+            id=ids.take("event"),
+            measure_id=mid,
+            at=created,
+            actor_id=m["created_by_id"],
+            trigger="create",
+            from_state=None,
+            to_state="need_identified",
+            comment=None,
+            changes=json.dumps({"title": [None, m["title"]], "arena": [None, m["arena"]]}, ensure_ascii=False),
+            data="{}",
+            version=1,
+        )
+    )
     at = created
     for step in steps:
         at = at + gap
@@ -330,8 +509,11 @@ def _measure(
         data: dict[str, Any] = {}
         actor = people["coordination"]
         if step == "initiate":
-            changes = {"goal_id": [None, rnd.choice(goal_ids)], "plan": [None, f"Plan for {topic}."],
-                       "success_criteria": [None, "Færre hendelser og bedre trivsel i Ungdata."]}
+            changes = {
+                "goal_id": [None, rnd.choice(goal_ids)],
+                "plan": [None, f"Plan for {topic}."],
+                "success_criteria": [None, "Færre hendelser og bedre trivsel i Ungdata."],
+            }
         elif step == "decline":
             data = {"reason": "Dekkes av andre tiltak."}
         elif step == "assign":
@@ -339,15 +521,24 @@ def _measure(
             others = rnd.sample([u for u in unit_ids if u != unit], rnd.choice((0, 0, 1, 1, 2)))
             days = rnd.choice((14, 30, 30, 60))
             due = (at + timedelta(days=rnd.randint(60, 400))).date()
-            changes = {"responsible_unit_id": [None, unit], "order_text": [None, "Gjennomfør tiltaket som avtalt."],
-                       "due_date": [None, due.isoformat()], "follow_up_days": [None, days],
-                       "next_follow_up_at": [None, (at.date() + timedelta(days=days)).isoformat()]}
+            changes = {
+                "responsible_unit_id": [None, unit],
+                "order_text": [None, "Gjennomfør tiltaket som avtalt."],
+                "due_date": [None, due.isoformat()],
+                "follow_up_days": [None, days],
+                "next_follow_up_at": [None, (at.date() + timedelta(days=days)).isoformat()],
+            }
             if others:
                 changes["participating_unit_ids"] = [[], sorted(others)]
                 for u in sorted(others):
                     batch["unit"].append(dict(measure_id=mid, unit_id=u))
-            m.update(responsible_unit_id=unit, order_text="Gjennomfør tiltaket som avtalt.", due_date=due,
-                     follow_up_days=days, contact_user_id=executing[unit_ids.index(unit)])
+            m.update(
+                responsible_unit_id=unit,
+                order_text="Gjennomfør tiltaket som avtalt.",
+                due_date=due,
+                follow_up_days=days,
+                contact_user_id=executing[unit_ids.index(unit)],
+            )
         elif step in ("start", "report_status"):
             actor = executing[unit_ids.index(m["responsible_unit_id"])]
             if step == "report_status":
@@ -356,17 +547,20 @@ def _measure(
                 changes = {"last_health": [m["last_health"], health]} if health != m["last_health"] else {}
                 data = {"note": note}
                 m["last_health"] = health
-                batch["report"].append(dict(id=ids.take("report"), measure_id=mid, author_id=actor, at=at,
-                                            health=health, note=note))
+                batch["report"].append(
+                    dict(id=ids.take("report"), measure_id=mid, author_id=actor, at=at, health=health, note=note)
+                )
         elif step == "pause":
             data = {"reason": "Venter på midler."}
         elif step == "request_evaluation":
             data = {"note": "Perioden er over."}
         elif step == "submit_evaluation":
-            changes = {"evaluation_effect": [None, rnd.choice(EFFECTS)],
-                       "evaluation_method": [None, "Spørreundersøkelse og samtaler med deltakerne."],
-                       "evaluation_findings": [None, "Flere deltok enn ventet; uroen i området gikk ned."],
-                       "evaluation_recommendation": [None, rnd.choice(RECOMMENDATIONS)]}
+            changes = {
+                "evaluation_effect": [None, rnd.choice(EFFECTS)],
+                "evaluation_method": [None, "Spørreundersøkelse og samtaler med deltakerne."],
+                "evaluation_findings": [None, "Flere deltok enn ventet; uroen i området gikk ned."],
+                "evaluation_recommendation": [None, rnd.choice(RECOMMENDATIONS)],
+            }
         elif step == "close":
             actor = people["steering"]
             changes = {"decision_note": [None, "Avsluttes etter vedtak i styringsgruppen."]}
@@ -380,10 +574,21 @@ def _measure(
         m["version"] += 1
         m["updated_at"] = at
         m["updated_by_id"] = actor
-        events.append(dict(id=ids.take("event"), measure_id=mid, at=at, actor_id=actor, trigger=step,
-                           from_state=from_state, to_state=m["state"], comment=None,
-                           changes=json.dumps(changes, ensure_ascii=False),
-                           data=json.dumps(data, ensure_ascii=False), version=m["version"]))
+        events.append(
+            dict(
+                id=ids.take("event"),
+                measure_id=mid,
+                at=at,
+                actor_id=actor,
+                trigger=step,
+                from_state=from_state,
+                to_state=m["state"],
+                comment=None,
+                changes=json.dumps(changes, ensure_ascii=False),
+                data=json.dumps(data, ensure_ascii=False),
+                version=m["version"],
+            )
+        )
     assert m["state"] == state, (m["state"], state)
     batch["measure"].append(m)
 
@@ -428,8 +633,12 @@ def shared_sqlite(sizes: Iterable[int]) -> tuple[Path, Dataset]:
         meta = path.with_suffix(".json")
         if cache and path.exists() and meta.exists():
             raw = json.loads(meta.read_text())
-            ds = Dataset(url=raw["url"], areas=[AreaInfo(**{**a, "unit_ids": tuple(a["unit_ids"])})
-                                                for a in raw["areas"]], seconds=raw["seconds"], rows=raw["rows"])
+            ds = Dataset(
+                url=raw["url"],
+                areas=[AreaInfo(**{**a, "unit_ids": tuple(a["unit_ids"])}) for a in raw["areas"]],
+                seconds=raw["seconds"],
+                rows=raw["rows"],
+            )
         else:
             ds = generate(f"sqlite:///{path}", key)
             if cache:
@@ -442,7 +651,10 @@ def postgres_base_url() -> str | None:
     """SAMORDNA_TEST_POSTGRES_URL, or the local server the project's machines run, if it answers."""
     import os
 
-    candidates = [os.environ.get("SAMORDNA_TEST_POSTGRES_URL", ""), "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"]
+    candidates = [
+        os.environ.get("SAMORDNA_TEST_POSTGRES_URL", ""),
+        "postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
+    ]
     for url in candidates:
         if not url:
             continue
@@ -487,13 +699,21 @@ def run() -> list[Any]:
     _path, ds = shared_sqlite(SCALING_SIZES)
     measures = ds.rows["measure"]
     total = sum(ds.rows.values())
+
     def n(x: int) -> str:
         return f"{x:,}".replace(",", " ")
 
-    return [Row(NAME, f"generate {n(measures)} measures in 3 areas (SQLite, bulk Core)", "s", (ds.seconds,),
-                note=f"{n(total)} rows: {n(ds.rows['event'])} events, {n(ds.rows['status_report'])} reports, "
-                     f"{n(ds.rows['measure_unit'])} participations; migrations included",
-                lower_is_better=True)]
+    return [
+        Row(
+            NAME,
+            f"generate {n(measures)} measures in 3 areas (SQLite, bulk Core)",
+            "s",
+            (ds.seconds,),
+            note=f"{n(total)} rows: {n(ds.rows['event'])} events, {n(ds.rows['status_report'])} reports, "
+            f"{n(ds.rows['measure_unit'])} participations; migrations included",
+            lower_is_better=True,
+        )
+    ]
 
 
 SCALING_SIZES = (1_000, 10_000, 100_000)

@@ -26,19 +26,29 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, FileSystemLoader
 from jinja2_fragments import render_block
 
-from samordna.services.accounts import MemberView
-from samordna.services.boards import BoardFilters, BoardView, Card, Column, ColumnPage, board_states
-from samordna.services.measures import DEFAULT_FOLLOW_UP_DAYS, permitted_rule
-from samordna.services.org import GoalView, UnitView
+from samordna.boards.service import BoardFilters, BoardView, Card, Column, ColumnPage, board_states
+from samordna.boards.web import TEMPLATE, BoardUI
+from samordna.domain.actor import MemberView
+from samordna.measures.service import DEFAULT_FOLLOW_UP_DAYS, permitted_rule
+from samordna.organisation.repository import GoalView, UnitView
 from samordna.settings import Settings
-from samordna.web.boards import TEMPLATE, BoardUI
 from samordna.web.forms import build_form, transition_fields
 from samordna.web.rendering import configure_jinja
 from samordna.workflow import load_workflows
 
 PAGE_SIZE = 20
-CARD = ("id", "ref", "title", "state", "version", "responsible_unit_id", "goal_id", "arena", "last_health",
-        "next_follow_up_at")
+CARD = (
+    "id",
+    "ref",
+    "title",
+    "state",
+    "version",
+    "responsible_unit_id",
+    "goal_id",
+    "arena",
+    "last_health",
+    "next_follow_up_at",
+)
 CSRF = "floor-csrf-token"
 
 
@@ -62,8 +72,15 @@ class Floor:
             " JOIN area a ON a.id = m.area_id LEFT JOIN unit un ON un.id = m.unit_id"
         ):
             member = MemberView(r["id"], r["slug"], r["name"], r["role"], r["unit_id"], r["unit_name"])
-            area = SimpleNamespace(id=r["id"], slug=r["slug"], name=r["name"], kind=r["kind"],
-                                   language=r["language"], role=r["role"], unit_id=r["unit_id"])
+            area = SimpleNamespace(
+                id=r["id"],
+                slug=r["slug"],
+                name=r["name"],
+                kind=r["kind"],
+                language=r["language"],
+                role=r["role"],
+                unit_id=r["unit_id"],
+            )
             self.members[r["email"]] = (r["uid"], member, SimpleNamespace(area=area, name=r["uname"]))
         self.involved_roles = {rule.role for t in self.wf.transitions for rule in t.allow if rule.unit == "involved"}
 
@@ -77,8 +94,13 @@ class Floor:
         app = SimpleNamespace(state=SimpleNamespace(samordna=SimpleNamespace(workflow=self.wf)))
         request = SimpleNamespace(app=app, url=SimpleNamespace(path=path), headers={})
         page = SimpleNamespace(
-            request=request, actor=SimpleNamespace(user_id=uid, name=who.name), areas=[who.area], area=who.area,
-            lang="nb", may_administer=member.role in ("coordinator", "steering"), member=member,
+            request=request,
+            actor=SimpleNamespace(user_id=uid, name=who.name),
+            areas=[who.area],
+            area=who.area,
+            lang="nb",
+            may_administer=member.role in ("coordinator", "steering"),
+            member=member,
         )
         return page, member
 
@@ -98,13 +120,16 @@ class Floor:
             for dated in (True, False):
                 order = "next_follow_up_at, updated_at, id" if dated else "updated_at, id"
                 null = "IS NOT NULL" if dated else "IS NULL"
-                parts.append(f"SELECT * FROM (SELECT {', '.join(CARD)}, updated_at FROM measure WHERE {where}"
-                             f" AND state = ? AND next_follow_up_at {null} ORDER BY {order} LIMIT ?)")
+                parts.append(
+                    f"SELECT * FROM (SELECT {', '.join(CARD)}, updated_at FROM measure WHERE {where}"
+                    f" AND state = ? AND next_follow_up_at {null} ORDER BY {order} LIMIT ?)"
+                )
                 args += [*params, state, limit]
         rows = self.conn.execute(" UNION ALL ".join(parts), args).fetchall()
         out: dict[str, list[sqlite3.Row]] = {s: [] for s in states}
-        for r in sorted(rows, key=lambda r: (r["next_follow_up_at"] is None, r["next_follow_up_at"] or "",
-                                             r["updated_at"], r["id"])):
+        for r in sorted(
+            rows, key=lambda r: (r["next_follow_up_at"] is None, r["next_follow_up_at"] or "", r["updated_at"], r["id"])
+        ):
             if len(out[r["state"]]) < limit:
                 out[r["state"]].append(r)
         return [r for s in sorted(states) for r in out[s]]
@@ -126,25 +151,47 @@ class Floor:
             state = r["state"]
             nxt = date.fromisoformat(r["next_follow_up_at"]) if r["next_follow_up_at"] else None
             allowed = tuple(
-                t for t in self.wf.allowed_triggers(state)
-                if permitted_rule(self.wf.transition(state, t), member, r["responsible_unit_id"],
-                                  participating.get(r["id"], []))
+                t
+                for t in self.wf.allowed_triggers(state)
+                if permitted_rule(
+                    self.wf.transition(state, t), member, r["responsible_unit_id"], participating.get(r["id"], [])
+                )
             )
-            out.append(Card(
-                id=r["id"], ref=r["ref"], title=r["title"], state=state, version=r["version"],
-                responsible_unit_id=r["responsible_unit_id"], responsible_unit=units.get(r["responsible_unit_id"]),
-                goal_id=r["goal_id"], goal=goals.get(r["goal_id"]), arena=r["arena"], health=r["last_health"],
-                next_follow_up_at=nxt if state in running else None,
-                overdue=bool(nxt and state in running and nxt < today), allowed_triggers=allowed,
-            ))
+            out.append(
+                Card(
+                    id=r["id"],
+                    ref=r["ref"],
+                    title=r["title"],
+                    state=state,
+                    version=r["version"],
+                    responsible_unit_id=r["responsible_unit_id"],
+                    responsible_unit=units.get(r["responsible_unit_id"]),
+                    goal_id=r["goal_id"],
+                    goal=goals.get(r["goal_id"]),
+                    arena=r["arena"],
+                    health=r["last_health"],
+                    next_follow_up_at=nxt if state in running else None,
+                    overdue=bool(nxt and state in running and nxt < today),
+                    allowed_triggers=allowed,
+                )
+            )
         return out
 
     def units_goals(self, area_id: int) -> tuple[list[UnitView], list[GoalView]]:
-        units = [UnitView(*r) for r in self.conn.execute(
-            "SELECT id, name, kind, active FROM unit WHERE area_id = ? ORDER BY name", (area_id,))]
-        goals = [GoalView(*r) for r in self.conn.execute(
-            "SELECT id, title, description, period_from, period_to, priority, active FROM goal WHERE area_id = ?"
-            " ORDER BY priority, id", (area_id,))]
+        units = [
+            UnitView(*r)
+            for r in self.conn.execute(
+                "SELECT id, name, kind, active FROM unit WHERE area_id = ? ORDER BY name", (area_id,)
+            )
+        ]
+        goals = [
+            GoalView(*r)
+            for r in self.conn.execute(
+                "SELECT id, title, description, period_from, period_to, priority, active FROM goal WHERE area_id = ?"
+                " ORDER BY priority, id",
+                (area_id,),
+            )
+        ]
         return units, goals
 
     # ------------------------------------------------------------ handlers
@@ -164,14 +211,28 @@ class Floor:
             by_state[r["state"]].append(c)
         locked = board == "execution" and member.role == "executing" and member.unit_id is not None
         view = BoardView(
-            board=board, area_id=member.area_id, role=member.role, member_unit_id=member.unit_id,
-            columns=tuple(Column(s, totals[s], tuple(by_state[s])) for s in states), units=tuple(units),
-            goals=tuple(goals), filters=BoardFilters(), unit_id=member.unit_id if locked else None,
-            unit_locked=locked, may_register=member.role != "viewer",
+            board=board,
+            area_id=member.area_id,
+            role=member.role,
+            member_unit_id=member.unit_id,
+            columns=tuple(Column(s, totals[s], tuple(by_state[s])) for s in states),
+            units=tuple(units),
+            goals=tuple(goals),
+            filters=BoardFilters(),
+            unit_id=member.unit_id if locked else None,
+            unit_locked=locked,
+            may_register=member.role != "viewer",
         )
         ui = BoardUI(page, board)
-        ctx = {"page": page, "ui": ui, "lang": "nb", "active": board, "view": view, "request": page.request,
-               "csrf_input": f'<input type="hidden" name="_csrf_token" value="{CSRF}" />'}
+        ctx = {
+            "page": page,
+            "ui": ui,
+            "lang": "nb",
+            "active": board,
+            "view": view,
+            "request": page.request,
+            "csrf_input": f'<input type="hidden" name="_csrf_token" value="{CSRF}" />',
+        }
         return self.env.get_template(TEMPLATE).render(ctx)
 
     def column(self, email: str, path: str, board: str, state: str, shown: list[int]) -> str:
@@ -184,25 +245,43 @@ class Floor:
         rows = self.first_rows(where, params, (state,), PAGE_SIZE + 1)
         cards = self.cards(member, rows[:PAGE_SIZE], {u.id: u.name for u in units}, {g.id: g.title for g in goals})
         ui = BoardUI(page, board)
-        ctx = {"page": page, "ui": ui, "lang": "nb", "active": board, "request": page.request,
-               "column": ColumnPage(state, tuple(cards), len(rows) > PAGE_SIZE),
-               "shown_total": len(shown) + len(cards)}
+        ctx = {
+            "page": page,
+            "ui": ui,
+            "lang": "nb",
+            "active": board,
+            "request": page.request,
+            "column": ColumnPage(state, tuple(cards), len(rows) > PAGE_SIZE),
+            "shown_total": len(shown) + len(cards),
+        }
         return render_block(self.env, TEMPLATE, "column_page", ctx)
 
     def action_form(self, email: str, path: str, board: str, measure_id: int, trigger: str) -> str:
         page, member = self.page(email, path)
-        row = self.conn.execute("SELECT * FROM measure WHERE id = ? AND area_id = ?",
-                                (measure_id, member.area_id)).fetchone()
+        row = self.conn.execute(
+            "SELECT * FROM measure WHERE id = ? AND area_id = ?", (measure_id, member.area_id)
+        ).fetchone()
         td = self.wf.transition(row["state"], trigger)
         rule = permitted_rule(td, member, row["responsible_unit_id"], []) if td else None
         wanted = transition_fields(self.wf, td, rule) if td else []
         form = build_form(wanted, values={f.name: row[f.store] if f.store in row.keys() else None for f, _ in wanted})
         m = SimpleNamespace(**{k: row[k] for k in row.keys()})
         ui = BoardUI(page, board)
-        ctx = {"page": page, "ui": ui, "lang": "nb", "active": board, "request": page.request, "m": m,
-               "trigger": trigger, "form": form, "version": str(row["version"]), "status": 200,
-               "still_possible": True, "standalone": False,
-               "csrf_input": f'<input type="hidden" name="_csrf_token" value="{CSRF}" />'}
+        ctx = {
+            "page": page,
+            "ui": ui,
+            "lang": "nb",
+            "active": board,
+            "request": page.request,
+            "m": m,
+            "trigger": trigger,
+            "form": form,
+            "version": str(row["version"]),
+            "status": 200,
+            "still_possible": True,
+            "standalone": False,
+            "csrf_input": f'<input type="hidden" name="_csrf_token" value="{CSRF}" />',
+        }
         return render_block(self.env, TEMPLATE, "card_form", ctx)
 
     def transition(self, email: str, measure_id: int, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
@@ -232,20 +311,37 @@ class Floor:
             conn.execute(
                 "INSERT INTO event (measure_id, at, actor_id, trigger, from_state, to_state, comment, changes, data,"
                 " version) VALUES (?, ?, ?, 'report_status', ?, 'in_follow_up', ?, ?, ?, ?)",
-                (measure_id, stamp, uid, row["state"], body.get("comment"), json.dumps(changes, ensure_ascii=False),
-                 json.dumps({"note": note}, ensure_ascii=False), body["version"] + 1),
+                (
+                    measure_id,
+                    stamp,
+                    uid,
+                    row["state"],
+                    body.get("comment"),
+                    json.dumps(changes, ensure_ascii=False),
+                    json.dumps({"note": note}, ensure_ascii=False),
+                    body["version"] + 1,
+                ),
             )
-            conn.execute("INSERT INTO status_report (measure_id, author_id, at, health, note) VALUES (?, ?, ?, ?, ?)",
-                         (measure_id, uid, stamp, health, note))
+            conn.execute(
+                "INSERT INTO status_report (measure_id, author_id, at, health, note) VALUES (?, ?, ?, ?, ?)",
+                (measure_id, uid, stamp, health, note),
+            )
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
         out = {k: row[k] for k in row.keys()}
-        out.update(last_health=health, next_follow_up_at=nxt, version=body["version"] + 1, updated_at=now.isoformat(),
-                   updated_by_id=uid, participating_unit_ids=[], overdue=False,
-                   allowed_triggers=list(self.wf.allowed_triggers("in_follow_up")))
+        out.update(
+            last_health=health,
+            next_follow_up_at=nxt,
+            version=body["version"] + 1,
+            updated_at=now.isoformat(),
+            updated_by_id=uid,
+            participating_unit_ids=[],
+            overdue=False,
+            allowed_triggers=list(self.wf.allowed_triggers("in_follow_up")),
+        )
         return 200, out
 
 
@@ -290,8 +386,13 @@ def create() -> Any:
             else:
                 html = "not found"
             status, payload = (200 if html != "not found" else 404), html.encode()
-        await send({"type": "http.response.start", "status": status,
-                    "headers": [(b"content-type", ctype.encode()), (b"content-length", str(len(payload)).encode())]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [(b"content-type", ctype.encode()), (b"content-length", str(len(payload)).encode())],
+            }
+        )
         await send({"type": "http.response.body", "body": payload})
 
     return app

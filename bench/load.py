@@ -75,9 +75,24 @@ CONFIGS = (
 def start_granian(database_url: str, workers: int) -> Server:
     """Samordna under granian, started as its own command line would (the same app factory)."""
     port = free_port()
-    argv = [sys.executable, "-m", "granian", "--interface", "asgi", "--factory", "samordna.app:create_app",
-            "--host", HOST, "--port", str(port), "--workers", str(workers), "--no-access-log",
-            "--log-level", "warning"]
+    argv = [
+        sys.executable,
+        "-m",
+        "granian",
+        "--interface",
+        "asgi",
+        "--factory",
+        "samordna.app:create_app",
+        "--host",
+        HOST,
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--no-access-log",
+        "--log-level",
+        "warning",
+    ]
     return Server(argv, server_env(database_url), port, f"granian ({workers} w)").wait_ready(workers=workers)
 
 
@@ -85,10 +100,13 @@ def make_plan(ds: Dataset, url: str, folder: Path) -> Path:
     area = ds.areas[0]
     engine = create_engine(url)
     with engine.connect() as conn:
-        measures = [list(r) for r in conn.execute(
-            text("SELECT id, version FROM measure WHERE area_id = :a AND state = 'in_follow_up' ORDER BY id"),
-            {"a": area.id},
-        )]
+        measures = [
+            list(r)
+            for r in conn.execute(
+                text("SELECT id, version FROM measure WHERE area_id = :a AND state = 'in_follow_up' ORDER BY id"),
+                {"a": area.id},
+            )
+        ]
     engine.dispose()
     plan = {
         "area": area.slug,
@@ -122,11 +140,38 @@ def log_in_users(url: str, plan_path: Path, users: int) -> Path:
 def run_locust(
     url: str, mode: str, plan: Path, users: int, duration: int, out: Path, pace: float = 0.0
 ) -> list[list[Any]]:
-    env = {**os.environ, "BENCH_MODE": mode, "BENCH_PLAN": str(plan), "BENCH_USERS": str(users),
-           "BENCH_OUT": str(out), "BENCH_PACE": str(pace), "PYTHONPATH": str(ROOT)}
-    argv = [sys.executable, "-m", "locust", "-f", str(ROOT / "bench" / "locustfile.py"), "--headless",
-            "-u", str(users), "-r", str(users), "-t", f"{duration}s", "--host", url, "--only-summary",
-            "--stop-timeout", "10", "--loglevel", "ERROR", "--exit-code-on-error", "0"]
+    env = {
+        **os.environ,
+        "BENCH_MODE": mode,
+        "BENCH_PLAN": str(plan),
+        "BENCH_USERS": str(users),
+        "BENCH_OUT": str(out),
+        "BENCH_PACE": str(pace),
+        "PYTHONPATH": str(ROOT),
+    }
+    argv = [
+        sys.executable,
+        "-m",
+        "locust",
+        "-f",
+        str(ROOT / "bench" / "locustfile.py"),
+        "--headless",
+        "-u",
+        str(users),
+        "-r",
+        str(users),
+        "-t",
+        f"{duration}s",
+        "--host",
+        url,
+        "--only-summary",
+        "--stop-timeout",
+        "10",
+        "--loglevel",
+        "ERROR",
+        "--exit-code-on-error",
+        "0",
+    ]
     done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=duration + 120)
     if done.returncode != 0 or not out.exists():
         raise RuntimeError(f"locust failed ({done.returncode}): {done.stderr[-2000:]}")
@@ -225,23 +270,38 @@ def run(duration: int = DURATION, users: int = USERS, only: list[str] | None = N
             rows.append(Row(NAME, config.name, "req/s", (0.0,), notes.get(config.name, "")))
             continue
         r, floor = results[config.name], floors.get(config.pace)
-        summary = (f"p50 {r.p50:.0f} / p95 {r.p95:.0f} / p99 {r.p99:.0f} ms; {r.errors} errors of "
-                   f"{r.requests:,}".replace(",", " "))
+        summary = (
+            f"p50 {r.p50:.0f} / p95 {r.p95:.0f} / p99 {r.p99:.0f} ms; {r.errors} errors of {r.requests:,}".replace(
+                ",", " "
+            )
+        )
         if config.pace:
             # Paced: the load is about users / (pace + latency) requests a second; what counts is the wait.
-            rows.append(Row(
-                NAME, config.name, "ms/request", r.times,
-                f"p95 {r.p95:.0f} / p99 {r.p99:.0f} ms; {r.throughput:.0f} req/s; {r.errors} errors of "
-                f"{r.requests:,}".replace(",", " ") + f"; {users} clients, think time {config.pace / 2:g}–"
-                f"{config.pace * 3 / 2:g} s",
-                ratio=(r.p95 / floor.p95) if floor and floor.p95 else None, lower_is_better=True,
-            ))
+            rows.append(
+                Row(
+                    NAME,
+                    config.name,
+                    "ms/request",
+                    r.times,
+                    f"p95 {r.p95:.0f} / p99 {r.p99:.0f} ms; {r.throughput:.0f} req/s; {r.errors} errors of "
+                    f"{r.requests:,}".replace(",", " ")
+                    + f"; {users} clients, think time {config.pace / 2:g}–"
+                    f"{config.pace * 3 / 2:g} s",
+                    ratio=(r.p95 / floor.p95) if floor and floor.p95 else None,
+                    lower_is_better=True,
+                )
+            )
         else:
-            rows.append(Row(
-                NAME, config.name, "req/s", r.per_second,
-                summary + f"; {users} clients without pause, {duration} s",
-                ratio=(floor.throughput / r.throughput) if floor and r.throughput else None,
-            ))
+            rows.append(
+                Row(
+                    NAME,
+                    config.name,
+                    "req/s",
+                    r.per_second,
+                    summary + f"; {users} clients without pause, {duration} s",
+                    ratio=(floor.throughput / r.throughput) if floor and r.throughput else None,
+                )
+            )
     return rows
 
 

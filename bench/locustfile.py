@@ -77,26 +77,40 @@ class Member(FastHttpUser):
     @task(8)
     def more_cards(self) -> None:
         state = self.rng.choice(("need_identified", "in_follow_up", "initiated"))
-        self.client.get(f"{self.base}/coordination/columns/{state}?{self.shown}", headers={**HTMX, **self.headers},
-                        name="partial: Vis flere")
+        self.client.get(
+            f"{self.base}/coordination/columns/{state}?{self.shown}",
+            headers={**HTMX, **self.headers},
+            name="partial: Vis flere",
+        )
 
     @task(7)
     def action_form(self) -> None:
         if not self.mine:
             return
         measure_id, _version = self.rng.choice(self.mine)
-        self.client.get(f"{self.base}/coordination/cards/{measure_id}/actions/report_status",
-                        headers={**HTMX, **self.headers}, name="partial: action form")
+        self.client.get(
+            f"{self.base}/coordination/cards/{measure_id}/actions/report_status",
+            headers={**HTMX, **self.headers},
+            name="partial: action form",
+        )
 
     @task(5)
     def transition(self) -> None:
         if not self.mine:
             return
         pair = self.rng.choice(self.mine)
-        body = {"trigger": "report_status", "version": pair[1],
-                "data": {"health": self.rng.choice(("on_track", "at_risk", "off_track")), "note": "Last-test."}}
-        with self.client.post(f"/api/v1/measures/{pair[0]}/transitions", json=body, headers=self.api,
-                              name="api: transition", catch_response=True) as r:
+        body = {
+            "trigger": "report_status",
+            "version": pair[1],
+            "data": {"health": self.rng.choice(("on_track", "at_risk", "off_track")), "note": "Last-test."},
+        }
+        with self.client.post(
+            f"/api/v1/measures/{pair[0]}/transitions",
+            json=body,
+            headers=self.api,
+            name="api: transition",
+            catch_response=True,
+        ) as r:
             if r.status_code == 200:
                 pair[1] = r.json()["version"]
                 r.success()

@@ -42,8 +42,10 @@ def main(argv: list[str] | None = None) -> int:
     import sqlite3
 
     only = list(sys.argv[1:] if argv is None else argv)
-    print(f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, {platform.machine()}, "
-          f"{os.cpu_count()} cores")
+    print(
+        f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, {platform.machine()}, "
+        f"{os.cpu_count()} cores"
+    )
     all_rows: list[Any] = []
     notes: list[str] = []
     started = time.perf_counter()

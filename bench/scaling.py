@@ -35,8 +35,7 @@ def run(rounds: int = ROUNDS, per_round: int = PER_ROUND) -> list[Row]:
     states = ("need_identified", "initiated", "assigned", "in_follow_up", "paused", "under_evaluation")
     big_page = urlencode({f"limit_{s}": 100 for s in states})
     # The floor knows no limits; the wider page is compared with Samordna's own 20-card page instead.
-    cases.append((mid, board_path(mid.slug, query=big_page),
-                  f"{thousands(mid.measures)} measures, 100 cards/column"))
+    cases.append((mid, board_path(mid.slug, query=big_page), f"{thousands(mid.measures)} measures, 100 cards/column"))
     counts = count_statements(url, {Dataset.email(a.slug, "coordinator"): board_path(a.slug) for a in ds.areas})
     rows: list[Row] = []
     results = {}

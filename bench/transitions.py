@@ -48,16 +48,16 @@ def _setup(path: Path, measures: int) -> tuple[Any, Any, list[list[int]], float,
     Returns (services, coordinator actor, [[measure id, version], ...], seconds the set-up writes took,
     the coordinator's API token).
     """
-    from samordna.services import org
-    from samordna.services.accounts import create_token, load_actor
-    from samordna.services.core import Samordna
+    from samordna.accounts.repository import create_token, load_actor
+    from samordna.organisation import repository as org
+    from samordna.services import Services
     from samordna.settings import Settings
     from samordna.store.migrate import upgrade
     from samordna.store.models import Goal
 
     url = f"sqlite:///{path}"
     upgrade(url)
-    samordna = Samordna.from_settings(Settings(database_url=url, secret_key="bench-" + "x" * 32))
+    samordna = Services.build(Settings(database_url=url, secret_key="bench-" + "x" * 32))
     with samordna.db.write() as s:
         area = org.add_area(s, slug="bench", name="Benk kommune")
         unit = org.add_unit(s, area=area, name="Ungdomsskolene")
@@ -70,23 +70,27 @@ def _setup(path: Path, measures: int) -> tuple[Any, Any, list[list[int]], float,
         unit_id, goal_id = unit.id, goal.id
         token = create_token(s, user_id=user.id, name="bench")
 
-    due = (samordna.today() + timedelta(days=90)).isoformat()
+    due = (samordna.clock.today() + timedelta(days=90)).isoformat()
     path_steps = [
         ("initiate", {"goal_id": goal_id, "plan": "Plan.", "success_criteria": "Færre hendelser."}),
-        ("assign", {"responsible_unit_id": unit_id, "order_text": "Gjør det.", "due_date": due,
-                    "follow_up_days": 14}),
+        ("assign", {"responsible_unit_id": unit_id, "order_text": "Gjør det.", "due_date": due, "follow_up_days": 14}),
         ("start", {}),
     ]
     need = {
-        "title": "Natteravner", "need_description": "Uro i sentrum.", "knowledge_source": "Ungdata",
-        "target_group": "Ungdom 14–18 år", "arena": "nightlife",
+        "title": "Natteravner",
+        "need_description": "Uro i sentrum.",
+        "knowledge_source": "Ungdata",
+        "target_group": "Ungdom 14–18 år",
+        "arena": "nightlife",
     }
     started = time.perf_counter()
     ids: list[list[int]] = []
     for _ in range(measures):
-        m = samordna.register_need(actor, "bench", need)
+        m = samordna.measures.register_need(actor=actor, slug="bench", data=need)
         for trigger, data in path_steps:
-            m = samordna.record_transition(actor, m.id, trigger=trigger, version=m.version, data=data)
+            m = samordna.measures.record_transition(
+                actor=actor, measure_id=m.id, trigger=trigger, version=m.version, data=data
+            )
         ids.append([m.id, m.version])
     return samordna, actor, ids, time.perf_counter() - started, token
 
@@ -97,8 +101,11 @@ def _setup(path: Path, measures: int) -> tuple[Any, Any, list[list[int]], float,
 def _service_round(samordna: Any, actor: Any, ids: list[list[int]], health: str) -> float:
     started = time.perf_counter()
     for pair in ids:
-        view = samordna.record_transition(
-            actor, pair[0], trigger="report_status", version=pair[1],
+        view = samordna.measures.record_transition(
+            actor=actor,
+            measure_id=pair[0],
+            trigger="report_status",
+            version=pair[1],
             data={"health": health, "note": "Jevn fremdrift."},
         )
         pair[1] = view.version
@@ -110,8 +117,11 @@ def _http_round(client: httpx.Client, ids: list[list[int]], health: str) -> floa
     for pair in ids:
         r = client.post(
             f"/api/v1/measures/{pair[0]}/transitions",
-            json={"trigger": "report_status", "version": pair[1],
-                  "data": {"health": health, "note": "Jevn fremdrift."}},
+            json={
+                "trigger": "report_status",
+                "version": pair[1],
+                "data": {"health": health, "note": "Jevn fremdrift."},
+            },
         )
         if r.status_code != 200:
             raise RuntimeError(f"transition of measure {pair[0]}: {r.status_code} {r.text[:300]}")
@@ -186,8 +196,10 @@ def run(measures: int = MEASURES, repeats: int = REPEATS) -> list[Row]:
         app = start_samordna(f"sqlite:///{service_db}")
         floor_app = start_floor(floor_db)
         try:
-            with httpx.Client(base_url=app.url, headers={"Authorization": f"Bearer {token}"}, timeout=60) as c_app, \
-                    httpx.Client(base_url=floor_app.url, headers={"x-bench-member": EMAIL}, timeout=60) as c_floor:
+            with (
+                httpx.Client(base_url=app.url, headers={"Authorization": f"Bearer {token}"}, timeout=60) as c_app,
+                httpx.Client(base_url=floor_app.url, headers={"x-bench-member": EMAIL}, timeout=60) as c_floor,
+            ):
                 rounds = {
                     "http": lambda n, h: _http_round(c_app, ids[:n], h),
                     "http_floor": lambda n, h: _http_round(c_floor, floor_ids[:n], h),
@@ -208,21 +220,53 @@ def run(measures: int = MEASURES, repeats: int = REPEATS) -> list[Row]:
             samordna.db.dispose()
 
     def ratio(kind: str, floor: str) -> float:
-        return time_ratio(Row("", "", "", tuple(rates[kind])).median, Row("", "", "", tuple(rates[floor])).median,
-                          lower_is_better=False)
+        return time_ratio(
+            Row("", "", "", tuple(rates[kind])).median,
+            Row("", "", "", tuple(rates[floor])).median,
+            lower_is_better=False,
+        )
 
     setup_writes = measures * 4
     return [
-        Row(NAME, "http: POST /api/v1/measures/{id}/transitions", "tx/s", tuple(rates["http"]),
-            f"serve 1 worker, bearer token; {measures} measures × {repeats}", ratio=ratio("http", "http_floor")),
-        Row(NAME, "http floor: bare ASGI + raw sqlite3", "tx/s", tuple(rates["http_floor"]),
-            "read + UPDATE + 2 INSERT, uvicorn 1 worker", ratio=1.0),
-        Row(NAME, "service: record_transition(report_status)", "tx/s", tuple(rates["service"]),
-            "in-process", ratio=ratio("service", "floor")),
-        Row(NAME, "floor: raw sqlite3, same writes", "tx/s", tuple(rates["floor"]),
-            "UPDATE + 2 INSERT, BEGIN IMMEDIATE", ratio=1.0),
-        Row(NAME, "set-up: create + initiate/assign/start", "writes/s", (setup_writes / setup_seconds,),
-            f"{setup_writes} service writes, one pass"),
+        Row(
+            NAME,
+            "http: POST /api/v1/measures/{id}/transitions",
+            "tx/s",
+            tuple(rates["http"]),
+            f"serve 1 worker, bearer token; {measures} measures × {repeats}",
+            ratio=ratio("http", "http_floor"),
+        ),
+        Row(
+            NAME,
+            "http floor: bare ASGI + raw sqlite3",
+            "tx/s",
+            tuple(rates["http_floor"]),
+            "read + UPDATE + 2 INSERT, uvicorn 1 worker",
+            ratio=1.0,
+        ),
+        Row(
+            NAME,
+            "service: record_transition(report_status)",
+            "tx/s",
+            tuple(rates["service"]),
+            "in-process",
+            ratio=ratio("service", "floor"),
+        ),
+        Row(
+            NAME,
+            "floor: raw sqlite3, same writes",
+            "tx/s",
+            tuple(rates["floor"]),
+            "UPDATE + 2 INSERT, BEGIN IMMEDIATE",
+            ratio=1.0,
+        ),
+        Row(
+            NAME,
+            "set-up: create + initiate/assign/start",
+            "writes/s",
+            (setup_writes / setup_seconds,),
+            f"{setup_writes} service writes, one pass",
+        ),
     ]
 
 

@@ -20,11 +20,10 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from samordna.app import create_app
-from samordna.services.core import Samordna
+from samordna.services import Services
 from samordna.settings import Settings
 from samordna.store.db import Database
 from samordna.store.migrate import upgrade
-from samordna.workflow import load_workflows
 from tests.factories import World, build_world
 from tests.security_support import browsers, make_app
 from tests.web_support import WebClient, give_passwords
@@ -33,8 +32,19 @@ ROOT = Path(__file__).resolve().parents[1]
 PG_URL = os.environ.get("SAMORDNA_TEST_POSTGRES_URL", "")
 STRICT = os.environ.get("SAMORDNA_TEST_STRICT", "") == "1"
 TABLES = [
-    "audit_log", "web_session", "event", "status_report", "measure_unit", "measure", "ref_counter", "api_token",
-    "goal", "membership", "unit", "user_account", "area",
+    "audit_log",
+    "web_session",
+    "event",
+    "status_report",
+    "measure_unit",
+    "measure",
+    "ref_counter",
+    "api_token",
+    "goal",
+    "membership",
+    "unit",
+    "user_account",
+    "area",
 ]
 
 
@@ -104,11 +114,8 @@ def settings(database_url: str) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def session_samordna(settings: Settings) -> Iterator[Samordna]:
-    samordna = Samordna(
-        settings=settings, db=Database.from_url(settings.database_url),
-        workflows=load_workflows(settings.workflows_dir),
-    )
+def session_samordna(settings: Settings) -> Iterator[Services]:
+    samordna = Services.build(settings, db=Database.from_url(settings.database_url))
     yield samordna
     samordna.db.dispose()
 
@@ -121,25 +128,25 @@ def empty_tables(db: Database) -> None:
 
 
 @pytest.fixture
-def samordna(session_samordna: Samordna) -> Iterator[Samordna]:
+def samordna(session_samordna: Services) -> Iterator[Services]:
     """The services over an empty, migrated database."""
     empty_tables(session_samordna.db)
-    real_clock = session_samordna.clock
+    real_clock = session_samordna.clock.source
     yield session_samordna
-    session_samordna.clock = real_clock
+    session_samordna.clock.source = real_clock
 
 
 @pytest.fixture
-def world(samordna: Samordna) -> World:
+def world(samordna: Services) -> World:
     """Two areas with units, goals, one member per role, and API tokens for each."""
     return build_world(samordna)
 
 
 class LiveServer:
-    def __init__(self, samordna: Samordna, settings: Settings) -> None:
+    def __init__(self, samordna: Services, settings: Settings) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        app = create_app(settings, samordna=samordna)
+        app = create_app(settings, services=samordna)
         config = uvicorn.Config(
             app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on", proxy_headers=False
         )
@@ -160,7 +167,7 @@ class LiveServer:
 
 
 @pytest.fixture(scope="session")
-def live_server(session_samordna: Samordna, settings: Settings) -> Iterator[LiveServer]:
+def live_server(session_samordna: Services, settings: Settings) -> Iterator[LiveServer]:
     server = LiveServer(session_samordna, settings)
     server.start()
     yield server
@@ -192,7 +199,7 @@ def browser(live_server: LiveServer, web_world: World) -> Iterator[Callable[[str
 
 
 @pytest.fixture
-def app(samordna: Samordna, web_world: World) -> Litestar:
+def app(samordna: Services, web_world: World) -> Litestar:
     """The app in-process over the test world; the header x-test-peer sets the client address."""
     return make_app(samordna)
 

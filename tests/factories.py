@@ -9,11 +9,12 @@ from typing import Any
 
 from sqlalchemy import select
 
+from samordna.accounts.repository import create_token, load_actor
+from samordna.domain.actor import Actor
 from samordna.domain.confidentiality import is_national_id
-from samordna.services import org
-from samordna.services.accounts import Actor, create_token, load_actor
-from samordna.services.core import Samordna
-from samordna.services.measures import MeasureView
+from samordna.measures.service import MeasureView
+from samordna.organisation import repository as org
+from samordna.services import Services
 from samordna.store.models import Goal, Membership, User
 
 # name in the world -> (area, role, unit)
@@ -38,7 +39,7 @@ NEED = {
 
 @dataclass
 class World:
-    samordna: Samordna
+    samordna: Services
     areas: dict[str, int] = field(default_factory=dict)
     units: dict[str, int] = field(default_factory=dict)  # "alfa:Politiet" -> id
     goals: dict[str, int] = field(default_factory=dict)  # "alfa", "alfa_inactive", "beta"
@@ -50,7 +51,7 @@ class World:
         return self.units[f"{area}:{name}"]
 
     def today(self) -> date:
-        return self.samordna.today()
+        return self.samordna.clock.today()
 
     def membership_id(self, who: str, area: str = "alfa") -> int:
         """The id of `who`'s membership in `area`."""
@@ -60,11 +61,15 @@ class World:
             return s.execute(query).scalar_one()
 
     def register(self, who: str = "executing", area: str = "alfa", **overrides: Any) -> MeasureView:
-        return self.samordna.register_need(self.actors[who], area, {**NEED, **overrides})
+        return self.samordna.measures.register_need(actor=self.actors[who], slug=area, data={**NEED, **overrides})
 
     def fire(self, who: str, m: MeasureView, trigger: str, **data: Any) -> MeasureView:
-        return self.samordna.record_transition(
-            self.actors[who], m.id, trigger=trigger, version=m.version, data=data or valid_data(self, trigger)
+        return self.samordna.measures.record_transition(
+            actor=self.actors[who],
+            measure_id=m.id,
+            trigger=trigger,
+            version=m.version,
+            data=data or valid_data(self, trigger),
         )
 
     def advance(self, m: MeasureView, to_state: str) -> MeasureView:
@@ -92,7 +97,11 @@ def valid_data(world: World, trigger: str) -> dict[str, Any]:
     """Data that satisfies every requirement of `trigger` for its usual actor."""
     today = world.today()
     return {
-        "initiate": {"goal_id": world.goals["alfa"], "plan": "Plan for høsten.", "success_criteria": "Færre hendelser."},
+        "initiate": {
+            "goal_id": world.goals["alfa"],
+            "plan": "Plan for høsten.",
+            "success_criteria": "Færre hendelser.",
+        },
         "decline": {"reason": "Dekkes av andre tiltak."},
         "assign": {
             "responsible_unit_id": world.unit("Ungdomsskolene"),
@@ -107,7 +116,10 @@ def valid_data(world: World, trigger: str) -> dict[str, Any]:
         "resume": {},
         "request_evaluation": {"note": "Perioden er over."},
         "submit_evaluation": {
-            "effect": "partly", "method": "Spørreundersøkelse.", "findings": "Bedre trygghet.", "recommendation": "extend",
+            "effect": "partly",
+            "method": "Spørreundersøkelse.",
+            "findings": "Bedre trygghet.",
+            "recommendation": "extend",
         },
         "extend": {"decision_note": "Videreføres ett år.", "due_date": (today + timedelta(days=365)).isoformat()},
         "adjust": {"decision_note": "Justeres med ny plan."},
@@ -115,7 +127,7 @@ def valid_data(world: World, trigger: str) -> dict[str, Any]:
     }[trigger]
 
 
-def build_world(samordna: Samordna) -> World:
+def build_world(samordna: Services) -> World:
     world = World(samordna=samordna)
     with samordna.db.write() as s:
         for slug, name in (("alfa", "Alfa kommune"), ("beta", "Beta bydel")):

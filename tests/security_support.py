@@ -14,7 +14,7 @@ from litestar.testing import TestClient
 from sqlalchemy import select, text, update
 
 from samordna.app import create_app
-from samordna.services.core import Samordna
+from samordna.services import Services
 from samordna.settings import Settings
 from samordna.store.models import AuditEntry, WebSession
 from tests.web_support import WebClient
@@ -22,11 +22,9 @@ from tests.web_support import WebClient
 PEER_HEADER = "x-test-peer"
 
 
-def samordna_with(samordna: Samordna, **overrides: Any) -> Samordna:
+def samordna_with(samordna: Services, **overrides: Any) -> Services:
     """The services over the same database, with other settings (trusted proxies, secure cookies)."""
-    other = Samordna(settings=replace(samordna.settings, **overrides), db=samordna.db, workflows=samordna.workflows)
-    other.clock = samordna.clock
-    return other
+    return Services.build(replace(samordna.settings, **overrides), db=samordna.db, clock=samordna.clock)
 
 
 def _with_peer(handler: Any) -> Any:
@@ -42,8 +40,8 @@ def _with_peer(handler: Any) -> Any:
     return shim
 
 
-def make_app(samordna: Samordna, settings: Settings | None = None) -> Litestar:
-    app = create_app(settings or samordna.settings, samordna=samordna)
+def make_app(samordna: Services, settings: Settings | None = None) -> Litestar:
+    app = create_app(settings or samordna.settings, services=samordna)
     app.asgi_handler = _with_peer(app.asgi_handler)
     return app
 
@@ -63,23 +61,23 @@ def browsers(app: Litestar, base_url: str = "http://testserver.local") -> Iterat
 # ---------------------------------------------------------------- the tables
 
 
-def session_ids(samordna: Samordna) -> set[str]:
+def session_ids(samordna: Services) -> set[str]:
     with samordna.db.read() as s:
         return set(s.execute(select(WebSession.key)).scalars())
 
 
-def session_data(samordna: Samordna, key: str) -> dict[str, Any]:
+def session_data(samordna: Services, key: str) -> dict[str, Any]:
     with samordna.db.read() as s:
         return json.loads(bytes(s.execute(select(WebSession.data).where(WebSession.key == key)).scalar_one()))
 
 
-def set_session_data(samordna: Samordna, key: str, **values: Any) -> None:
+def set_session_data(samordna: Services, key: str, **values: Any) -> None:
     data = {**session_data(samordna, key), **values}
     with samordna.db.write() as s:
         s.execute(update(WebSession).where(WebSession.key == key).values(data=json.dumps(data).encode()))
 
 
-def audit(samordna: Samordna, kind: str | None = None) -> list[dict[str, Any]]:
+def audit(samordna: Services, kind: str | None = None) -> list[dict[str, Any]]:
     with samordna.db.read() as s:
         query = select(AuditEntry.__table__).order_by(AuditEntry.id)
         if kind:
@@ -87,13 +85,13 @@ def audit(samordna: Samordna, kind: str | None = None) -> list[dict[str, Any]]:
         return [dict(r) for r in s.execute(query).mappings()]
 
 
-def raw_audit_text(samordna: Samordna) -> str:
+def raw_audit_text(samordna: Services) -> str:
     """Every column of every audit row as text, to search for what must never be there."""
     with samordna.db.read() as s:
         return "\n".join(repr(tuple(r)) for r in s.execute(text("SELECT * FROM audit_log")).all())
 
 
-def snapshot(samordna: Samordna) -> dict[str, list[tuple[Any, ...]]]:
+def snapshot(samordna: Services) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table but the sessions (and the security log's refusals): what a GET must not change."""
     from sqlmodel import SQLModel
 

@@ -57,8 +57,11 @@ def test_401_without_a_valid_token(api: Api, world: World) -> None:
         ("GET", "/areas", None),
         ("GET", f"/measures/{m.id}", None),
         ("GET", "/workflows/measure", None),
-        ("POST", f"/measures/{m.id}/transitions",
-         {"trigger": "initiate", "version": m.version, "data": valid_data(world, "initiate")}),
+        (
+            "POST",
+            f"/measures/{m.id}/transitions",
+            {"trigger": "initiate", "version": m.version, "data": valid_data(world, "initiate")},
+        ),
         ("PATCH", f"/measures/{m.id}", {"version": m.version, "title": "Nytt navn"}),
         ("POST", "/areas/alfa/measures", NEED),
     )
@@ -166,7 +169,11 @@ def test_409_trigger_not_allowed_in_the_state(api: Api, world: World) -> None:
         r = api.fire(who, m.id, trigger, m.version, valid_data(world, trigger))
         label = world.samordna.workflow.states[state].label.nb
         assert_error(
-            r, 409, state=state, current_version=m.version, allowed_triggers=allowed,
+            r,
+            409,
+            state=state,
+            current_version=m.version,
+            allowed_triggers=allowed,
             detail=f"Handlingen kan ikke utføres når tiltaket har status «{label}».",
         )
         assert api.snapshot(m.id) == before
@@ -177,8 +184,9 @@ def test_409_unknown_trigger(api: Api, world: World) -> None:
     before = api.snapshot(m.id)
     for trigger in ["to_closed", "to_need_identified", "fly", "", "Initiate", "edit", "create", "trigger"]:
         r = api.fire("coordinator", m.id, trigger, m.version)
-        body = assert_error(r, 409, state="need_identified", current_version=1,
-                            allowed_triggers=["initiate", "decline"])
+        body = assert_error(
+            r, 409, state="need_identified", current_version=1, allowed_triggers=["initiate", "decline"]
+        )
         assert body["detail"].startswith("Ukjent handling"), trigger
     assert api.snapshot(m.id) == before
 
@@ -211,37 +219,85 @@ def test_409_two_writers_with_the_same_version(api: Api, world: World) -> None:
 # ------------------------------------------------------------ 403
 
 FORBIDDEN = {
-    "viewer-initiate": ("need_identified", "viewer", "initiate", ["coordinator", "coordination"],
-                        "«Initier tiltak» kan bare gjøres av SLT-koordinator og koordineringsgruppen."),
-    "steering-initiate": ("need_identified", "steering", "initiate", ["coordinator", "coordination"],
-                          "«Initier tiltak» kan bare gjøres av SLT-koordinator og koordineringsgruppen."),
-    "executing-decline": ("need_identified", "executing", "decline", ["coordinator", "coordination"],
-                          "«Ikke prioriter» kan bare gjøres av SLT-koordinator og koordineringsgruppen."),
+    "viewer-initiate": (
+        "need_identified",
+        "viewer",
+        "initiate",
+        ["coordinator", "coordination"],
+        "«Initier tiltak» kan bare gjøres av SLT-koordinator og koordineringsgruppen.",
+    ),
+    "steering-initiate": (
+        "need_identified",
+        "steering",
+        "initiate",
+        ["coordinator", "coordination"],
+        "«Initier tiltak» kan bare gjøres av SLT-koordinator og koordineringsgruppen.",
+    ),
+    "executing-decline": (
+        "need_identified",
+        "executing",
+        "decline",
+        ["coordinator", "coordination"],
+        "«Ikke prioriter» kan bare gjøres av SLT-koordinator og koordineringsgruppen.",
+    ),
     "executing-other-unit-start": (
-        "assigned", "executing_police", "start", ["executing", "coordinator"],
-        "«Start tiltaket» kan bare gjøres av utførende nivå i den ansvarlige enheten og SLT-koordinator."),
+        "assigned",
+        "executing_police",
+        "start",
+        ["executing", "coordinator"],
+        "«Start tiltaket» kan bare gjøres av utførende nivå i den ansvarlige enheten og SLT-koordinator.",
+    ),
     "coordination-start": (
-        "assigned", "coordination", "start", ["executing", "coordinator"],
-        "«Start tiltaket» kan bare gjøres av utførende nivå i den ansvarlige enheten og SLT-koordinator."),
+        "assigned",
+        "coordination",
+        "start",
+        ["executing", "coordinator"],
+        "«Start tiltaket» kan bare gjøres av utførende nivå i den ansvarlige enheten og SLT-koordinator.",
+    ),
     "executing-uninvolved-report": (
-        "in_follow_up", "executing_police", "report_status", ["executing", "coordination", "coordinator"],
+        "in_follow_up",
+        "executing_police",
+        "report_status",
+        ["executing", "coordination", "coordinator"],
         "«Rapporter status» kan bare gjøres av utførende nivå i en ansvarlig eller deltakende enhet, "
-        "koordineringsgruppen og SLT-koordinator."),
+        "koordineringsgruppen og SLT-koordinator.",
+    ),
     "viewer-report": (
-        "in_follow_up", "viewer", "report_status", ["executing", "coordination", "coordinator"],
+        "in_follow_up",
+        "viewer",
+        "report_status",
+        ["executing", "coordination", "coordinator"],
         "«Rapporter status» kan bare gjøres av utførende nivå i en ansvarlig eller deltakende enhet, "
-        "koordineringsgruppen og SLT-koordinator."),
-    "executing-pause": ("in_follow_up", "executing", "pause", ["coordinator", "coordination"],
-                        "«Sett på vent» kan bare gjøres av SLT-koordinator og koordineringsgruppen."),
+        "koordineringsgruppen og SLT-koordinator.",
+    ),
+    "executing-pause": (
+        "in_follow_up",
+        "executing",
+        "pause",
+        ["coordinator", "coordination"],
+        "«Sett på vent» kan bare gjøres av SLT-koordinator og koordineringsgruppen.",
+    ),
     "executing-submit-evaluation": (
-        "under_evaluation", "executing", "submit_evaluation", ["coordinator", "coordination"],
-        "«Lever evaluering» kan bare gjøres av SLT-koordinator og koordineringsgruppen."),
+        "under_evaluation",
+        "executing",
+        "submit_evaluation",
+        ["coordinator", "coordination"],
+        "«Lever evaluering» kan bare gjøres av SLT-koordinator og koordineringsgruppen.",
+    ),
     "coordination-close": (
-        "evaluated", "coordination", "close", ["steering", "coordinator"],
-        "«Avslutte» kan bare gjøres av styringsgruppen og SLT-koordinator (med møtedato fra styringsgruppen)."),
+        "evaluated",
+        "coordination",
+        "close",
+        ["steering", "coordinator"],
+        "«Avslutte» kan bare gjøres av styringsgruppen og SLT-koordinator (med møtedato fra styringsgruppen).",
+    ),
     "viewer-extend": (
-        "evaluated", "viewer", "extend", ["steering", "coordinator"],
-        "«Videreføre» kan bare gjøres av styringsgruppen og SLT-koordinator (med møtedato fra styringsgruppen)."),
+        "evaluated",
+        "viewer",
+        "extend",
+        ["steering", "coordinator"],
+        "«Videreføre» kan bare gjøres av styringsgruppen og SLT-koordinator (med møtedato fra styringsgruppen).",
+    ),
 }
 
 
@@ -268,12 +324,18 @@ def test_403_viewer_may_not_register_or_edit(api: Api, world: World) -> None:
     before = api.snapshot(m.id)
     r = api.post("/areas/alfa/measures", NEED, "viewer")
     assert_error(
-        r, 403, allowed_roles=["steering", "coordinator", "coordination", "executing"],
+        r,
+        403,
+        allowed_roles=["steering", "coordinator", "coordination", "executing"],
         detail="Bare styringsgruppen, SLT-koordinator, koordineringsgruppen og utførende nivå kan melde behov.",
     )
     r = api.patch(f"/measures/{m.id}", {"version": m.version, "title": "Nytt"}, "viewer")
-    assert_error(r, 403, allowed_roles=["coordinator", "coordination"],
-                 detail="Bare SLT-koordinator og koordineringsgruppen kan endre tiltaket.")
+    assert_error(
+        r,
+        403,
+        allowed_roles=["coordinator", "coordination"],
+        detail="Bare SLT-koordinator og koordineringsgruppen kan endre tiltaket.",
+    )
     assert api.snapshot(m.id) == before
     assert len(areas_measures(api)) == 1
 
@@ -291,146 +353,234 @@ def _yesterday(world: World) -> str:
 
 INVALID_TRANSITIONS: dict[str, tuple[str, str, str, Callable[[World], dict[str, Any]], dict[str, str]]] = {
     "initiate-missing-all": (
-        "need_identified", "coordination", "initiate", lambda w: {},
+        "need_identified",
+        "coordination",
+        "initiate",
+        lambda w: {},
         {"goal_id": REQUIRED, "plan": REQUIRED, "success_criteria": REQUIRED},
     ),
     "initiate-blank": (
-        "need_identified", "coordination", "initiate",
+        "need_identified",
+        "coordination",
+        "initiate",
         lambda w: {"goal_id": None, "plan": "   ", "success_criteria": ""},
         {"goal_id": REQUIRED, "plan": REQUIRED, "success_criteria": REQUIRED},
     ),
     "initiate-goal-of-other-area": (
-        "need_identified", "coordination", "initiate",
+        "need_identified",
+        "coordination",
+        "initiate",
         lambda w: valid_data(w, "initiate") | {"goal_id": w.goals["beta"]},
         {"goal_id": "Velg et aktivt mål i dette SLT-området."},
     ),
     "initiate-inactive-goal": (
-        "need_identified", "coordinator", "initiate",
+        "need_identified",
+        "coordinator",
+        "initiate",
         lambda w: valid_data(w, "initiate") | {"goal_id": w.goals["alfa_inactive"]},
         {"goal_id": "Velg et aktivt mål i dette SLT-området."},
     ),
     "initiate-missing-goal": (
-        "need_identified", "coordinator", "initiate",
+        "need_identified",
+        "coordinator",
+        "initiate",
         lambda w: valid_data(w, "initiate") | {"goal_id": 987654},
         {"goal_id": "Velg et aktivt mål i dette SLT-området."},
     ),
     "initiate-goal-not-a-number": (
-        "need_identified", "coordinator", "initiate",
+        "need_identified",
+        "coordinator",
+        "initiate",
         lambda w: valid_data(w, "initiate") | {"goal_id": "mål nr. 1"},
         {"goal_id": "Må være et heltall."},
     ),
     "initiate-unknown-keys": (
-        "need_identified", "coordination", "initiate",
+        "need_identified",
+        "coordination",
+        "initiate",
         lambda w: valid_data(w, "initiate") | {"budget": 100000, "state": "closed"},
         {"budget": "Ukjent felt.", "state": "Ukjent felt."},
     ),
     "initiate-text-too-long": (
-        "need_identified", "coordination", "initiate",
+        "need_identified",
+        "coordination",
+        "initiate",
         lambda w: valid_data(w, "initiate") | {"plan": "x" * 4001},
         {"plan": "Teksten er for lang (høyst 4000 tegn)."},
     ),
     "initiate-text-not-text": (
-        "need_identified", "coordination", "initiate",
+        "need_identified",
+        "coordination",
+        "initiate",
         lambda w: valid_data(w, "initiate") | {"plan": 42, "success_criteria": ["a", "b"]},
         {"plan": "Må være tekst.", "success_criteria": "Må være tekst."},
     ),
     "assign-missing-all": (
-        "initiated", "coordination", "assign", lambda w: {},
+        "initiated",
+        "coordination",
+        "assign",
+        lambda w: {},
         {"responsible_unit_id": REQUIRED, "order_text": REQUIRED, "due_date": REQUIRED, "follow_up_days": REQUIRED},
     ),
     "assign-bad-dates": (
-        "initiated", "coordination", "assign", lambda w: _assign(w, due_date="31.12.2030"),
+        "initiated",
+        "coordination",
+        "assign",
+        lambda w: _assign(w, due_date="31.12.2030"),
         {"due_date": "Ugyldig dato. Bruk formatet ÅÅÅÅ-MM-DD."},
     ),
     "assign-impossible-date": (
-        "initiated", "coordination", "assign", lambda w: _assign(w, due_date="2030-02-30"),
+        "initiated",
+        "coordination",
+        "assign",
+        lambda w: _assign(w, due_date="2030-02-30"),
         {"due_date": "Ugyldig dato. Bruk formatet ÅÅÅÅ-MM-DD."},
     ),
     "assign-due-date-in-the-past": (
-        "initiated", "coordination", "assign", lambda w: _assign(w, due_date=_yesterday(w)),
+        "initiated",
+        "coordination",
+        "assign",
+        lambda w: _assign(w, due_date=_yesterday(w)),
         {"due_date": "Datoen kan ikke være tilbake i tid."},
     ),
     "assign-follow-up-6": (
-        "initiated", "coordination", "assign", lambda w: _assign(w, follow_up_days=6),
+        "initiated",
+        "coordination",
+        "assign",
+        lambda w: _assign(w, follow_up_days=6),
         {"follow_up_days": "Må være mellom 7 og 180."},
     ),
     "assign-follow-up-181": (
-        "initiated", "coordination", "assign", lambda w: _assign(w, follow_up_days=181),
+        "initiated",
+        "coordination",
+        "assign",
+        lambda w: _assign(w, follow_up_days=181),
         {"follow_up_days": "Må være mellom 7 og 180."},
     ),
     "assign-follow-up-negative": (
-        "initiated", "coordination", "assign", lambda w: _assign(w, follow_up_days=-14),
+        "initiated",
+        "coordination",
+        "assign",
+        lambda w: _assign(w, follow_up_days=-14),
         {"follow_up_days": "Må være mellom 7 og 180."},
     ),
     "assign-follow-up-not-int": (
-        "initiated", "coordination", "assign", lambda w: _assign(w, follow_up_days=14.5),
+        "initiated",
+        "coordination",
+        "assign",
+        lambda w: _assign(w, follow_up_days=14.5),
         {"follow_up_days": "Må være et heltall."},
     ),
     "assign-follow-up-bool": (
-        "initiated", "coordination", "assign", lambda w: _assign(w, follow_up_days=True),
+        "initiated",
+        "coordination",
+        "assign",
+        lambda w: _assign(w, follow_up_days=True),
         {"follow_up_days": "Må være et heltall."},
     ),
     "assign-unit-of-other-area": (
-        "initiated", "coordination", "assign",
+        "initiated",
+        "coordination",
+        "assign",
         lambda w: _assign(w, responsible_unit_id=w.unit("Skolen", "beta")),
         {"responsible_unit_id": "Velg en aktiv enhet i dette SLT-området."},
     ),
     "assign-participating-unit-of-other-area": (
-        "initiated", "coordination", "assign",
+        "initiated",
+        "coordination",
+        "assign",
         lambda w: _assign(w, participating_unit_ids=[w.unit("Politiet"), w.unit("Skolen", "beta")]),
         {"participating_unit_ids": "Velg bare aktive enheter i dette SLT-området."},
     ),
     "assign-contact-of-other-unit": (
-        "initiated", "coordination", "assign",
+        "initiated",
+        "coordination",
+        "assign",
         lambda w: _assign(w, contact_user_id=w.user_ids["executing_police"]),
         {"contact_user_id": "Kontaktpersonen må være medlem av den ansvarlige enheten."},
     ),
     "assign-contact-without-unit": (
-        "initiated", "coordination", "assign", lambda w: _assign(w, contact_user_id=w.user_ids["coordinator"]),
+        "initiated",
+        "coordination",
+        "assign",
+        lambda w: _assign(w, contact_user_id=w.user_ids["coordinator"]),
         {"contact_user_id": "Kontaktpersonen må være medlem av den ansvarlige enheten."},
     ),
     "assign-contact-of-other-area": (
-        "initiated", "coordination", "assign", lambda w: _assign(w, contact_user_id=w.user_ids["beta_coordinator"]),
+        "initiated",
+        "coordination",
+        "assign",
+        lambda w: _assign(w, contact_user_id=w.user_ids["beta_coordinator"]),
         {"contact_user_id": "Kontaktpersonen må være medlem av den ansvarlige enheten."},
     ),
     "assign-everything-wrong-at-once": (
-        "initiated", "coordination", "assign",
-        lambda w: {"responsible_unit_id": w.unit("Skolen", "beta"), "due_date": "i morgen",
-                   "follow_up_days": 1000, "colour": "rød"},
-        {"colour": "Ukjent felt.", "order_text": REQUIRED, "due_date": "Ugyldig dato. Bruk formatet ÅÅÅÅ-MM-DD.",
-         "follow_up_days": "Må være mellom 7 og 180.",
-         "responsible_unit_id": "Velg en aktiv enhet i dette SLT-området."},
+        "initiated",
+        "coordination",
+        "assign",
+        lambda w: {
+            "responsible_unit_id": w.unit("Skolen", "beta"),
+            "due_date": "i morgen",
+            "follow_up_days": 1000,
+            "colour": "rød",
+        },
+        {
+            "colour": "Ukjent felt.",
+            "order_text": REQUIRED,
+            "due_date": "Ugyldig dato. Bruk formatet ÅÅÅÅ-MM-DD.",
+            "follow_up_days": "Må være mellom 7 og 180.",
+            "responsible_unit_id": "Velg en aktiv enhet i dette SLT-området.",
+        },
     ),
     "reassign-unit-of-other-area": (
-        "assigned", "coordination", "reassign",
+        "assigned",
+        "coordination",
+        "reassign",
         lambda w: {"responsible_unit_id": w.unit("Skolen", "beta"), "reason": "Flytter."},
         {"responsible_unit_id": "Velg en aktiv enhet i dette SLT-området."},
     ),
     "report-status-bad-health": (
-        "in_follow_up", "executing", "report_status", lambda w: {"health": "great", "note": "Bra."},
+        "in_follow_up",
+        "executing",
+        "report_status",
+        lambda w: {"health": "great", "note": "Bra."},
         {"health": "Ugyldig valg. Velg ett av: on_track, at_risk, off_track."},
     ),
     "report-status-missing": (
-        "in_follow_up", "executing", "report_status", lambda w: {},
+        "in_follow_up",
+        "executing",
+        "report_status",
+        lambda w: {},
         {"health": REQUIRED, "note": REQUIRED},
     ),
     "start-takes-no-data": (
-        "assigned", "executing", "start", lambda w: {"note": "I gang."},
+        "assigned",
+        "executing",
+        "start",
+        lambda w: {"note": "I gang."},
         {"note": "Ukjent felt."},
     ),
     "submit-evaluation-enums": (
-        "under_evaluation", "coordination", "submit_evaluation",
+        "under_evaluation",
+        "coordination",
+        "submit_evaluation",
         lambda w: {"effect": "good", "recommendation": "maybe", "method": "Intervju."},
-        {"effect": "Ugyldig valg. Velg ett av: achieved, partly, not_achieved, unknown.",
-         "recommendation": "Ugyldig valg. Velg ett av: extend, adjust, close.", "findings": REQUIRED},
+        {
+            "effect": "Ugyldig valg. Velg ett av: achieved, partly, not_achieved, unknown.",
+            "recommendation": "Ugyldig valg. Velg ett av: extend, adjust, close.",
+            "findings": REQUIRED,
+        },
     ),
     "extend-due-date-in-the-past": (
-        "evaluated", "steering", "extend",
+        "evaluated",
+        "steering",
+        "extend",
         lambda w: {"decision_note": "Videre.", "due_date": _yesterday(w)},
         {"due_date": "Datoen kan ikke være tilbake i tid."},
     ),
     "close-meeting-date-bad": (
-        "evaluated", "coordinator", "close",
+        "evaluated",
+        "coordinator",
+        "close",
         lambda w: {"decision_note": "Slutt.", "meeting_date": "forrige tirsdag"},
         {"meeting_date": "Ugyldig dato. Bruk formatet ÅÅÅÅ-MM-DD."},
     ),
@@ -460,8 +610,13 @@ def test_limits_themselves_are_accepted(api: Api, world: World) -> None:
     """7 and 180 days, a due date of today and 4000 characters of text are all fine."""
     for days in (7, 180):
         m = measure_in(world, "initiated")
-        r = api.fire("coordination", m.id, "assign", m.version,
-                     _assign(world, follow_up_days=days, due_date=iso(world.today()), order_text="o" * 4000))
+        r = api.fire(
+            "coordination",
+            m.id,
+            "assign",
+            m.version,
+            _assign(world, follow_up_days=days, due_date=iso(world.today()), order_text="o" * 4000),
+        )
         assert r.status_code == 200, r.text
         assert r.json()["next_follow_up_at"] == iso(world.today() + timedelta(days=days))
 
@@ -470,25 +625,44 @@ def test_limits_themselves_are_accepted(api: Api, world: World) -> None:
 
 
 INVALID_NEEDS: dict[str, tuple[Callable[[World], dict[str, Any]], dict[str, str]]] = {
-    "missing-all": (lambda w: {}, {
-        "title": REQUIRED, "need_description": REQUIRED, "knowledge_source": REQUIRED,
-        "target_group": REQUIRED, "arena": REQUIRED,
-    }),
+    "missing-all": (
+        lambda w: {},
+        {
+            "title": REQUIRED,
+            "need_description": REQUIRED,
+            "knowledge_source": REQUIRED,
+            "target_group": REQUIRED,
+            "arena": REQUIRED,
+        },
+    ),
     "blank": (lambda w: NEED | {"title": "   ", "target_group": ""}, {"title": REQUIRED, "target_group": REQUIRED}),
-    "bad-arena": (lambda w: NEED | {"arena": "street"}, {
-        "arena": "Ugyldig valg. Velg ett av: school, leisure, digital, neighbourhood, family, nightlife, other.",
-    }),
+    "bad-arena": (
+        lambda w: NEED | {"arena": "street"},
+        {
+            "arena": "Ugyldig valg. Velg ett av: school, leisure, digital, neighbourhood, family, nightlife, other.",
+        },
+    ),
     "title-too-long": (lambda w: NEED | {"title": "t" * 201}, {"title": "Teksten er for lang (høyst 200 tegn)."}),
-    "description-too-long": (lambda w: NEED | {"need_description": "d" * 4001},
-                             {"need_description": "Teksten er for lang (høyst 4000 tegn)."}),
-    "ages-reversed": (lambda w: NEED | {"age_from": 16, "age_to": 13},
-                      {"age_to": "«Alder til» kan ikke være lavere enn «Alder fra»."}),
-    "age-out-of-range": (lambda w: NEED | {"age_from": -1, "age_to": 31},
-                         {"age_from": "Må være mellom 0 og 30.", "age_to": "Må være mellom 0 og 30."}),
-    "goal-of-other-area": (lambda w: NEED | {"goal_id": w.goals["beta"]},
-                           {"goal_id": "Velg et aktivt mål i dette SLT-området."}),
-    "inactive-goal": (lambda w: NEED | {"goal_id": w.goals["alfa_inactive"]},
-                      {"goal_id": "Velg et aktivt mål i dette SLT-området."}),
+    "description-too-long": (
+        lambda w: NEED | {"need_description": "d" * 4001},
+        {"need_description": "Teksten er for lang (høyst 4000 tegn)."},
+    ),
+    "ages-reversed": (
+        lambda w: NEED | {"age_from": 16, "age_to": 13},
+        {"age_to": "«Alder til» kan ikke være lavere enn «Alder fra»."},
+    ),
+    "age-out-of-range": (
+        lambda w: NEED | {"age_from": -1, "age_to": 31},
+        {"age_from": "Må være mellom 0 og 30.", "age_to": "Må være mellom 0 og 30."},
+    ),
+    "goal-of-other-area": (
+        lambda w: NEED | {"goal_id": w.goals["beta"]},
+        {"goal_id": "Velg et aktivt mål i dette SLT-området."},
+    ),
+    "inactive-goal": (
+        lambda w: NEED | {"goal_id": w.goals["alfa_inactive"]},
+        {"goal_id": "Velg et aktivt mål i dette SLT-området."},
+    ),
 }
 
 
@@ -502,13 +676,17 @@ def test_422_invalid_need(api: Api, world: World) -> None:
 
 
 INVALID_EDITS = [
-    ({"arena": "bar"}, {"arena": "Ugyldig valg. Velg ett av: school, leisure, digital, neighbourhood, family, "
-                                 "nightlife, other."}),
+    (
+        {"arena": "bar"},
+        {"arena": "Ugyldig valg. Velg ett av: school, leisure, digital, neighbourhood, family, nightlife, other."},
+    ),
     ({"title": ""}, {"title": REQUIRED}),
     ({"age_to": 11}, {"age_to": "«Alder til» kan ikke være lavere enn «Alder fra»."}),
     ({"goal_id": "beta"}, {"goal_id": "Velg et aktivt mål i dette SLT-området."}),
-    ({"knowledge_source": "k" * 201, "age_from": 40},
-     {"knowledge_source": "Teksten er for lang (høyst 200 tegn).", "age_from": "Må være mellom 0 og 30."}),
+    (
+        {"knowledge_source": "k" * 201, "age_from": 40},
+        {"knowledge_source": "Teksten er for lang (høyst 200 tegn).", "age_from": "Må være mellom 0 og 30."},
+    ),
 ]
 
 
@@ -524,13 +702,13 @@ def test_422_invalid_edit(api: Api, world: World) -> None:
 
 
 INVALID_GOALS = [
-    ({"title": "Mål", "period_from": 2028, "period_to": 2025},
-     {"period_to": "«Til år» kan ikke være før «Fra år»."}),
-    ({"title": "Mål", "period_from": 1999, "period_to": 2101},
-     {"period_from": "Må være mellom 2000 og 2100.", "period_to": "Må være mellom 2000 og 2100."}),
+    ({"title": "Mål", "period_from": 2028, "period_to": 2025}, {"period_to": "«Til år» kan ikke være før «Fra år»."}),
+    (
+        {"title": "Mål", "period_from": 1999, "period_to": 2101},
+        {"period_from": "Må være mellom 2000 og 2100.", "period_to": "Må være mellom 2000 og 2100."},
+    ),
     ({}, {"title": REQUIRED, "period_from": REQUIRED, "period_to": REQUIRED}),
-    ({"title": "Mål", "period_from": 2026, "period_to": 2027, "priority": 10},
-     {"priority": "Må være mellom 1 og 9."}),
+    ({"title": "Mål", "period_from": 2026, "period_to": 2027, "priority": 10}, {"priority": "Må være mellom 1 og 9."}),
 ]
 
 
@@ -583,8 +761,9 @@ def guarded(api: Api, world: World, shelf: Shelf, name: str, where: str, field: 
     elif where == "report":
         r = api.fire("executing", m.id, "report_status", m.version, {"health": "at_risk", field: text})
     else:
-        r = api.post("/areas/alfa/goals", {"title": "Mål", "period_from": 2026, "period_to": 2027, field: text},
-                     "steering")
+        r = api.post(
+            "/areas/alfa/goals", {"title": "Mål", "period_from": 2026, "period_to": 2027, field: text}, "steering"
+        )
     errors = field_errors(r)
     assert list(errors) == [field], name
     assert "Taushetsplikten" in errors[field] and "gruppenivå" in errors[field], name
@@ -626,20 +805,42 @@ BAD_BODIES: dict[str, tuple[str, str, bytes | Any, dict[str, str] | None]] = {
     "transition-not-json": ("POST", "/measures/{id}/transitions", b'{"trigger": "initiate", "version": ', NOT_JSON),
     "transition-not-an-object": ("POST", "/measures/{id}/transitions", ["initiate", 1], {"data": OBJECT}),
     "transition-empty": ("POST", "/measures/{id}/transitions", b"", {"": "Forespørselen mangler innhold."}),
-    "transition-version-missing": ("POST", "/measures/{id}/transitions", {"trigger": "initiate"},
-                                   {"version": REQUIRED}),
-    "transition-version-text": ("POST", "/measures/{id}/transitions", {"trigger": "initiate", "version": "en"},
-                                {"version": INTEGER}),
-    "transition-trigger-number": ("POST", "/measures/{id}/transitions", {"trigger": 3, "version": 1},
-                                  {"trigger": TEXT}),
-    "transition-data-list": ("POST", "/measures/{id}/transitions", {"trigger": "initiate", "version": 1, "data": []},
-                             {"data": OBJECT}),
-    "transition-comment-number": ("POST", "/measures/{id}/transitions",
-                                  {"trigger": "decline", "version": 1, "data": {"reason": "r"}, "comment": 5},
-                                  {"comment": TEXT}),
-    "transition-unknown-field": ("POST", "/measures/{id}/transitions",
-                                 {"trigger": "decline", "version": 1, "data": {"reason": "r"}, "state": "closed"},
-                                 {"state": UNKNOWN}),
+    "transition-version-missing": (
+        "POST",
+        "/measures/{id}/transitions",
+        {"trigger": "initiate"},
+        {"version": REQUIRED},
+    ),
+    "transition-version-text": (
+        "POST",
+        "/measures/{id}/transitions",
+        {"trigger": "initiate", "version": "en"},
+        {"version": INTEGER},
+    ),
+    "transition-trigger-number": (
+        "POST",
+        "/measures/{id}/transitions",
+        {"trigger": 3, "version": 1},
+        {"trigger": TEXT},
+    ),
+    "transition-data-list": (
+        "POST",
+        "/measures/{id}/transitions",
+        {"trigger": "initiate", "version": 1, "data": []},
+        {"data": OBJECT},
+    ),
+    "transition-comment-number": (
+        "POST",
+        "/measures/{id}/transitions",
+        {"trigger": "decline", "version": 1, "data": {"reason": "r"}, "comment": 5},
+        {"comment": TEXT},
+    ),
+    "transition-unknown-field": (
+        "POST",
+        "/measures/{id}/transitions",
+        {"trigger": "decline", "version": 1, "data": {"reason": "r"}, "state": "closed"},
+        {"state": UNKNOWN},
+    ),
     "edit-version-missing": ("PATCH", "/measures/{id}", {"title": "Nytt"}, {"version": REQUIRED}),
     "edit-state": ("PATCH", "/measures/{id}", {"version": 1, "state": "closed"}, {"state": UNKNOWN}),
     "edit-ref": ("PATCH", "/measures/{id}", {"version": 1, "ref": "ALF-1999-999"}, {"ref": UNKNOWN}),
@@ -649,11 +850,18 @@ BAD_BODIES: dict[str, tuple[str, str, bytes | Any, dict[str, str] | None]] = {
     "create-version": ("POST", "/areas/alfa/measures", NEED | {"version": 7}, {"version": UNKNOWN}),
     "create-age-text": ("POST", "/areas/alfa/measures", NEED | {"age_from": "tolv"}, {"age_from": INTEGER}),
     "create-not-json": ("POST", "/areas/alfa/measures", b"{'title': 'x'}", NOT_JSON),
-    "goal-period-text": ("POST", "/areas/alfa/goals", {"title": "Mål", "period_from": "i fjor", "period_to": 2027},
-                         {"period_from": INTEGER}),
-    "goal-unknown-field": ("POST", "/areas/alfa/goals",
-                           {"title": "Mål", "period_from": 2026, "period_to": 2027, "active": False},
-                           {"active": UNKNOWN}),
+    "goal-period-text": (
+        "POST",
+        "/areas/alfa/goals",
+        {"title": "Mål", "period_from": "i fjor", "period_to": 2027},
+        {"period_from": INTEGER},
+    ),
+    "goal-unknown-field": (
+        "POST",
+        "/areas/alfa/goals",
+        {"title": "Mål", "period_from": 2026, "period_to": 2027, "active": False},
+        {"active": UNKNOWN},
+    ),
 }
 
 
@@ -663,13 +871,17 @@ def test_400_malformed_request(api: Api, world: World) -> None:
     for name, (method, path, body, expected) in BAD_BODIES.items():
         kw: dict[str, Any] = (
             {"content": body, "headers": {"Content-Type": "application/json"}}
-            if isinstance(body, bytes) else {"json": body}
+            if isinstance(body, bytes)
+            else {"json": body}
         )
         r = api.request(method, path.format(id=m.id), "coordinator", **kw)
         answer = assert_error(r, 400)
         if expected is NOT_JSON:
-            assert answer == {"status": 400, "title": "Ugyldig forespørsel.",
-                              "detail": "Forespørselen kunne ikke leses: send et gyldig JSON-objekt."}, name
+            assert answer == {
+                "status": 400,
+                "title": "Ugyldig forespørsel.",
+                "detail": "Forespørselen kunne ikke leses: send et gyldig JSON-objekt.",
+            }, name
         else:
             assert set(answer) == {"status", "title", "detail", "errors"}, name
             assert answer["detail"] == "Forespørselen kunne ikke leses: feil format eller ukjente felt.", name
@@ -690,14 +902,15 @@ def test_413_body_over_the_limit(api: Api, world: World, chunked: bool) -> None:
     m = measure_in(world, "need_identified")
     before = api.snapshot(m.id)
     payload = (
-        b'{"trigger": "decline", "version": 1, "data": {"reason": "r"}, "comment": "'
-        + b"a" * (MAX_BODY + 10)
-        + b'"}'
+        b'{"trigger": "decline", "version": 1, "data": {"reason": "r"}, "comment": "' + b"a" * (MAX_BODY + 10) + b'"}'
     )
     content: Any = iter([payload[i : i + 65536] for i in range(0, len(payload), 65536)]) if chunked else payload
     r = api.request(
-        "POST", f"/measures/{m.id}/transitions", "coordinator",
-        content=content, headers={"Content-Type": "application/json"},
+        "POST",
+        f"/measures/{m.id}/transitions",
+        "coordinator",
+        content=content,
+        headers={"Content-Type": "application/json"},
     )
     assert_error(r, 413)
     assert api.snapshot(m.id) == before

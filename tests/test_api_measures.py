@@ -9,17 +9,44 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from samordna.services import org
+from samordna.organisation import repository as org
 from samordna.store.models import User
 from tests.factories import NEED, World, valid_data
 from tests.test_api_support import Api, assert_error, measure_in
 
 MEASURE_KEYS = {
-    "id", "area_id", "ref", "title", "need_description", "knowledge_source", "target_group", "age_from", "age_to",
-    "arena", "goal_id", "plan", "success_criteria", "responsible_unit_id", "contact_user_id",
-    "participating_unit_ids", "order_text", "due_date", "follow_up_days", "next_follow_up_at", "last_health",
-    "evaluation_effect", "evaluation_method", "evaluation_findings", "evaluation_recommendation", "decision_note",
-    "state", "version", "created_at", "updated_at", "overdue", "allowed_triggers",
+    "id",
+    "area_id",
+    "ref",
+    "title",
+    "need_description",
+    "knowledge_source",
+    "target_group",
+    "age_from",
+    "age_to",
+    "arena",
+    "goal_id",
+    "plan",
+    "success_criteria",
+    "responsible_unit_id",
+    "contact_user_id",
+    "participating_unit_ids",
+    "order_text",
+    "due_date",
+    "follow_up_days",
+    "next_follow_up_at",
+    "last_health",
+    "evaluation_effect",
+    "evaluation_method",
+    "evaluation_findings",
+    "evaluation_recommendation",
+    "decision_note",
+    "state",
+    "version",
+    "created_at",
+    "updated_at",
+    "overdue",
+    "allowed_triggers",
 }
 
 
@@ -39,13 +66,18 @@ def ids(r: httpx.Response) -> list[int]:
 
 
 def test_create_answers_201_with_the_measure_and_audits_it(api: Api, world: World) -> None:
-    body = NEED | {"title": "  Natteravner i sentrum  ", "age_from": 14, "age_to": 18,
-                   "goal_id": world.goals["alfa"], "comment": "Meldt fra skolen."}
+    body = NEED | {
+        "title": "  Natteravner i sentrum  ",
+        "age_from": 14,
+        "age_to": 18,
+        "goal_id": world.goals["alfa"],
+        "comment": "Meldt fra skolen.",
+    }
     r = api.post("/areas/alfa/measures", body, "executing")
     assert r.status_code == 201, r.text
     m = r.json()
     assert MEASURE_KEYS <= set(m)
-    year = world.samordna.now().year
+    year = world.samordna.clock.now().year
     assert m["ref"] == f"ALF-{year}-001"
     assert m["area_id"] == world.areas["alfa"]
     assert m["title"] == "Natteravner i sentrum"  # trimmed
@@ -78,7 +110,7 @@ def test_create_answers_201_with_the_measure_and_audits_it(api: Api, world: Worl
 
 
 def test_refs_count_up_per_area(api: Api, world: World) -> None:
-    year = world.samordna.now().year
+    year = world.samordna.clock.now().year
     refs = [api.create(who)["ref"] for who in ("executing", "coordinator", "steering", "coordination")]
     assert refs == [f"ALF-{year}-{n:03d}" for n in (1, 2, 3, 4)]
     assert api.create("beta_coordinator", "beta")["ref"] == f"BET-{year}-001"
@@ -86,8 +118,13 @@ def test_refs_count_up_per_area(api: Api, world: World) -> None:
 
 
 def test_every_role_but_viewer_may_register_a_need(api: Api) -> None:
-    for who, allowed in [("steering", []), ("coordinator", ["initiate", "decline"]),
-                         ("coordination", ["initiate", "decline"]), ("executing", []), ("executing_police", [])]:
+    for who, allowed in [
+        ("steering", []),
+        ("coordinator", ["initiate", "decline"]),
+        ("coordination", ["initiate", "decline"]),
+        ("executing", []),
+        ("executing_police", []),
+    ]:
         m = api.create(who)
         assert m["state"] == "need_identified" and m["allowed_triggers"] == allowed, who
 
@@ -129,8 +166,10 @@ FILTERS = [
 def test_list_measures_with_filters(api: Api, world: World, spread: dict[str, int]) -> None:
     for query, expected in FILTERS:
         query = query.format(
-            goal=world.goals["alfa"], beta_goal=world.goals["beta"],
-            schools=world.unit("Ungdomsskolene"), police=world.unit("Politiet"),
+            goal=world.goals["alfa"],
+            beta_goal=world.goals["beta"],
+            schools=world.unit("Ungdomsskolene"),
+            police=world.unit("Politiet"),
         )
         assert ids(api.get("/areas/alfa/measures" + query, "viewer")) == [spread[k] for k in expected], query
 
@@ -164,8 +203,9 @@ def test_list_rejects_bad_query_parameters(api: Api) -> None:
 
 
 def test_get_one_measure(api: Api, world: World) -> None:
-    m = measure_in(world, "assigned", participating_unit_ids=[world.unit("Politiet")],
-                   contact_user_id=world.user_ids["executing"])
+    m = measure_in(
+        world, "assigned", participating_unit_ids=[world.unit("Politiet")], contact_user_id=world.user_ids["executing"]
+    )
     got = api.measure(m.id, "viewer")
     assert MEASURE_KEYS <= set(got)
     assert got["id"] == m.id and got["ref"] == m.ref
@@ -188,8 +228,14 @@ def test_edit_is_versioned_and_audited(api: Api, world: World) -> None:
     m = measure_in(world, "in_follow_up")
     r = api.patch(
         f"/measures/{m.id}",
-        {"version": m.version, "title": "Natteravner i sentrum og på stasjonen", "arena": "neighbourhood",
-         "target_group": NEED["target_group"], "age_from": 13, "comment": "Utvidet område."},
+        {
+            "version": m.version,
+            "title": "Natteravner i sentrum og på stasjonen",
+            "arena": "neighbourhood",
+            "target_group": NEED["target_group"],
+            "age_from": 13,
+            "comment": "Utvidet område.",
+        },
         "coordination",
     )
     assert r.status_code == 200, r.text
@@ -230,11 +276,17 @@ def test_the_author_may_edit_their_own_new_need_until_it_is_triaged(api: Api, wo
     assert_error(r, 403, allowed_roles=["coordinator", "coordination"])
     assert api.snapshot(m.id) == before
 
-    m = world.fire("coordination", world.samordna.get_measure(world.actors["executing"], m.id), "initiate")
+    m = world.fire(
+        "coordination", world.samordna.measures.get(actor=world.actors["executing"], measure_id=m.id), "initiate"
+    )
     before = api.snapshot(m.id)
     r = api.patch(f"/measures/{m.id}", {"version": m.version, "title": "For sent"}, "executing")
-    assert_error(r, 403, allowed_roles=["coordinator", "coordination"],
-                 detail="Bare SLT-koordinator og koordineringsgruppen kan endre tiltaket.")
+    assert_error(
+        r,
+        403,
+        allowed_roles=["coordinator", "coordination"],
+        detail="Bare SLT-koordinator og koordineringsgruppen kan endre tiltaket.",
+    )
     assert api.snapshot(m.id) == before
 
 
@@ -262,8 +314,14 @@ def test_edit_refused_in_a_final_state(api: Api, world: World, final: str) -> No
     m = measure_in(world, "closed") if final == "closed" else world.fire("coordinator", world.register(), "decline")
     before = api.snapshot(m.id)
     r = api.patch(f"/measures/{m.id}", {"version": m.version, "title": "Etterpå"}, "coordinator")
-    assert_error(r, 409, state=final, current_version=m.version, allowed_triggers=[],
-                 detail="Tiltaket er avsluttet og kan ikke endres.")
+    assert_error(
+        r,
+        409,
+        state=final,
+        current_version=m.version,
+        allowed_triggers=[],
+        detail="Tiltaket er avsluttet og kan ikke endres.",
+    )
     assert api.snapshot(m.id) == before
 
 
@@ -276,8 +334,13 @@ def test_goals_list(api: Api, world: World) -> None:
     goals = {g["id"]: g for g in r.json()}
     assert set(goals) == {world.goals["alfa"], world.goals["alfa_inactive"]}
     assert goals[world.goals["alfa"]] == {
-        "id": world.goals["alfa"], "title": "Redusere rusbruk blant ungdom", "description": "",
-        "period_from": 2025, "period_to": 2028, "priority": 1, "active": True,
+        "id": world.goals["alfa"],
+        "title": "Redusere rusbruk blant ungdom",
+        "description": "",
+        "period_from": 2025,
+        "period_to": 2028,
+        "priority": 1,
+        "active": True,
     }
     assert goals[world.goals["alfa_inactive"]]["active"] is False
     assert [g["id"] for g in api.get("/areas/beta/goals", "beta_coordinator").json()] == [world.goals["beta"]]
@@ -285,13 +348,25 @@ def test_goals_list(api: Api, world: World) -> None:
 
 @pytest.mark.parametrize("who", ["steering", "coordinator"])
 def test_create_goal(api: Api, world: World, who: str) -> None:
-    body = {"title": " Trygge skoleveier ", "description": "Færre hendelser.", "period_from": 2026,
-            "period_to": 2029, "priority": 2}
+    body = {
+        "title": " Trygge skoleveier ",
+        "description": "Færre hendelser.",
+        "period_from": 2026,
+        "period_to": 2029,
+        "priority": 2,
+    }
     r = api.post("/areas/alfa/goals", body, who)
     assert r.status_code == 201, r.text
     goal = r.json()
-    assert goal == {"id": goal["id"], "title": "Trygge skoleveier", "description": "Færre hendelser.",
-                    "period_from": 2026, "period_to": 2029, "priority": 2, "active": True}
+    assert goal == {
+        "id": goal["id"],
+        "title": "Trygge skoleveier",
+        "description": "Færre hendelser.",
+        "period_from": 2026,
+        "period_to": 2029,
+        "priority": 2,
+        "active": True,
+    }
     assert goal in api.get("/areas/alfa/goals", "viewer").json()
     # the new goal can be chosen when a measure is initiated
     m = world.register()
@@ -308,8 +383,12 @@ def test_create_goal_defaults(api: Api) -> None:
 @pytest.mark.parametrize("who", ["coordination", "executing", "viewer"])
 def test_create_goal_refused(api: Api, who: str) -> None:
     r = api.post("/areas/alfa/goals", {"title": "Mål", "period_from": 2026, "period_to": 2027}, who)
-    assert_error(r, 403, allowed_roles=["steering", "coordinator"],
-                 detail="Bare styringsgruppen og SLT-koordinator kan opprette mål.")
+    assert_error(
+        r,
+        403,
+        allowed_roles=["steering", "coordinator"],
+        detail="Bare styringsgruppen og SLT-koordinator kan opprette mål.",
+    )
     assert len(api.get("/areas/alfa/goals").json()) == 2
 
 
@@ -328,8 +407,15 @@ def test_areas_lists_only_the_callers_own(api: Api, world: World, who: str, expe
     r = api.get("/areas", who)
     assert r.status_code == 200
     assert r.json() == [
-        {"id": world.areas[slug], "slug": slug, "name": name, "kind": kind, "language": "nb", "role": role,
-         "unit_id": world.unit(unit, slug) if unit else None}
+        {
+            "id": world.areas[slug],
+            "slug": slug,
+            "name": name,
+            "kind": kind,
+            "language": "nb",
+            "role": role,
+            "unit_id": world.unit(unit, slug) if unit else None,
+        }
         for slug, name, kind, role, unit in expected
     ]
 
@@ -363,22 +449,47 @@ def test_workflow_definition(api: Api, world: World) -> None:
     wf = r.json()
     assert (wf["name"], wf["initial"]) == ("measure", "need_identified")
     assert [s["name"] for s in wf["states"]] == [
-        "need_identified", "initiated", "assigned", "in_follow_up", "paused", "under_evaluation", "evaluated",
-        "closed", "declined",
+        "need_identified",
+        "initiated",
+        "assigned",
+        "in_follow_up",
+        "paused",
+        "under_evaluation",
+        "evaluated",
+        "closed",
+        "declined",
     ]
     states = {s["name"]: s for s in wf["states"]}
     assert states["evaluated"]["board"] == "steering" and states["closed"]["final"] is True
-    assert states["in_follow_up"]["label"] == {"nb": "I gang – oppfølging", "nn": "I gang – oppfølging",
-                                               "en": "Running – follow-up"}
+    assert states["in_follow_up"]["label"] == {
+        "nb": "I gang – oppfølging",
+        "nn": "I gang – oppfølging",
+        "en": "Running – follow-up",
+    }
     transitions = {t["trigger"]: t for t in wf["transitions"]}
     assert list(transitions) == [
-        "initiate", "decline", "assign", "reassign", "start", "report_status", "pause", "resume",
-        "request_evaluation", "submit_evaluation", "extend", "adjust", "close",
+        "initiate",
+        "decline",
+        "assign",
+        "reassign",
+        "start",
+        "report_status",
+        "pause",
+        "resume",
+        "request_evaluation",
+        "submit_evaluation",
+        "extend",
+        "adjust",
+        "close",
     ]
     assert transitions["assign"] | {"label": None} == {
-        "trigger": "assign", "sources": ["initiated"], "dest": "assigned", "roles": ["coordinator", "coordination"],
+        "trigger": "assign",
+        "sources": ["initiated"],
+        "dest": "assigned",
+        "roles": ["coordinator", "coordination"],
         "required": ["responsible_unit_id", "order_text", "due_date", "follow_up_days"],
-        "optional": ["contact_user_id", "participating_unit_ids"], "label": None,
+        "optional": ["contact_user_id", "participating_unit_ids"],
+        "label": None,
     }
     assert transitions["reassign"]["sources"] == ["assigned", "in_follow_up", "paused"]
     assert transitions["extend"]["roles"] == ["steering", "coordinator"]

@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from samordna.services.measures import MeasureView
+from samordna.measures.service import MeasureView
 from tests.factories import MAIN_PATH, NEED, World, valid_data
 
 # A valid fødselsnummer (mod-11 check digits hold) and one whose check digits fail.

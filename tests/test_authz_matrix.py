@@ -38,8 +38,8 @@ from litestar import Litestar
 from litestar.routes import HTTPRoute
 from sqlalchemy import select
 
-from samordna.services import org
-from samordna.services.core import Samordna
+from samordna.organisation import repository as org
+from samordna.services import Services
 from samordna.store.models import Goal, Membership
 from samordna.workflow import TransitionDef, load_workflow
 from tests.factories import MEMBERS, NEED, World, valid_data
@@ -236,7 +236,7 @@ class Objects:
     memberships: dict[str, int]  # who -> membership id
 
     @property
-    def samordna(self) -> Samordna:
+    def samordna(self) -> Services:
         return self.world.samordna
 
     def need(self) -> Any:
@@ -302,26 +302,36 @@ def request_for(method: str, template: str, o: Objects, values: dict[str, Any] |
         ("POST", "/logout"): {},
         ("POST", "/language"): {"lang": "nn", "next": "/"},
         ("POST", "/account/password"): {
-            "current_password": PASSWORD, "new_password": NEW_PASSWORD, "new_password_repeat": NEW_PASSWORD,
+            "current_password": PASSWORD,
+            "new_password": NEW_PASSWORD,
+            "new_password_repeat": NEW_PASSWORD,
         },
         ("POST", "/measures/{measure_id:int}/transitions/{trigger:str}"): {**initiate_form(o), "version": version},
         ("POST", "/measures/{measure_id:int}/edit"): {**NEED, "title": "Nytt navn", "version": version},
         ("POST", "/areas/{slug:str}/measures"): dict(NEED),
         ("POST", "/areas/{slug:str}/boards/{board:str}/cards/{measure_id:int}/actions/{trigger:str}"): {
-            **initiate_form(o), "version": version,
+            **initiate_form(o),
+            "version": version,
         },
         ("POST", "/areas/{slug:str}/admin/units"): {"name": "Helsestasjonen", "kind": "municipal"},
         ("POST", "/areas/{slug:str}/admin/units/{unit_id:int}/rename"): {"name": "Reserveenheten 2"},
         ("POST", "/areas/{slug:str}/admin/units/{unit_id:int}/deactivate"): {},
         ("POST", "/areas/{slug:str}/admin/units/{unit_id:int}/reactivate"): {},
         ("POST", "/areas/{slug:str}/admin/members"): {
-            "email": "ny.person@example.no", "name": "Ny Person", "role": "viewer", "unit_id": "",
+            "email": "ny.person@example.no",
+            "name": "Ny Person",
+            "role": "viewer",
+            "unit_id": "",
         },
         ("POST", "/areas/{slug:str}/admin/members/{membership_id:int}/change"): {"role": "viewer", "unit_id": ""},
         ("POST", "/areas/{slug:str}/admin/members/{membership_id:int}/deactivate"): {},
         ("POST", "/areas/{slug:str}/admin/members/{membership_id:int}/reactivate"): {},
         ("POST", "/areas/{slug:str}/admin/goals"): {
-            "title": "Nytt mål", "description": "", "period_from": year, "period_to": year + 2, "priority": 2,
+            "title": "Nytt mål",
+            "description": "",
+            "period_from": year,
+            "period_to": year + 2,
+            "priority": 2,
         },
         ("POST", "/areas/{slug:str}/admin/goals/{goal_id:int}/archive"): {},
         ("POST", "/areas/{slug:str}/admin/goals/{goal_id:int}/unarchive"): {},
@@ -331,7 +341,9 @@ def request_for(method: str, template: str, o: Objects, values: dict[str, Any] |
         ("POST", "/api/v1/areas/{slug:str}/measures"): dict(NEED),
         ("PATCH", "/api/v1/measures/{measure_id:int}"): {"version": version, "title": "Nytt navn"},
         ("POST", "/api/v1/measures/{measure_id:int}/transitions"): {
-            "trigger": "initiate", "version": version, "data": initiate_form(o),
+            "trigger": "initiate",
+            "version": version,
+            "data": initiate_form(o),
         },
     }
     headers = dict(POLICY[key].headers) if key in POLICY else {}
@@ -512,8 +524,11 @@ def test_odd_numbers_in_queries_and_forms_are_refused_or_ignored(
             f"api offset={odd}": b.client.get(f"/api/v1/areas/alfa/measures?offset={odd}", headers=token),
             f"api data goal_id={odd}": b.client.post(
                 f"/api/v1/measures/{need.id}/transitions",
-                json={"trigger": "initiate", "version": need.version, "data": {**valid_data(w, "initiate"),
-                                                                                "goal_id": odd}},
+                json={
+                    "trigger": "initiate",
+                    "version": need.version,
+                    "data": {**valid_data(w, "initiate"), "goal_id": odd},
+                },
                 headers=token,
             ),
         }
@@ -526,8 +541,11 @@ def test_odd_numbers_in_queries_and_forms_are_refused_or_ignored(
             )
             answers[f"api data responsible_unit_id={odd}"] = b.client.post(
                 f"/api/v1/measures/{w.advance(w.register(), 'initiated').id}/transitions",
-                json={"trigger": "assign", "version": 2, "data": {**valid_data(w, "assign"),
-                                                                  "responsible_unit_id": number}},
+                json={
+                    "trigger": "assign",
+                    "version": 2,
+                    "data": {**valid_data(w, "assign"), "responsible_unit_id": number},
+                },
                 headers=token,
             )
         wrong += [f"{what}: {r.status_code} — {body_text(r)}" for what, r in answers.items() if r.status_code >= 500]
@@ -634,7 +652,7 @@ def test_every_trigger_for_every_role(
                 if r.status_code != expected:
                     wrong.append(f"{where}: expected {expected}, got {r.status_code} — {body_text(r)}")
                     continue
-                now = world.samordna.get_measure(coordinator, m.id)
+                now = world.samordna.measures.get(actor=coordinator, measure_id=m.id)
                 if expected == 200:
                     assert now.state == td.dest and now.version == m.version + 1, where
                     m = source_measure(world, source)  # the next actor needs the measure in the source again
@@ -647,4 +665,3 @@ def test_every_trigger_for_every_role(
     transitions = sum(len(t.sources) for t in wf.transitions)
     assert cells == transitions * len(ACTORS)
     assert not wrong, f"{len(wrong)} of {cells} trigger cells wrong:\n  " + "\n  ".join(wrong)
-

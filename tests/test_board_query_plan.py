@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event, text
 
-from samordna.services.boards import BoardFilters, read_board, read_column
+from samordna.boards.service import BoardFilters
 from tests.factories import World
 
 
@@ -29,8 +29,7 @@ def _plans(world: World, read: Any) -> list[list[str]]:
         event.remove(engine, "before_cursor_execute", before)
     with engine.connect() as conn:
         return [
-            [row[3] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params)]
-            for sql, params in statements
+            [row[3] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params)] for sql, params in statements
         ]
 
 
@@ -49,14 +48,25 @@ def sqlite_world(world: World) -> World:
 
 @pytest.mark.parametrize(
     "filters",
-    [BoardFilters(), BoardFilters(goal_id=1), BoardFilters(health="at_risk"), BoardFilters(health="none"),
-     BoardFilters(arena="school")],
+    [
+        BoardFilters(),
+        BoardFilters(goal_id=1),
+        BoardFilters(health="at_risk"),
+        BoardFilters(health="none"),
+        BoardFilters(arena="school"),
+    ],
     ids=["none", "goal", "health", "no-health", "arena"],
 )
 def test_coordination_board_walks_and_counts_the_board_index(sqlite_world: World, filters: BoardFilters) -> None:
     world = sqlite_world
-    lines = _measure_lines(_plans(world, lambda: read_board(
-        world.samordna, world.actors["coordinator"], "alfa", "coordination", filters=filters)))
+    lines = _measure_lines(
+        _plans(
+            world,
+            lambda: world.samordna.boards.read_board(
+                actor=world.actors["coordinator"], slug="alfa", board="coordination", filters=filters
+            ),
+        )
+    )
     assert lines, "no query on measure"
     assert all(line.startswith("SEARCH measure USING") for line in lines), lines  # never a scan
     walks = [line for line in lines if "next_follow_up_at" in line]
@@ -67,17 +77,27 @@ def test_coordination_board_walks_and_counts_the_board_index(sqlite_world: World
 
 def test_execution_board_and_next_page_use_the_board_index(sqlite_world: World) -> None:
     world = sqlite_world
-    plans = _plans(world, lambda: read_board(world.samordna, world.actors["executing"], "alfa", "execution"))
-    plans += _plans(world, lambda: read_column(
-        world.samordna, world.actors["coordinator"], "alfa", "coordination", "in_follow_up", shown=[1, 2, 3]))
+    plans = _plans(
+        world, lambda: world.samordna.boards.read_board(actor=world.actors["executing"], slug="alfa", board="execution")
+    )
+    plans += _plans(
+        world,
+        lambda: world.samordna.boards.read_column(
+            actor=world.actors["coordinator"], slug="alfa", board="coordination", state="in_follow_up", shown=[1, 2, 3]
+        ),
+    )
     lines = _measure_lines(plans)
     assert lines and not any(line.startswith("SCAN measure") for line in lines), lines
 
 
 def test_goal_progress_is_counted_from_the_goal_index(sqlite_world: World) -> None:
     world = sqlite_world
-    lines = _measure_lines(_plans(world, lambda: read_board(
-        world.samordna, world.actors["steering"], "alfa", "steering")))
+    lines = _measure_lines(
+        _plans(
+            world,
+            lambda: world.samordna.boards.read_board(actor=world.actors["steering"], slug="alfa", board="steering"),
+        )
+    )
     assert any("COVERING INDEX ix_measure_area_goal" in line for line in lines), lines
     assert not any(line.startswith("SCAN measure") for line in lines), lines
 

@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import select
 
 from samordna import cli
-from samordna.services.accounts import verify_password
-from samordna.services.core import Samordna
+from samordna.accounts.repository import verify_password
+from samordna.services import Services
 from samordna.settings import Settings
 from samordna.store.models import User
 from tests.factories import World
@@ -29,7 +29,7 @@ def web_world(world: World, settings: Settings, monkeypatch: pytest.MonkeyPatch)
     return give_passwords(world)
 
 
-def password_hash(samordna: Samordna, email: str) -> str | None:
+def password_hash(samordna: Services, email: str) -> str | None:
     with samordna.db.read() as s:
         return s.execute(select(User.password_hash).where(User.email == email)).scalar_one()
 
@@ -39,9 +39,7 @@ def prompts(monkeypatch: pytest.MonkeyPatch, *answers: str) -> None:
     monkeypatch.setattr(getpass, "getpass", lambda prompt="": next(given))
 
 
-def test_reset_with_a_given_password(
-    web_world: World, samordna: Samordna, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_reset_with_a_given_password(web_world: World, samordna: Services, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["user", "password", "--email", "Viewer@Example.no", "--password", NEW]) == 0
     assert "Passordet til viewer@example.no er endret." in capsys.readouterr().out
     stored = password_hash(samordna, "viewer@example.no")
@@ -51,7 +49,7 @@ def test_reset_with_a_given_password(
     assert NEW not in repr(audit(samordna))
 
 
-def test_reset_ends_the_users_sessions(web_world: World, samordna: Samordna) -> None:
+def test_reset_ends_the_users_sessions(web_world: World, samordna: Services) -> None:
     with browsers(make_app(samordna)) as open_browser:
         b = open_browser().login("viewer")
         other = open_browser(peer="198.51.100.4").login("coordinator")
@@ -62,9 +60,7 @@ def test_reset_ends_the_users_sessions(web_world: World, samordna: Samordna) -> 
         assert open_browser(peer="198.51.100.5").login("viewer", NEW)
 
 
-def test_reset_with_a_prompted_password(
-    web_world: World, samordna: Samordna, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_reset_with_a_prompted_password(web_world: World, samordna: Services, monkeypatch: pytest.MonkeyPatch) -> None:
     prompts(monkeypatch, NEW, NEW)
     assert cli.main(["user", "password", "--email", "viewer@example.no"]) == 0
     assert verify_password(password_hash(samordna, "viewer@example.no"), NEW)
@@ -80,7 +76,7 @@ def test_reset_with_a_prompted_password(
 )
 def test_refused_passwords_change_nothing(
     web_world: World,
-    samordna: Samordna,
+    samordna: Services,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
     argv_password: str | None,

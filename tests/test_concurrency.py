@@ -23,7 +23,7 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from samordna.services.core import Samordna
+from samordna.services import Services
 from samordna.settings import Settings
 from tests.conftest import PG_URL, drop_postgres, free_port, fresh_postgres_url, skip_or_fail
 from tests.factories import NEED, World, build_world
@@ -81,7 +81,7 @@ def start_server(tmp_path: Path) -> Iterator[Any]:
         }
         _run_cli(["migrate"], env)
 
-        samordna = Samordna.from_settings(Settings(database_url=database_url, secret_key=env["SAMORDNA_SECRET_KEY"]))
+        samordna = Services.build(Settings(database_url=database_url, secret_key=env["SAMORDNA_SECRET_KEY"]))
         cleanups.append(samordna.db.dispose)
         world = build_world(samordna)
 
@@ -90,9 +90,23 @@ def start_server(tmp_path: Path) -> Iterator[Any]:
         log = log_path.open("wb")
         cleanups.append(log.close)
         proc = subprocess.Popen(
-            [sys.executable, "-m", "samordna", "serve", "--port", str(port), "--workers", str(workers),
-             "--no-access-log", "--log-level", "warning"],
-            env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                sys.executable,
+                "-m",
+                "samordna",
+                "serve",
+                "--port",
+                str(port),
+                "--workers",
+                str(workers),
+                "--no-access-log",
+                "--log-level",
+                "warning",
+            ],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         cleanups.append(lambda: _stop(proc))
         url = f"http://127.0.0.1:{port}"
@@ -110,9 +124,7 @@ def start_server(tmp_path: Path) -> Iterator[Any]:
             time.sleep(0.1)
         if workers > 1:
             _wait_for_workers(url, workers)
-        return Server(
-            url=url, database_url=database_url, token=world.tokens["coordinator"], world=world
-        )
+        return Server(url=url, database_url=database_url, token=world.tokens["coordinator"], world=world)
 
     yield start
     for cleanup in reversed(cleanups):

@@ -227,9 +227,7 @@ def test_implausible_dates_are_not_ids(first9: str) -> None:
             assert find_national_ids(form) == []
 
 
-@pytest.mark.parametrize(
-    "value", ["", "1705901235", "170590123555", "1705901235a", "17059 012355", "\uff11" * 11]
-)
+@pytest.mark.parametrize("value", ["", "1705901235", "170590123555", "1705901235a", "17059 012355", "\uff11" * 11])
 def test_is_national_id_requires_exactly_eleven_ascii_digits(value: str) -> None:
     assert not is_national_id(value)
 
@@ -377,9 +375,7 @@ def test_guard_message() -> None:
         assert not any(ch.isdigit() for ch in message)
 
 
-def test_guard_never_prints_or_logs(
-    capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
-) -> None:
+def test_guard_never_prints_or_logs(capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     text = f"Eleven {KNOWN_FNR}"
     assert contains_national_id(text)

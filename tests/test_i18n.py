@@ -89,7 +89,7 @@ def test_catalogue_is_complete_without_fuzzy_entries_and_keeps_placeholders(lang
     [("nb", "Må være mellom 7 og 180."), ("nn", "Må vere mellom 7 og 180."), ("en", "Must be between 7 and 180.")],
 )
 def test_services_translate_then_format(lang: str, expected: str) -> None:
-    from samordna.services.validation import message_for
+    from samordna.fields import message_for
 
     token = current_lang.set(lang)
     try:
@@ -117,9 +117,7 @@ def test_dates_are_norwegian_in_bokmal() -> None:
     assert fmt_datetime(datetime(2026, 11, 22, 13, 5, tzinfo=UTC)) == "22. nov. 2026 kl. 14:05"
 
 
-@pytest.mark.parametrize(
-    ("lang", "expected"), [("nn", "22. nov. 2026 kl. 14:05"), ("en", "22 Nov 2026 at 14:05")]
-)
+@pytest.mark.parametrize(("lang", "expected"), [("nn", "22. nov. 2026 kl. 14:05"), ("en", "22 Nov 2026 at 14:05")])
 def test_dates_in_the_other_languages(lang: str, expected: str) -> None:
     token = current_lang.set(lang)
     try:
@@ -160,8 +158,13 @@ def test_board_in_nynorsk_and_english_after_choosing(browser, web_world: World) 
     text = text_of(page)
     assert '<html lang="nn">' in page
     assert h1(page) == "Koordineringstavle"
-    for expected in ("Alle tiltak under arbeid, frå behov til evaluering.", "Behov avdekt", "Alle einingar",
-                     "Hopp til hovudinnhaldet", "Byt språk"):
+    for expected in (
+        "Alle tiltak under arbeid, frå behov til evaluering.",
+        "Behov avdekt",
+        "Alle einingar",
+        "Hopp til hovudinnhaldet",
+        "Byt språk",
+    ):
         assert expected in text, expected
     assert "Behov avdekket" not in text and "Alle enheter" not in text
 
@@ -170,8 +173,13 @@ def test_board_in_nynorsk_and_english_after_choosing(browser, web_world: World) 
     text = text_of(page)
     assert '<html lang="en">' in page
     assert h1(page) == "Coordination board"
-    for expected in ("All measures in progress, from need to evaluation.", "Need identified", "All units",
-                     "Skip to main content", "Change language"):
+    for expected in (
+        "All measures in progress, from need to evaluation.",
+        "Need identified",
+        "All units",
+        "Skip to main content",
+        "Change language",
+    ):
         assert expected in text, expected
 
 
@@ -234,10 +242,16 @@ def test_422_field_messages_come_in_the_chosen_language(  # type: ignore[no-unty
     assert flash in html.unescape(r.text)
 
     m2 = web_world.advance(web_world.register(), "initiated")
-    r = b.post(f"/measures/{m2.id}/transitions/assign", {
-        "version": m2.version, "responsible_unit_id": web_world.units["alfa:Politiet"],
-        "order_text": "Gjør det.", "due_date": "2099-01-01", "follow_up_days": "3",
-    })
+    r = b.post(
+        f"/measures/{m2.id}/transitions/assign",
+        {
+            "version": m2.version,
+            "responsible_unit_id": web_world.units["alfa:Politiet"],
+            "order_text": "Gjør det.",
+            "due_date": "2099-01-01",
+            "follow_up_days": "3",
+        },
+    )
     assert r.status_code == 422
     error = re.search(r'<p class="error" id="f-assign-follow_up_days-error">([^<]+)</p>', r.text)
     assert error and html.unescape(error.group(1)) == range_
@@ -248,8 +262,11 @@ def test_confidentiality_guard_speaks_the_chosen_language(browser, web_world: Wo
     b = browser("coordinator")
     choose(b, lang)
     data = {
-        "title": "Uro i sentrum", "need_description": f"Gjeld {national_id()}.", "knowledge_source": "Politiet",
-        "target_group": "Ungdom", "arena": "nightlife",
+        "title": "Uro i sentrum",
+        "need_description": f"Gjeld {national_id()}.",
+        "knowledge_source": "Politiet",
+        "target_group": "Ungdom",
+        "arena": "nightlife",
     }
     r = b.post("/areas/alfa/measures", data)
     assert r.status_code == 422
@@ -267,7 +284,9 @@ def test_403_names_who_may_in_the_chosen_language(browser, web_world: World) -> 
 
 
 def test_api_answers_in_bokmal(live_server, web_world: World) -> None:
-    r = httpx.get(f"{live_server.url}/api/v1/measures/999999",
-                  headers={"authorization": f"Bearer {web_world.tokens['coordinator']}"})
+    r = httpx.get(
+        f"{live_server.url}/api/v1/measures/999999",
+        headers={"authorization": f"Bearer {web_world.tokens['coordinator']}"},
+    )
     assert r.status_code == 404
     assert r.json()["detail"] == "Fant ikke tiltaket."

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from sqlalchemy import event, insert
 
+from samordna.boards import service as boards
+from samordna.boards.service import BoardFilters
 from samordna.domain.errors import NotFound
-from samordna.services import boards
-from samordna.services.boards import BoardFilters, read_board, read_column
 from samordna.store.models import Measure, MeasureUnit
 from tests.factories import World
 
@@ -130,10 +130,10 @@ def test_board_costs_the_same_number_of_queries_for_20_and_2000_measures(world: 
     bulk_measures(world, spread(world, 20))
     actor = world.actors[who]
     with count_queries(world) as small:
-        view_small = read_board(world.samordna, actor, "alfa", board)
+        view_small = world.samordna.boards.read_board(actor=actor, slug="alfa", board=board)
     bulk_measures(world, spread(world, 1980))
     with count_queries(world) as large:
-        view_large = read_board(world.samordna, actor, "alfa", board)
+        view_large = world.samordna.boards.read_board(actor=actor, slug="alfa", board=board)
 
     cards_small = sum(len(c.cards) for c in view_small.columns)
     cards_large = sum(len(c.cards) for c in view_large.columns)
@@ -150,15 +150,19 @@ def test_board_costs_the_same_number_of_queries_for_20_and_2000_measures(world: 
 def test_column_page_and_placement_cost_a_constant_number_of_queries(world: World) -> None:
     bulk_measures(world, spread(world, 70))
     actor = world.actors["coordinator"]
-    first = read_board(world.samordna, actor, "alfa", "coordination").column("need_identified")
+    first = world.samordna.boards.read_board(actor=actor, slug="alfa", board="coordination").column("need_identified")
     assert first is not None
     with count_queries(world) as small:
-        read_column(world.samordna, actor, "alfa", "coordination", "need_identified", shown=ids(first))
-        boards.place_card(world.samordna, actor, "alfa", "coordination", first.cards[0].id)
+        world.samordna.boards.read_column(
+            actor=actor, slug="alfa", board="coordination", state="need_identified", shown=ids(first)
+        )
+        world.samordna.boards.place_card(actor=actor, slug="alfa", board="coordination", measure_id=first.cards[0].id)
     bulk_measures(world, spread(world, 1400))
     with count_queries(world) as large:
-        read_column(world.samordna, actor, "alfa", "coordination", "need_identified", shown=ids(first))
-        boards.place_card(world.samordna, actor, "alfa", "coordination", first.cards[0].id)
+        world.samordna.boards.read_column(
+            actor=actor, slug="alfa", board="coordination", state="need_identified", shown=ids(first)
+        )
+        world.samordna.boards.place_card(actor=actor, slug="alfa", board="coordination", measure_id=first.cards[0].id)
     assert len(small) == len(large)
 
 
@@ -168,7 +172,12 @@ def test_column_page_and_placement_cost_a_constant_number_of_queries(world: Worl
 def test_columns_follow_the_workflow(world: World) -> None:
     wf = world.samordna.workflow
     assert boards.board_states(wf, "coordination") == (
-        "need_identified", "initiated", "assigned", "in_follow_up", "paused", "under_evaluation",
+        "need_identified",
+        "initiated",
+        "assigned",
+        "in_follow_up",
+        "paused",
+        "under_evaluation",
     )
     assert boards.board_states(wf, "execution") == ("assigned", "in_follow_up", "under_evaluation")
     assert boards.board_states(wf, "steering") == ("evaluated",)
@@ -186,15 +195,25 @@ def test_most_urgent_first_overdue_then_next_follow_up_then_oldest_change(world:
             {**spec, "title": "neste uke", "next_follow_up_at": today + timedelta(days=7)},
             {**spec, "title": "uten dato", "next_follow_up_at": None},
             {**spec, "title": "forfalt i går", "next_follow_up_at": today - timedelta(days=1)},
-            {**spec, "title": "i morgen, nylig endret", "next_follow_up_at": today + timedelta(days=1),
-             "updated_at": now},
+            {
+                **spec,
+                "title": "i morgen, nylig endret",
+                "next_follow_up_at": today + timedelta(days=1),
+                "updated_at": now,
+            },
             {**spec, "title": "forfalt for ti dager siden", "next_follow_up_at": today - timedelta(days=10)},
-            {**spec, "title": "i morgen, endret for lenge siden", "next_follow_up_at": today + timedelta(days=1),
-             "updated_at": now - timedelta(days=30)},
+            {
+                **spec,
+                "title": "i morgen, endret for lenge siden",
+                "next_follow_up_at": today + timedelta(days=1),
+                "updated_at": now - timedelta(days=30),
+            },
             {**spec, "title": "i dag", "next_follow_up_at": today},
         ],
     )
-    column = read_board(world.samordna, world.actors["coordinator"], "alfa", "coordination").column("in_follow_up")
+    column = world.samordna.boards.read_board(
+        actor=world.actors["coordinator"], slug="alfa", board="coordination"
+    ).column("in_follow_up")
     assert column is not None
     assert [c.title for c in column.cards] == [
         "forfalt for ti dager siden",
@@ -216,15 +235,23 @@ def test_states_without_follow_up_are_never_overdue_and_oldest_change_comes_firs
     bulk_measures(
         world,
         [
-            {"state": "under_evaluation", "title": "ny", "next_follow_up_at": today - timedelta(days=40),
-             "updated_at": now},
-            {"state": "under_evaluation", "title": "gammel", "next_follow_up_at": today - timedelta(days=40),
-             "updated_at": now - timedelta(days=3)},
+            {
+                "state": "under_evaluation",
+                "title": "ny",
+                "next_follow_up_at": today - timedelta(days=40),
+                "updated_at": now,
+            },
+            {
+                "state": "under_evaluation",
+                "title": "gammel",
+                "next_follow_up_at": today - timedelta(days=40),
+                "updated_at": now - timedelta(days=3),
+            },
         ],
     )
-    column = read_board(world.samordna, world.actors["coordinator"], "alfa", "coordination").column(
-        "under_evaluation"
-    )
+    column = world.samordna.boards.read_board(
+        actor=world.actors["coordinator"], slug="alfa", board="coordination"
+    ).column("under_evaluation")
     assert column is not None
     assert [c.title for c in column.cards] == ["gammel", "ny"]
     assert not any(c.overdue for c in column.cards)
@@ -240,10 +267,21 @@ def test_filters_by_goal_unit_arena_and_health(world: World) -> None:
     a, b, c, d = bulk_measures(
         world,
         [
-            {"state": "in_follow_up", "arena": "school", "goal_id": goal, "responsible_unit_id": school,
-             "last_health": "on_track"},
-            {"state": "in_follow_up", "arena": "digital", "goal_id": None, "responsible_unit_id": police,
-             "last_health": "at_risk", "participating": [school]},
+            {
+                "state": "in_follow_up",
+                "arena": "school",
+                "goal_id": goal,
+                "responsible_unit_id": school,
+                "last_health": "on_track",
+            },
+            {
+                "state": "in_follow_up",
+                "arena": "digital",
+                "goal_id": None,
+                "responsible_unit_id": police,
+                "last_health": "at_risk",
+                "participating": [school],
+            },
             {"state": "initiated", "arena": "school", "goal_id": goal},
             {"state": "assigned", "arena": "leisure", "responsible_unit_id": police},
         ],
@@ -251,7 +289,9 @@ def test_filters_by_goal_unit_arena_and_health(world: World) -> None:
     samordna, actor = world.samordna, world.actors["coordinator"]
 
     def shown(**filters: Any) -> set[int]:
-        view = read_board(samordna, actor, "alfa", "coordination", filters=BoardFilters(**filters))
+        view = samordna.boards.read_board(
+            actor=actor, slug="alfa", board="coordination", filters=BoardFilters(**filters)
+        )
         return {card.id for col in view.columns for card in col.cards}
 
     assert shown() == {a, b, c, d}
@@ -264,7 +304,9 @@ def test_filters_by_goal_unit_arena_and_health(world: World) -> None:
     assert shown(goal_id=goal, arena="school", health="on_track") == {a}
     assert shown(arena="not-an-arena", health="bad") == {a, b, c, d}  # nonsense is no filter
 
-    view = read_board(samordna, actor, "alfa", "coordination", filters=BoardFilters(arena="school"))
+    view = samordna.boards.read_board(
+        actor=actor, slug="alfa", board="coordination", filters=BoardFilters(arena="school")
+    )
     totals = {col.state: col.total for col in view.columns}
     assert totals["in_follow_up"] == 1 and totals["initiated"] == 1 and totals["assigned"] == 0
 
@@ -283,7 +325,9 @@ def test_execution_board_shows_our_measures(world: World) -> None:
     samordna = world.samordna
 
     def shown(who: str, **filters: Any) -> set[int]:
-        view = read_board(samordna, world.actors[who], "alfa", "execution", filters=BoardFilters(**filters))
+        view = samordna.boards.read_board(
+            actor=world.actors[who], slug="alfa", board="execution", filters=BoardFilters(**filters)
+        )
         return {card.id for col in view.columns for card in col.cards}
 
     # An executing member sees the own unit's measures, whatever the filter says.
@@ -299,7 +343,7 @@ def test_execution_board_shows_our_measures(world: World) -> None:
     assert shown("coordination", all_units=True) == {ours, shared, theirs, culture_m}
     assert shown("coordination", unit_id=police) == {shared, theirs}
 
-    view = read_board(samordna, world.actors["executing"], "alfa", "execution")
+    view = samordna.boards.read_board(actor=world.actors["executing"], slug="alfa", board="execution")
     assert view.unit_locked and view.unit_id == school
     by_id = {card.id: card for col in view.columns for card in col.cards}
     assert "start" in by_id[ours].allowed_triggers  # responsible unit
@@ -312,45 +356,55 @@ def test_execution_board_shows_our_measures(world: World) -> None:
 def test_first_page_then_the_next_ones(world: World) -> None:
     bulk_measures(world, [{"state": "need_identified", "title": f"Behov {i:02d}"} for i in range(45)])
     samordna, actor = world.samordna, world.actors["coordinator"]
-    column = read_board(samordna, actor, "alfa", "coordination").column("need_identified")
+    column = samordna.boards.read_board(actor=actor, slug="alfa", board="coordination").column("need_identified")
     assert column is not None
     assert len(column.cards) == boards.PAGE_SIZE and column.total == 45 and column.has_more
 
-    second = read_column(samordna, actor, "alfa", "coordination", "need_identified", shown=ids(column))
+    second = samordna.boards.read_column(
+        actor=actor, slug="alfa", board="coordination", state="need_identified", shown=ids(column)
+    )
     assert len(second.cards) == 20 and second.has_more
-    third = read_column(
-        samordna, actor, "alfa", "coordination", "need_identified", shown=ids(column) + ids(second)
+    third = samordna.boards.read_column(
+        actor=actor, slug="alfa", board="coordination", state="need_identified", shown=ids(column) + ids(second)
     )
     assert len(third.cards) == 5 and not third.has_more
     everything = ids(column) + ids(second) + ids(third)
     assert len(set(everything)) == 45
 
     # The pages follow the board's order.
-    longer = read_board(samordna, actor, "alfa", "coordination", limits={"need_identified": 45}).column(
-        "need_identified"
-    )
+    longer = samordna.boards.read_board(
+        actor=actor, slug="alfa", board="coordination", limits={"need_identified": 45}
+    ).column("need_identified")
     assert longer is not None and ids(longer) == everything and not longer.has_more
-    assert len(read_board(samordna, actor, "alfa", "coordination").column("initiated").cards) == 0  # type: ignore[union-attr]
+    assert (
+        len(samordna.boards.read_board(actor=actor, slug="alfa", board="coordination").column("initiated").cards) == 0
+    )  # type: ignore[union-attr]
 
 
 def test_next_page_skips_cards_already_on_the_page(world: World) -> None:
     """A card moved into the column on the page is not shown twice by «Vis flere»."""
     bulk_measures(world, [{"state": "initiated"} for _ in range(30)])
     samordna, actor = world.samordna, world.actors["coordinator"]
-    column = read_board(samordna, actor, "alfa", "coordination").column("initiated")
+    column = samordna.boards.read_board(actor=actor, slug="alfa", board="coordination").column("initiated")
     assert column is not None
     # A card from beyond the first page arrives on the page (inserted at the top of the column).
-    arrived = read_column(samordna, actor, "alfa", "coordination", "initiated", shown=ids(column), limit=1).cards[0]
-    rest = read_column(samordna, actor, "alfa", "coordination", "initiated", shown=[arrived.id, *ids(column)])
+    arrived = samordna.boards.read_column(
+        actor=actor, slug="alfa", board="coordination", state="initiated", shown=ids(column), limit=1
+    ).cards[0]
+    rest = samordna.boards.read_column(
+        actor=actor, slug="alfa", board="coordination", state="initiated", shown=[arrived.id, *ids(column)]
+    )
     assert arrived.id not in ids(rest) and len(rest.cards) == 9 and not rest.has_more
 
 
 def test_unknown_column_and_foreign_area_are_not_found(world: World) -> None:
     samordna = world.samordna
     with pytest.raises(NotFound):
-        read_column(samordna, world.actors["coordinator"], "alfa", "coordination", "closed")
+        samordna.boards.read_column(
+            actor=world.actors["coordinator"], slug="alfa", board="coordination", state="closed"
+        )
     with pytest.raises(NotFound):
-        read_board(samordna, world.actors["coordinator"], "beta", "coordination")
+        samordna.boards.read_board(actor=world.actors["coordinator"], slug="beta", board="coordination")
 
 
 # ---------------------------------------------------------------- steering
@@ -360,18 +414,23 @@ def test_steering_board_shows_evaluations_and_decisions(world: World) -> None:
     (m,) = bulk_measures(
         world,
         [
-            {"state": "evaluated", "evaluation_effect": "achieved", "evaluation_method": "Spørreskjema",
-             "evaluation_findings": "Færre hendelser", "evaluation_recommendation": "close"},
+            {
+                "state": "evaluated",
+                "evaluation_effect": "achieved",
+                "evaluation_method": "Spørreskjema",
+                "evaluation_findings": "Færre hendelser",
+                "evaluation_recommendation": "close",
+            },
         ],
     )
-    steering = read_board(world.samordna, world.actors["steering"], "alfa", "steering")
+    steering = world.samordna.boards.read_board(actor=world.actors["steering"], slug="alfa", board="steering")
     (card,) = steering.columns[0].cards
     assert card.id == m and card.evaluation is not None
     e = card.evaluation
     assert (e.effect, e.method, e.findings) == ("achieved", "Spørreskjema", "Færre hendelser")
     assert e.recommendation == "close"
     assert card.allowed_triggers == ("extend", "adjust", "close")
-    viewer = read_board(world.samordna, world.actors["viewer"], "alfa", "steering")
+    viewer = world.samordna.boards.read_board(actor=world.actors["viewer"], slug="alfa", board="steering")
     assert viewer.columns[0].cards[0].allowed_triggers == ()
 
 
@@ -384,7 +443,7 @@ def test_goal_progress_never_shows_counts_below_five(world: World) -> None:
         + [{"state": "closed", "goal_id": goal, "evaluation_effect": "achieved", "last_health": "off_track"}] * 1
     )
     bulk_measures(world, specs)
-    view = read_board(world.samordna, world.actors["steering"], "alfa", "steering")
+    view = world.samordna.boards.read_board(actor=world.actors["steering"], slug="alfa", board="steering")
     (progress,) = [g for g in view.progress if g.goal_id == goal]
     groups = dict(progress.by_group)
     assert progress.total.value == 14
@@ -412,7 +471,7 @@ def test_goal_total_is_hidden_when_it_would_reveal_one_small_group(world: World)
         + [{"state": "declined", "goal_id": goal}] * 2
     )
     bulk_measures(world, specs)
-    view = read_board(world.samordna, world.actors["steering"], "alfa", "steering")
+    view = world.samordna.boards.read_board(actor=world.actors["steering"], slug="alfa", board="steering")
     (progress,) = [g for g in view.progress if g.goal_id == goal]
     assert dict(progress.by_group)["declined"].hidden == "fewer"
     assert progress.total.value is None and progress.total.hidden == "at_least"
@@ -426,14 +485,16 @@ def test_place_card_after_a_transition(world: World) -> None:
     need = world.register()
     world.register()
     actor = world.actors["coordinator"]
-    before = boards.place_card(samordna, actor, "alfa", "coordination", need.id)
+    before = samordna.boards.place_card(actor=actor, slug="alfa", board="coordination", measure_id=need.id)
     assert before.card is not None and before.card.state == "need_identified"
     assert before.counts["need_identified"] == 2 and before.counts["initiated"] == 0
     initiated = world.fire("coordination", need, "initiate")
-    after = boards.place_card(samordna, actor, "alfa", "coordination", initiated.id)
+    after = samordna.boards.place_card(actor=actor, slug="alfa", board="coordination", measure_id=initiated.id)
     assert after.card is not None and after.card.state == "initiated" and after.card.version == 2
     assert after.counts["need_identified"] == 1 and after.counts["initiated"] == 1
     # Not on the steering board; filtered out of this view.
-    assert boards.place_card(samordna, actor, "alfa", "steering", need.id).card is None
-    hidden = boards.place_card(samordna, actor, "alfa", "coordination", need.id, filters=BoardFilters(arena="school"))
+    assert samordna.boards.place_card(actor=actor, slug="alfa", board="steering", measure_id=need.id).card is None
+    hidden = samordna.boards.place_card(
+        actor=actor, slug="alfa", board="coordination", measure_id=need.id, filters=BoardFilters(arena="school")
+    )
     assert hidden.card is None and hidden.counts["initiated"] == 0

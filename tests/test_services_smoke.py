@@ -8,15 +8,22 @@ def test_main_path(world: World) -> None:
     assert m.state == "need_identified" and m.version == 1 and m.ref.startswith("ALF-")
     m = world.advance(m, "closed")
     assert m.state == "closed"
-    events = world.samordna.measure_events(world.actors["coordinator"], m.id)
-    assert [e.trigger for e in events] == ["create", "initiate", "assign", "start", "request_evaluation",
-                                           "submit_evaluation", "close"]
+    events = world.samordna.measures.events(actor=world.actors["coordinator"], measure_id=m.id)
+    assert [e.trigger for e in events] == [
+        "create",
+        "initiate",
+        "assign",
+        "start",
+        "request_evaluation",
+        "submit_evaluation",
+        "close",
+    ]
     assert [e.version for e in events] == list(range(1, 8))
 
 
 def test_areas_with_the_same_prefix_get_distinct_ref_codes(world: World) -> None:
-    from samordna.services import org
-    from samordna.services.org import area_code
+    from samordna.organisation import repository as org
+    from samordna.organisation.repository import area_code
 
     assert area_code("eksempelvik") == "EKS"
     assert area_code("oslo-grorud", {"OSL"}) == "OGR"

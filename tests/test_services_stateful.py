@@ -28,8 +28,8 @@ from hypothesis.stateful import (
 from sqlalchemy import text
 
 from samordna.domain.errors import Conflict, DomainError, Invalid, NotAllowed, NotFound
-from samordna.services.core import Samordna
-from samordna.services.measures import MeasureView
+from samordna.measures.service import MeasureView
+from samordna.services import Services
 from tests.conftest import empty_tables
 from tests.factories import MAIN_PATH, MEMBERS, NEED, World, build_world, valid_data
 
@@ -55,14 +55,29 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
 DECISIONS = {"extend", "adjust", "close"}
 FINAL = {"closed", "declined"}
 STATES = {
-    "need_identified", "initiated", "assigned", "in_follow_up", "paused",
-    "under_evaluation", "evaluated", "closed", "declined",
+    "need_identified",
+    "initiated",
+    "assigned",
+    "in_follow_up",
+    "paused",
+    "under_evaluation",
+    "evaluated",
+    "closed",
+    "declined",
 }
 ACTORS = sorted(MEMBERS)  # every member: incl. viewer, executing of another unit, beta's coordinator
 TRIGGERS = [*TRANSITIONS, "edit", "fly_to_the_moon"]
 MODES = [
-    "valid", "valid", "valid", "valid",  # weighted: most steps send good data
-    "missing", "wrong_enum", "bad_date", "unknown_field", "foreign_ref", "stale",
+    "valid",
+    "valid",
+    "valid",
+    "valid",  # weighted: most steps send good data
+    "missing",
+    "wrong_enum",
+    "bad_date",
+    "unknown_field",
+    "foreign_ref",
+    "stale",
 ]
 ALFA_UNITS = ["Ungdomsskolene", "Politiet", "Kultur og fritid"]
 # Where the initial measures are taken along the main path (factories.MAIN_PATH) before random steps.
@@ -217,7 +232,7 @@ choices = st.builds(
 # ---------------------------------------------------------------- reading the database back
 
 
-def snapshot(samordna: Samordna) -> dict[str, list[tuple]]:
+def snapshot(samordna: Services) -> dict[str, list[tuple]]:
     """Everything a write may touch, in a stable order."""
     queries = {
         "measure": "SELECT * FROM measure ORDER BY id",
@@ -230,7 +245,7 @@ def snapshot(samordna: Samordna) -> dict[str, list[tuple]]:
         return {name: [tuple(r) for r in s.execute(text(sql))] for name, sql in queries.items()}
 
 
-def event_rows(samordna: Samordna) -> list[dict[str, Any]]:
+def event_rows(samordna: Services) -> list[dict[str, Any]]:
     with samordna.db.read() as s:
         return [
             dict(r)
@@ -243,7 +258,7 @@ def event_rows(samordna: Samordna) -> list[dict[str, Any]]:
 # ---------------------------------------------------------------- the state machine
 
 
-def make_machine(samordna: Samordna) -> type[RuleBasedStateMachine]:
+def make_machine(samordna: Services) -> type[RuleBasedStateMachine]:
     class MeasureMachine(RuleBasedStateMachine):
         def __init__(self) -> None:
             super().__init__()
@@ -278,7 +293,9 @@ def make_machine(samordna: Samordna) -> type[RuleBasedStateMachine]:
                         m.participating = frozenset(data["participating_unit_ids"])
                     if trigger in DECISIONS:
                         data["meeting_date"] = world.today().isoformat()
-                    samordna.record_transition(coordinator, m.id, trigger=trigger, version=m.version, data=data)
+                    samordna.measures.record_transition(
+                        actor=coordinator, measure_id=m.id, trigger=trigger, version=m.version, data=data
+                    )
                     m.state = TRANSITIONS[trigger][1]
                     m.version += 1
                     m.writes += 1
@@ -301,7 +318,7 @@ def make_machine(samordna: Samordna) -> type[RuleBasedStateMachine]:
                 expected = None
             before = snapshot(samordna)
             try:
-                view = samordna.register_need(self.world.actors[who], "alfa", data)
+                view = samordna.measures.register_need(actor=self.world.actors[who], slug="alfa", data=data)
             except DomainError as exc:
                 assert type(exc) is expected, (who, mode, exc.message)
                 assert snapshot(samordna) == before, "a refused create changed the database"
@@ -364,10 +381,10 @@ def make_machine(samordna: Samordna) -> type[RuleBasedStateMachine]:
             before = snapshot(samordna)
             try:
                 if trigger == "edit":
-                    view = samordna.edit_measure(world.actors[who], m.id, version=version, data=data)
+                    view = samordna.measures.edit(actor=world.actors[who], measure_id=m.id, version=version, data=data)
                 else:
-                    view = samordna.record_transition(
-                        world.actors[who], m.id, trigger=trigger, version=version, data=data
+                    view = samordna.measures.record_transition(
+                        actor=world.actors[who], measure_id=m.id, trigger=trigger, version=version, data=data
                     )
             except DomainError as exc:
                 event(f"{trigger}: {type(exc).__name__}")
@@ -406,7 +423,10 @@ def make_machine(samordna: Samordna) -> type[RuleBasedStateMachine]:
             assert len(after["event"]) == len(before["event"]) + 1
             new_event = event_rows(samordna)[-1]
             assert new_event == {
-                "measure_id": m.id, "trigger": trigger, "from_state": old_state, "to_state": m.state,
+                "measure_id": m.id,
+                "trigger": trigger,
+                "from_state": old_state,
+                "to_state": m.state,
                 "version": m.version,
             }
             reports = 1 if trigger == "report_status" else 0
@@ -415,9 +435,7 @@ def make_machine(samordna: Samordna) -> type[RuleBasedStateMachine]:
 
         # ------------------------------------------------------------ predictions
 
-        def expect_fire(
-            self, who: str, m: Model, trigger: str, broken: bool, stale: bool
-        ) -> type[DomainError] | None:
+        def expect_fire(self, who: str, m: Model, trigger: str, broken: bool, stale: bool) -> type[DomainError] | None:
             if MEMBERS[who][0] != "alfa":
                 return NotFound
             if trigger not in TRANSITIONS or m.state not in TRANSITIONS[trigger][0]:
@@ -447,7 +465,7 @@ def make_machine(samordna: Samordna) -> type[RuleBasedStateMachine]:
 
         def allowed_triggers(self, who: str, m: Model) -> set[str] | None:
             try:
-                return set(samordna.get_measure(self.world.actors[who], m.id).allowed_triggers)
+                return set(samordna.measures.get(actor=self.world.actors[who], measure_id=m.id).allowed_triggers)
             except NotFound:
                 return None
 
@@ -485,18 +503,19 @@ def make_machine(samordna: Samordna) -> type[RuleBasedStateMachine]:
                 actor = self.world.actors[who]
                 if MEMBERS[who][0] != "alfa":
                     with pytest.raises(NotFound):
-                        samordna.find_measures(actor, "alfa")
+                        samordna.measures.find(actor=actor, slug="alfa")
                     continue
-                views = {v.id: v for v in samordna.find_measures(actor, "alfa")}
+                views = {v.id: v for v in samordna.measures.find(actor=actor, slug="alfa")}
                 for m in self.models:
                     assert set(views[m.id].allowed_triggers) == expected_allowed(self.world, who, m), (
-                        who, m.state,
+                        who,
+                        m.state,
                     )
 
     return MeasureMachine
 
 
-def test_model_covers_the_workflow_file(samordna: Samordna) -> None:
+def test_model_covers_the_workflow_file(samordna: Services) -> None:
     wf = samordna.workflow
     assert set(wf.triggers()) == set(TRANSITIONS)
     assert set(wf.states) == STATES
@@ -505,7 +524,7 @@ def test_model_covers_the_workflow_file(samordna: Samordna) -> None:
         assert (set(td.sources), td.dest) == (set(sources), dest), td.trigger
 
 
-def test_random_walks_keep_the_invariants(samordna: Samordna, engine_name: str) -> None:
+def test_random_walks_keep_the_invariants(samordna: Services, engine_name: str) -> None:
     if engine_name == "sqlite":
         budget = settings(max_examples=40, stateful_step_count=25)
     else:

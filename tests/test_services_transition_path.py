@@ -70,12 +70,19 @@ def test_every_answer_equals_the_measure_read_back(world: World) -> None:
     """Along the whole path, with participating units set and changed, and an edit in between."""
     s = world.samordna
     m = world.register()  # by an executing member: allowed triggers are the caller's
-    assert m == s.get_measure(world.actors["executing"], m.id)
+    assert m == s.measures.get(actor=world.actors["executing"], measure_id=m.id)
     both = [world.unit("Politiet"), world.unit("Kultur og fritid")]
     steps = [
         ("coordination", "initiate", valid_data(world, "initiate")),
-        ("coordination", "assign", {**valid_data(world, "assign"), "contact_user_id": world.user_ids["executing"],
-                                    "participating_unit_ids": both}),
+        (
+            "coordination",
+            "assign",
+            {
+                **valid_data(world, "assign"),
+                "contact_user_id": world.user_ids["executing"],
+                "participating_unit_ids": both,
+            },
+        ),
         ("coordination", "reassign", {"responsible_unit_id": world.unit("Ungdomsskolene"), "reason": "Bytte."}),
         ("executing", "start", {}),
         ("executing", "report_status", {"health": "at_risk", "note": "Få deltakere."}),
@@ -87,13 +94,15 @@ def test_every_answer_equals_the_measure_read_back(world: World) -> None:
     ]
     for who, trigger, data in steps:
         actor = world.actors[who]
-        m = s.record_transition(actor, m.id, trigger=trigger, version=m.version, data=data)
-        assert m == s.get_measure(actor, m.id), trigger
-        assert m.to_json() == s.get_measure(actor, m.id).to_json(), trigger
+        m = s.measures.record_transition(actor=actor, measure_id=m.id, trigger=trigger, version=m.version, data=data)
+        assert m == s.measures.get(actor=actor, measure_id=m.id), trigger
+        assert m.to_json() == s.measures.get(actor=actor, measure_id=m.id).to_json(), trigger
     assert m.participating_unit_ids == sorted(both)
 
-    edited = s.edit_measure(world.actors["coordinator"], m.id, version=m.version, data={"title": "Nytt navn"})
-    assert edited == s.get_measure(world.actors["coordinator"], m.id)
+    edited = s.measures.edit(
+        actor=world.actors["coordinator"], measure_id=m.id, version=m.version, data={"title": "Nytt navn"}
+    )
+    assert edited == s.measures.get(actor=world.actors["coordinator"], measure_id=m.id)
     assert (edited.title, edited.version) == ("Nytt navn", m.version + 1)
 
 
@@ -108,10 +117,14 @@ def test_a_status_report_costs_four_statements(world: World) -> None:
 
 
 def test_reading_a_measure_is_one_statement(world: World) -> None:
-    m = world.fire("coordination", world.fire("coordination", world.register(), "initiate"), "assign",
-                   **{**valid_data(world, "assign"), "participating_unit_ids": [world.unit("Politiet")]})
+    m = world.fire(
+        "coordination",
+        world.fire("coordination", world.register(), "initiate"),
+        "assign",
+        **{**valid_data(world, "assign"), "participating_unit_ids": [world.unit("Politiet")]},
+    )
     with statements(world) as seen:
-        got = world.samordna.get_measure(world.actors["coordinator"], m.id)
+        got = world.samordna.measures.get(actor=world.actors["coordinator"], measure_id=m.id)
     assert len(seen) == 1, seen
     assert got.participating_unit_ids == [world.unit("Politiet")]
 
@@ -131,9 +144,13 @@ def test_an_api_transition_is_one_transaction_of_five_statements(world: World) -
     control: list[str] = []
     noted: list[int] = []
     with statements(world, transactions=control) as seen:
-        after = world.samordna.record_transition_for_token(
-            world.tokens["executing"], m.id, trigger="report_status", version=m.version,
-            data={"health": "at_risk", "note": "Få deltakere."}, seen=lambda actor: noted.append(actor.user_id),
+        after = world.samordna.measures.record_transition_for_token(
+            token=world.tokens["executing"],
+            measure_id=m.id,
+            trigger="report_status",
+            version=m.version,
+            data={"health": "at_risk", "note": "Få deltakere."},
+            seen=lambda actor: noted.append(actor.user_id),
         )
     kinds = [q.split()[0].upper() for q in seen]
     assert kinds == ["SELECT", "SELECT", "UPDATE", "INSERT", "INSERT"], seen
@@ -142,7 +159,7 @@ def test_an_api_transition_is_one_transaction_of_five_statements(world: World) -
         assert [c.upper() for c in control] == ["BEGIN IMMEDIATE", "COMMIT"], control
     assert noted == [world.user_ids["executing"]]
     # The same answer as the service gives an actor, and as reading the measure back.
-    assert after == world.samordna.get_measure(world.actors["executing"], m.id)
+    assert after == world.samordna.measures.get(actor=world.actors["executing"], measure_id=m.id)
     assert (after.version, after.last_health) == (m.version + 1, "at_risk")
 
 
@@ -154,13 +171,17 @@ def test_an_api_transition_with_a_bad_token_writes_nothing(world: World) -> None
     for token in ("sam_not-a-token", world.tokens["coordinator"]):  # unknown; a deactivated user's
         noted: list[int] = []
         with pytest.raises(NotAuthenticated):
-            world.samordna.record_transition_for_token(
-                token, m.id, trigger="report_status", version=m.version, data=valid_data(world, "report_status"),
+            world.samordna.measures.record_transition_for_token(
+                token=token,
+                measure_id=m.id,
+                trigger="report_status",
+                version=m.version,
+                data=valid_data(world, "report_status"),
                 seen=lambda actor: noted.append(actor.user_id),  # noqa: B023
             )
         assert noted == []
     assert _table_counts(world) == before
-    assert world.samordna.get_measure(world.actors["executing"], m.id) == m
+    assert world.samordna.measures.get(actor=world.actors["executing"], measure_id=m.id) == m
 
 
 def test_an_api_transition_refused_after_the_token_writes_nothing(world: World) -> None:
@@ -175,9 +196,13 @@ def test_an_api_transition_refused_after_the_token_writes_nothing(world: World) 
     for who, version, refusal in cases:
         noted: list[int] = []
         with pytest.raises(refusal):
-            world.samordna.record_transition_for_token(
-                world.tokens[who], m.id, trigger="report_status", version=version,
-                data=valid_data(world, "report_status"), seen=lambda actor: noted.append(actor.user_id),  # noqa: B023
+            world.samordna.measures.record_transition_for_token(
+                token=world.tokens[who],
+                measure_id=m.id,
+                trigger="report_status",
+                version=version,
+                data=valid_data(world, "report_status"),
+                seen=lambda actor: noted.append(actor.user_id),  # noqa: B023
             )
         assert noted == [world.user_ids[who]], who
     assert _table_counts(world) == before

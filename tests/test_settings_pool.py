@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.pool import QueuePool
 
-from samordna.services.core import Samordna
+from samordna.services import Services
 from samordna.settings import Settings
 
 
@@ -15,7 +15,7 @@ def test_pool_size_comes_from_the_environment(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'pool.sqlite3'}"
     assert Settings.from_env({"SAMORDNA_DATABASE_URL": url}).db_pool_size == 5
     settings = Settings.from_env({"SAMORDNA_DATABASE_URL": url, "SAMORDNA_DB_POOL_SIZE": "12"})
-    samordna = Samordna.from_settings(settings)
+    samordna = Services.build(settings)
     try:
         assert isinstance(samordna.db.engine.pool, QueuePool)
         assert samordna.db.engine.pool.size() == 12

@@ -56,7 +56,7 @@ def test_values_are_written_as_sqlalchemy_writes_them(world: World) -> None:
     with world.samordna.db.engine.begin() as conn:
         assert bump.rowcount(conn, {"b_id": m.id, "b_version": m.version + 5, "v_next": date(2026, 4, 1)}) == 0
         assert bump.rowcount(conn, {"b_id": m.id, "b_version": m.version, "v_next": date(2026, 4, 1)}) == 1
-    after = world.samordna.get_measure(world.actors["executing"], m.id)
+    after = world.samordna.measures.get(actor=world.actors["executing"], measure_id=m.id)
     assert (after.version, after.next_follow_up_at) == (m.version + 1, date(2026, 4, 1))
 
 

@@ -99,12 +99,12 @@ def test_another_area_is_not_found(browser, web_world: World) -> None:
 def test_cards_show_what_matters_and_overdue_in_words(browser, web_world: World) -> None:
     m = web_world.advance(web_world.register(title="Natteravner"), "in_follow_up")
     samordna = web_world.samordna
-    real = samordna.clock
+    real = samordna.clock.source
     from datetime import timedelta
 
-    samordna.clock = lambda: real() + timedelta(days=30)  # the samordna fixture restores the clock
+    samordna.clock.source = lambda: real() + timedelta(days=30)  # the samordna fixture restores the clock
     page = browser("executing").get(board_url("execution")).text
-    card = page[page.index(f'<li id="measure-{m.id}"'):]
+    card = page[page.index(f'<li id="measure-{m.id}"') :]
     card = card[: card.index("</li>")]
     assert 'class="card card--overdue"' in card
     assert ">Forfalt<" in card
@@ -150,7 +150,7 @@ def test_vis_flere_loads_the_next_cards_of_a_column(browser, web_world: World) -
     page = b.get(board_url("coordination") + "?arena=school").text
     first = cards_in(page, "need_identified")
     assert len(first) == 20 and count_of(page, "need_identified") == 25
-    more = page[page.index('id="column-more-need_identified"'):]
+    more = page[page.index('id="column-more-need_identified"') :]
     more = html.unescape(more[: more.index("</div>")])
     # Without JS: a link to the board with a longer column; with htmx: the next cards, appended.
     assert 'href="/areas/alfa/boards/coordination?arena=school&limit_need_identified=40#column-need_identified"' in more
@@ -291,7 +291,9 @@ def test_steering_decides_in_place(browser, web_world: World) -> None:
     form = b.get(action_url("steering", m.id, "close"), htmx=True).text
     assert 'name="meeting_date"' in form and 'name="decision_note"' in form
     r = card_post(
-        b, action_url("steering", m.id, "close"), {"version": m.version, "decision_note": "Avsluttes."},
+        b,
+        action_url("steering", m.id, "close"),
+        {"version": m.version, "decision_note": "Avsluttes."},
         page=board_url("steering"),
     )
     assert r.status_code == 422 and 'name="meeting_date"' in r.text  # the coordinator must give the meeting date
@@ -381,12 +383,16 @@ def test_refused_409_shows_the_current_state_and_keeps_the_text(browser, web_wor
     m = web_world.advance(web_world.register(), "in_follow_up")
     web_world.fire("executing", m, "report_status")
     r = card_post(
-        b, action_url("coordination", m.id, "pause"), {"version": m.version, "reason": "Venter på midler."},
+        b,
+        action_url("coordination", m.id, "pause"),
+        {"version": m.version, "reason": "Venter på midler."},
         page=board_url("coordination"),
     )
     assert r.status_code == 409 and f'name="version" value="{m.version + 1}"' in r.text
     r = card_post(
-        b, action_url("coordination", m.id, "pause"), {"version": m.version + 1, "reason": "Venter på midler."},
+        b,
+        action_url("coordination", m.id, "pause"),
+        {"version": m.version + 1, "reason": "Venter på midler."},
         page=board_url("coordination"),
     )
     assert r.status_code == 200, r.text
@@ -416,4 +422,7 @@ def test_post_without_csrf_token_is_refused(browser, web_world: World) -> None:
         headers={"hx-request": "true"},
     )
     assert r.status_code == 403
-    assert web_world.samordna.get_measure(web_world.actors["coordination"], need.id).state == "need_identified"
+    assert (
+        web_world.samordna.measures.get(actor=web_world.actors["coordination"], measure_id=need.id).state
+        == "need_identified"
+    )

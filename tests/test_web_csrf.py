@@ -15,8 +15,8 @@ from typing import Any
 from litestar import Litestar
 from litestar.routes import HTTPRoute
 
-from samordna.services import boards
-from samordna.services.core import Samordna
+from samordna.boards import service as boards
+from samordna.services import Services
 from tests.factories import World
 from tests.security_support import snapshot
 from tests.web_support import WebClient
@@ -69,7 +69,7 @@ def test_the_route_table_has_the_routes_we_expect(app: Litestar) -> None:
 
 
 def test_every_unsafe_browser_route_refuses_a_missing_or_foreign_token(
-    app: Litestar, open_browser, samordna: Samordna, web_world: World
+    app: Litestar, open_browser, samordna: Services, web_world: World
 ) -> None:
     m = web_world.register()
     b: WebClient = open_browser().login("coordinator")
@@ -117,12 +117,12 @@ def test_the_api_is_excluded_because_it_takes_no_cookies(open_browser, web_world
 # ---------------------------------------------------------------- GET changes nothing
 
 
-def test_no_get_handler_writes(app: Litestar, open_browser, samordna: Samordna, web_world: World) -> None:
+def test_no_get_handler_writes(app: Litestar, open_browser, samordna: Services, web_world: World) -> None:
     w = web_world
     fresh = w.register()
     running = w.advance(w.register(title="Tiltak i gang"), "in_follow_up")
     coordinator = w.actors["coordinator"]
-    trigger = samordna.get_measure(coordinator, fresh.id).allowed_triggers[0]
+    trigger = samordna.measures.get(actor=coordinator, measure_id=fresh.id).allowed_triggers[0]
     b: WebClient = open_browser().login("coordinator")
     api = {"authorization": f"Bearer {w.tokens['coordinator']}"}
     before = snapshot(samordna)
@@ -130,11 +130,16 @@ def test_no_get_handler_writes(app: Litestar, open_browser, samordna: Samordna, 
     for _, template in handlers(app, {"GET"}):
         combos = []
         for board, measure in itertools.product(boards.BOARDS, (fresh, running)):
-            combos.append({
-                "slug": "alfa", "board": board, "column": boards.board_states(samordna.workflow, board)[0],
-                "measure_id": measure.id, "trigger": trigger if measure is fresh else "report_status",
-                "file_path": "css/samordna.css",
-            })
+            combos.append(
+                {
+                    "slug": "alfa",
+                    "board": board,
+                    "column": boards.board_states(samordna.workflow, board)[0],
+                    "measure_id": measure.id,
+                    "trigger": trigger if measure is fresh else "report_status",
+                    "file_path": "css/samordna.css",
+                }
+            )
         for values in combos:
             url, known = fill(template, values)
             for headers in ({}, {"hx-request": "true"}):

@@ -53,10 +53,19 @@ def test_headers_on_pages_fragments_api_errors_and_static(
         }
         statuses = {name: r.status_code for name, r in responses.items()}
         assert statuses == {
-            "login page": 200, "redirect to login": 303, "board": 200, "board fragment (htmx)": 200,
-            "measure page": 200, "refused form (422)": 422, "page of another area (404)": 404,
-            "unknown route (404)": 404, "CSRF refusal (403)": 403, "API answer": 200, "API error (401)": 401,
-            "API error (404)": 404, "health check": 200,
+            "login page": 200,
+            "redirect to login": 303,
+            "board": 200,
+            "board fragment (htmx)": 200,
+            "measure page": 200,
+            "refused form (422)": 422,
+            "page of another area (404)": 404,
+            "unknown route (404)": 404,
+            "CSRF refusal (403)": 403,
+            "API answer": 200,
+            "API error (401)": 401,
+            "API error (404)": 404,
+            "health check": 200,
         }
         for r in responses.values():
             assert_hardened(r)

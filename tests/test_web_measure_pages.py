@@ -14,7 +14,7 @@ from litestar.testing import TestClient
 
 from samordna.app import create_app
 from samordna.domain.confidentiality import GUARD_MESSAGE
-from samordna.services.core import Samordna
+from samordna.services import Services
 from samordna.settings import Settings
 from samordna.web.i18n import fmt_date
 from tests.factories import World, national_id, valid_data
@@ -46,13 +46,40 @@ def test_measure_page_shows_every_field_and_the_timeline_newest_first(browser, w
     assert f"<title>{m.ref} Natteravner i sentrum – Samordna</title>" in page
     text = text_of(page)
     for expected in (
-        m.ref, "Natteravner i sentrum", "I gang – oppfølging", "Uro blant ungdom i sentrum sene helgekvelder.",
-        "Politiets statistikk", "Ungdom 14–18 år", "14–18 år", "Uteliv", "Redusere rusbruk blant ungdom",
-        "Plan for høsten.", "Færre hendelser.", "Ungdomsskolene", "Gjennomfør tiltaket innen fristen.",
-        fmt_date(m.due_date), "hver 14. dag", fmt_date(m.next_follow_up_at), "I faresonen",
-        "Beskrivelse av behovet", "Kunnskapsgrunnlag", "Målgruppe", "Arena", "Ansvarlig enhet", "Kontaktperson",
-        "Deltakende enheter", "Bestilling", "Frist", "Neste oppfølging", "Effekt", "Evalueringsmetode", "Funn",
-        "Anbefaling", "Vedtak i styringsgruppen", "Opprettet", "Sist endret",
+        m.ref,
+        "Natteravner i sentrum",
+        "I gang – oppfølging",
+        "Uro blant ungdom i sentrum sene helgekvelder.",
+        "Politiets statistikk",
+        "Ungdom 14–18 år",
+        "14–18 år",
+        "Uteliv",
+        "Redusere rusbruk blant ungdom",
+        "Plan for høsten.",
+        "Færre hendelser.",
+        "Ungdomsskolene",
+        "Gjennomfør tiltaket innen fristen.",
+        fmt_date(m.due_date),
+        "hver 14. dag",
+        fmt_date(m.next_follow_up_at),
+        "I faresonen",
+        "Beskrivelse av behovet",
+        "Kunnskapsgrunnlag",
+        "Målgruppe",
+        "Arena",
+        "Ansvarlig enhet",
+        "Kontaktperson",
+        "Deltakende enheter",
+        "Bestilling",
+        "Frist",
+        "Neste oppfølging",
+        "Effekt",
+        "Evalueringsmetode",
+        "Funn",
+        "Anbefaling",
+        "Vedtak i styringsgruppen",
+        "Opprettet",
+        "Sist endret",
     ):
         assert expected in text, expected
     assert "Forfalt" not in text  # the follow-up is in the future
@@ -66,11 +93,11 @@ def test_measure_page_shows_every_field_and_the_timeline_newest_first(browser, w
     assert "Executing" in timeline and "Coordination" in timeline  # who
 
 
-def test_overdue_follow_up_is_said_in_words(browser, web_world: World, samordna: Samordna) -> None:
+def test_overdue_follow_up_is_said_in_words(browser, web_world: World, samordna: Services) -> None:
     w = web_world
     m = w.advance(w.register(), "in_follow_up")
-    real = samordna.clock
-    samordna.clock = lambda: real() + timedelta(days=30)  # the fixture puts the real clock back
+    real = samordna.clock.source
+    samordna.clock.source = lambda: real() + timedelta(days=30)  # the fixture puts the real clock back
     page = browser("coordinator").get(f"/measures/{m.id}").text
     assert 'class="badge badge--overdue">Forfalt<' in page
 
@@ -90,7 +117,9 @@ def test_page_offers_exactly_the_forms_the_role_may_use(browser, web_world: Worl
     m = web_world.advance(web_world.register(), "in_follow_up")
     page = browser(who).get(f"/measures/{m.id}").text
     assert actions_in(page) == expected
-    assert set(web_world.samordna.get_measure(web_world.actors[who], m.id).allowed_triggers) == expected
+    assert (
+        set(web_world.samordna.measures.get(actor=web_world.actors[who], measure_id=m.id).allowed_triggers) == expected
+    )
     assert (f'action="/measures/{m.id}/edit"' in page) is can_edit
     for trigger in expected:
         block = section(page, f"action-{trigger}")
@@ -134,20 +163,19 @@ def test_fire_without_js_redirects_then_page_shows_the_new_state(browser, web_wo
     assert 'class="badge badge--state"><span class="visually-hidden">Status: </span>Initiert<' in page
     assert actions_in(page) == {"assign"}
     assert "er registrert" not in b.get(f"/measures/{m.id}").text  # the message is shown once
-    assert web_world.samordna.get_measure(web_world.actors["coordination"], m.id).state == "initiated"
+    assert web_world.samordna.measures.get(actor=web_world.actors["coordination"], measure_id=m.id).state == "initiated"
 
 
 def test_fire_with_htmx_returns_the_main_block(browser, web_world: World) -> None:
     m = web_world.register()
-    r = browser("coordination").post(f"/measures/{m.id}/transitions/initiate", initiate_data(web_world, m),
-                                      htmx=True)
+    r = browser("coordination").post(f"/measures/{m.id}/transitions/initiate", initiate_data(web_world, m), htmx=True)
     assert r.status_code == 200
     assert r.headers["hx-retarget"] == "#measure-main"
     assert r.headers["hx-reswap"] == "outerHTML"
     assert r.headers["cache-control"] == "no-store"
     body = r.text.strip()
     assert body.startswith('<div id="measure-main"')
-    assert "<html" not in body and "<header class=\"site-header" not in body
+    assert "<html" not in body and '<header class="site-header' not in body
     assert "Initiert" in body and "data-autofocus" in body
     assert actions_in(body) == {"assign"}
 
@@ -163,7 +191,7 @@ def test_checkbox_groups_keep_every_value(browser, web_world: World) -> None:
     ]
     b = browser("coordinator")
     assert b.post(f"/measures/{m.id}/transitions/assign", data).status_code == 303
-    after = w.samordna.get_measure(w.actors["coordinator"], m.id)
+    after = w.samordna.measures.get(actor=w.actors["coordinator"], measure_id=m.id)
     assert sorted(after.participating_unit_ids) == sorted([w.unit("Politiet"), w.unit("Kultur og fritid")])
     text = text_of(b.get(f"/measures/{m.id}").text)
     assert "Kultur og fritid, Politiet" in text or "Politiet, Kultur og fritid" in text
@@ -182,8 +210,11 @@ def test_refused_422_keeps_what_was_typed_and_puts_the_message_beside_the_field(
         assert "Vår plan &lt;for&gt; høsten &amp; vinteren</textarea>" in body
         error = re.search(r'<p class="error" id="f-initiate-success_criteria-error">([^<]+)</p>', body)
         assert error and error.group(1) == "Feltet må fylles ut."
-        assert re.search(r'<textarea id="f-initiate-success_criteria"[^>]*aria-invalid="true"'
-                         r'[^>]*aria-describedby="f-initiate-success_criteria-error"', body)
+        assert re.search(
+            r'<textarea id="f-initiate-success_criteria"[^>]*aria-invalid="true"'
+            r'[^>]*aria-describedby="f-initiate-success_criteria-error"',
+            body,
+        )
         assert 'id="f-initiate-goal_id-error"' in body
         if htmx:
             assert body.strip().startswith('<div class="action" id="action-initiate">')
@@ -192,14 +223,17 @@ def test_refused_422_keeps_what_was_typed_and_puts_the_message_beside_the_field(
             assert body.count("<h1") == 1 and "Natteravner i sentrum" in body
             assert re.search(r'id="action-initiate">\s*<details open>', body)
             assert '<a href="#action-initiate">«Initier tiltak» ble ikke utført.' in body
-    assert web_world.samordna.get_measure(web_world.actors["coordination"], m.id).state == "need_identified"
+    assert (
+        web_world.samordna.measures.get(actor=web_world.actors["coordination"], measure_id=m.id).state
+        == "need_identified"
+    )
 
 
 def test_stale_version_409_says_someone_else_changed_it_and_keeps_the_note(browser, web_world: World) -> None:
     w = web_world
     m = w.advance(w.register(), "in_follow_up")
     w.fire("executing", m, "report_status")  # someone else reports first: version moves on
-    now = w.samordna.get_measure(w.actors["coordinator"], m.id)
+    now = w.samordna.measures.get(actor=w.actors["coordinator"], measure_id=m.id)
     b = browser("coordinator")
     typed = {"version": m.version, "health": "off_track", "note": "Lite oppmøte i november."}
     for htmx in (False, True):
@@ -236,7 +270,7 @@ def test_role_that_may_not_gets_403_naming_who_may(browser, web_world: World) ->
     assert "kan bare gjøres av" in r.text and r.text.count("<h1") == 1
     r = browser("viewer").post(f"/measures/{m.id}/transitions/pause", {"version": m.version, "reason": "x"})
     assert r.status_code == 403
-    assert w.samordna.get_measure(w.actors["coordinator"], m.id).version == m.version
+    assert w.samordna.measures.get(actor=w.actors["coordinator"], measure_id=m.id).version == m.version
 
 
 def test_national_identity_number_is_refused_and_never_echoed(browser, web_world: World) -> None:
@@ -260,9 +294,17 @@ def test_national_identity_number_is_refused_and_never_echoed(browser, web_world
 def test_edit_description(browser, web_world: World) -> None:
     m = web_world.register()
     b = browser("coordinator")
-    data = {"version": m.version, "title": "Natteravner i sentrum og på stasjonen", "need_description": "Uro.",
-            "knowledge_source": "Politiets statistikk", "target_group": "Ungdom 14–18 år", "arena": "nightlife",
-            "age_from": "", "age_to": "", "goal_id": ""}
+    data = {
+        "version": m.version,
+        "title": "Natteravner i sentrum og på stasjonen",
+        "need_description": "Uro.",
+        "knowledge_source": "Politiets statistikk",
+        "target_group": "Ungdom 14–18 år",
+        "arena": "nightlife",
+        "age_from": "",
+        "age_to": "",
+        "goal_id": "",
+    }
     r = b.post(f"/measures/{m.id}/edit", data)
     assert r.status_code == 303
     page = b.get(f"/measures/{m.id}").text
@@ -295,7 +337,7 @@ def test_register_need(browser, web_world: World) -> None:
     b = browser("executing")
     r = b.get("/areas/alfa/measures/new")
     assert r.status_code == 200 and r.headers["cache-control"] == "no-store"
-    assert "<h1 id=\"need-heading\">Meld behov</h1>" in r.text
+    assert '<h1 id="need-heading">Meld behov</h1>' in r.text
     assert "Taushetsplikt: beskriv grupper, aldri enkeltpersoner." in r.text
     assert 'action="/areas/alfa/measures"' in r.text
     r = b.post("/areas/alfa/measures", NEW_NEED)
@@ -337,7 +379,7 @@ def test_viewer_may_not_register_a_need(browser, web_world: World) -> None:
     assert "Du har bare lesetilgang i Alfa kommune." in html.unescape(r.text)
     r = b.post("/areas/alfa/measures", NEW_NEED)
     assert r.status_code == 403
-    assert web_world.samordna.find_measures(web_world.actors["coordinator"], "alfa") == []
+    assert web_world.samordna.measures.find(actor=web_world.actors["coordinator"], slug="alfa") == []
 
 
 # ---------------------------------------------------------------- where one may not go
@@ -377,31 +419,38 @@ def test_a_field_added_to_the_workflow_file_appears_in_its_form(
     marker = "# ---------------------------------------------------------------- transitions\n"
     field = (
         '[fields.budget]\ntype = "integer"\nmin = 0\nmax = 10000000\n'
-        'label = { nb = "Budsjett i kroner", nn = "Budsjett i kroner", en = "Budget (NOK)" }\n\n'
-        + marker
+        'label = { nb = "Budsjett i kroner", nn = "Budsjett i kroner", en = "Budget (NOK)" }\n\n' + marker
     )
     source = source.replace(marker, field, 1)
     source = source.replace(
         'required = ["goal_id", "plan", "success_criteria"]\n',
-        'required = ["goal_id", "plan", "success_criteria"]\noptional = ["budget"]\n', 1,
+        'required = ["goal_id", "plan", "success_criteria"]\noptional = ["budget"]\n',
+        1,
     )
     path.write_text(source, encoding="utf-8")
     custom = Settings(database_url=settings.database_url, secret_key=settings.secret_key, workflows_dir=folder)
-    samordna = Samordna.from_settings(custom)
+    samordna = Services.build(custom)
     m = web_world.register()
     try:
-        with TestClient(app=create_app(custom, samordna=samordna)) as client:
+        with TestClient(app=create_app(custom, services=samordna)) as client:
             token = WebClient(client).login("coordinator").token
             page = client.get(f"/measures/{m.id}").text
             label = '<label for="f-initiate-budget">Budsjett i kroner <span class="hint">(valgfritt)</span></label>'
             assert label in page
-            assert re.search(r'<input type="number" inputmode="numeric" id="f-initiate-budget" name="budget" '
-                             r'min="0" max="10000000"', page)
+            assert re.search(
+                r'<input type="number" inputmode="numeric" id="f-initiate-budget" name="budget" '
+                r'min="0" max="10000000"',
+                page,
+            )
             data = {**initiate_data(web_world, m), "budget": "-5"}
             r = client.post(f"/measures/{m.id}/transitions/initiate", data=data, headers={"x-csrftoken": token})
             assert r.status_code == 422 and 'id="f-initiate-budget-error"' in r.text
-            r = client.post(f"/measures/{m.id}/transitions/initiate", data={**data, "budget": "25000"},
-                            headers={"x-csrftoken": token}, follow_redirects=False)
+            r = client.post(
+                f"/measures/{m.id}/transitions/initiate",
+                data={**data, "budget": "25000"},
+                headers={"x-csrftoken": token},
+                follow_redirects=False,
+            )
             assert r.status_code == 303
             timeline = text_of(section(client.get(f"/measures/{m.id}").text, "h-timeline"))
             assert "Budsjett i kroner 25000" in timeline

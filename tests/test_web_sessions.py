@@ -11,10 +11,10 @@ import httpx
 import pytest
 from sqlalchemy import update
 
-from samordna.services.accounts import HASHER, verify_password
-from samordna.services.core import Samordna
+from samordna.accounts.repository import HASHER, verify_password
+from samordna.accounts.sessions import DatabaseStore
+from samordna.services import Services
 from samordna.store.models import User
-from samordna.store.sessions import DatabaseStore
 from samordna.web.session import ABSOLUTE_SECONDS, IDLE_SECONDS
 from tests.factories import World
 from tests.security_support import (
@@ -65,7 +65,7 @@ def test_password_hashes_are_argon2id_with_owasp_parameters() -> None:
 # ---------------------------------------------------------------- a new session id at log-in
 
 
-def test_log_in_gives_a_new_session_id_and_forgets_the_planted_one(open_browser, samordna: Samordna) -> None:
+def test_log_in_gives_a_new_session_id_and_forgets_the_planted_one(open_browser, samordna: Services) -> None:
     b: WebClient = open_browser()
     assert b.session_id is None and session_ids(samordna) == set()  # an anonymous visit stores nothing
     planted = "a" * 64  # an id an attacker chose (or one left from before log-in)
@@ -80,7 +80,7 @@ def test_log_in_gives_a_new_session_id_and_forgets_the_planted_one(open_browser,
     assert b.get(BOARD).status_code == 200
 
 
-def test_logging_in_again_replaces_the_session(open_browser, samordna: Samordna) -> None:
+def test_logging_in_again_replaces_the_session(open_browser, samordna: Services) -> None:
     b = open_browser().login("coordinator")
     first = b.session_id
     b.login("viewer")
@@ -100,7 +100,7 @@ def test_the_old_cookie_is_useless_after_log_in(open_browser) -> None:
 # ---------------------------------------------------------------- log-out ends the session on the server
 
 
-def test_log_out_kills_the_session_server_side(open_browser, samordna: Samordna, web_world: World) -> None:
+def test_log_out_kills_the_session_server_side(open_browser, samordna: Services, web_world: World) -> None:
     b = open_browser().login("coordinator")
     sid = b.session_id
     assert sid in session_ids(samordna)
@@ -130,7 +130,7 @@ def test_log_out_kills_the_session_server_side(open_browser, samordna: Samordna,
     ],
 )
 def test_idle_and_absolute_timeouts(
-    open_browser, samordna: Samordna, seen_ago: int, started_ago: int, alive: bool
+    open_browser, samordna: Services, seen_ago: int, started_ago: int, alive: bool
 ) -> None:
     b = open_browser().login("coordinator")
     now = int(time.time())
@@ -145,7 +145,7 @@ def test_idle_and_absolute_timeouts(
 
 
 def test_a_deactivated_user_is_logged_out_at_the_next_request(
-    open_browser, samordna: Samordna, web_world: World
+    open_browser, samordna: Services, web_world: World
 ) -> None:
     b = open_browser().login("coordinator")
     with samordna.db.write() as s:
@@ -159,7 +159,7 @@ def test_a_deactivated_user_is_logged_out_at_the_next_request(
 
 
 @pytest.mark.parametrize("secure", [False, True])
-def test_cookie_attributes(samordna: Samordna, web_world: World, secure: bool) -> None:
+def test_cookie_attributes(samordna: Services, web_world: World, secure: bool) -> None:
     services = samordna_with(samordna, secure_cookies=secure)
     session_name = "__Host-samordna" if secure else "samordna_session"
     csrf_name = "__Host-csrftoken" if secure else "csrftoken"
@@ -213,7 +213,7 @@ def test_the_user_menu_links_to_the_password_page(open_browser) -> None:
     ],
 )
 def test_password_change_refusals_are_shown_beside_the_field(
-    open_browser, samordna: Samordna, current: str, new: str, repeat: str | None, field: str, message: str
+    open_browser, samordna: Services, current: str, new: str, repeat: str | None, field: str, message: str
 ) -> None:
     b = open_browser().login("viewer")
     r = change(b, current, new, repeat)
@@ -226,7 +226,7 @@ def test_password_change_refusals_are_shown_beside_the_field(
 
 
 def test_changing_the_password_rotates_the_session_and_ends_the_others(
-    open_browser, samordna: Samordna, web_world: World
+    open_browser, samordna: Services, web_world: World
 ) -> None:
     here = open_browser().login("viewer")
     elsewhere = open_browser(peer="198.51.100.7").login("viewer")
@@ -248,7 +248,7 @@ def test_changing_the_password_rotates_the_session_and_ends_the_others(
     assert "et helt nytt passord" not in repr(audit(samordna))
 
 
-def test_wrong_current_passwords_count_as_failed_log_ins(open_browser, samordna: Samordna) -> None:
+def test_wrong_current_passwords_count_as_failed_log_ins(open_browser, samordna: Services) -> None:
     b = open_browser().login("viewer")
     for _ in range(5):
         assert change(b, "ikke mitt passord", "et helt nytt passord").status_code == 422

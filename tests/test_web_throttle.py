@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from sqlalchemy import update
 
-from samordna.services.core import Samordna
-from samordna.services.security import NOT_AN_EMAIL
+from samordna.accounts.service import NOT_AN_EMAIL
+from samordna.services import Services
 from samordna.store.models import User
 from tests.factories import World, national_id
 from tests.security_support import audit, browsers, make_app, raw_audit_text, samordna_with
@@ -25,16 +25,16 @@ PROXY = "10.0.0.5"
 
 
 @pytest.fixture
-def behind_proxy(samordna: Samordna, web_world: World) -> Iterator[Any]:
+def behind_proxy(samordna: Services, web_world: World) -> Iterator[Any]:
     """Browsers on an app that believes X-Forwarded-For from 10.0.0.5 (and only from there)."""
     services = samordna_with(samordna, trusted_proxies=(PROXY, "fd00::/8"))
     with browsers(make_app(services, services.settings)) as open_:
         yield open_
 
 
-def shift(samordna: Samordna, **delta: float) -> None:
-    real = samordna.clock
-    samordna.clock = lambda: real() + timedelta(**delta)  # the samordna fixture restores the clock
+def shift(samordna: Services, **delta: float) -> None:
+    real = samordna.clock.source
+    samordna.clock.source = lambda: real() + timedelta(**delta)  # the samordna fixture restores the clock
 
 
 def fail(b: Any, email: str = "coordinator@example.no", **headers: str) -> int:
@@ -44,7 +44,7 @@ def fail(b: Any, email: str = "coordinator@example.no", **headers: str) -> int:
 # ---------------------------------------------------------------- the account and the address
 
 
-def test_five_failures_lock_the_account_even_for_the_right_password(open_browser, samordna: Samordna) -> None:
+def test_five_failures_lock_the_account_even_for_the_right_password(open_browser, samordna: Services) -> None:
     b = open_browser()
     assert [fail(b, "Coordinator@Example.no") for _ in range(5)] == [401] * 5
     r = b.login_response("coordinator@example.no", PASSWORD)
@@ -61,7 +61,7 @@ def test_five_failures_lock_the_account_even_for_the_right_password(open_browser
     assert audit(samordna, "login") == []
 
 
-def test_the_lock_lifts_when_the_window_passes(open_browser, samordna: Samordna) -> None:
+def test_the_lock_lifts_when_the_window_passes(open_browser, samordna: Services) -> None:
     b = open_browser()
     for _ in range(5):
         fail(b)
@@ -107,7 +107,7 @@ def test_a_successful_log_in_resets_the_account_but_not_the_address(open_browser
 # ---------------------------------------------------------------- X-Forwarded-For
 
 
-def test_a_spoofed_forwarded_for_neither_resets_nor_evades_the_counter(open_browser, samordna: Samordna) -> None:
+def test_a_spoofed_forwarded_for_neither_resets_nor_evades_the_counter(open_browser, samordna: Services) -> None:
     b = open_browser(peer="192.0.2.66")
     for n in range(5):
         assert fail(b, f"gjett{n}@example.no", **{"x-forwarded-for": f"203.0.113.{n}"}) == 401
@@ -116,7 +116,7 @@ def test_a_spoofed_forwarded_for_neither_resets_nor_evades_the_counter(open_brow
     assert {e["ip"] for e in audit(samordna)} == {"192.0.2.66"}
 
 
-def test_behind_a_trusted_proxy_the_forwarded_address_counts(behind_proxy, samordna: Samordna) -> None:
+def test_behind_a_trusted_proxy_the_forwarded_address_counts(behind_proxy, samordna: Services) -> None:
     proxy = behind_proxy(peer=PROXY)
     for n in range(5):
         # The client wrote the left part; the proxy appended the address it saw.
@@ -130,13 +130,13 @@ def test_behind_a_trusted_proxy_the_forwarded_address_counts(behind_proxy, samor
     assert login["ip"] == "203.0.113.8"
 
 
-def test_forwarded_for_from_an_untrusted_peer_is_ignored(behind_proxy, samordna: Samordna) -> None:
+def test_forwarded_for_from_an_untrusted_peer_is_ignored(behind_proxy, samordna: Services) -> None:
     b = behind_proxy(peer="192.0.2.1")
     b.login_response("viewer@example.no", **{"x-forwarded-for": "203.0.113.7"})
     assert audit(samordna, "login")[0]["ip"] == "192.0.2.1"
 
 
-def test_chains_of_trusted_proxies_are_walked_from_the_right(behind_proxy, samordna: Samordna) -> None:
+def test_chains_of_trusted_proxies_are_walked_from_the_right(behind_proxy, samordna: Services) -> None:
     b = behind_proxy(peer=PROXY)
     b.login_response("viewer@example.no", **{"x-forwarded-for": "1.1.1.1, 2001:db8::5, fd00::1, 10.0.0.5"})
     assert audit(samordna, "login")[0]["ip"] == "2001:db8::5"
@@ -153,8 +153,8 @@ def test_trusted_proxies_come_from_the_environment() -> None:
 # ---------------------------------------------------------------- same time, whether the account exists
 
 
-def test_a_failed_log_in_takes_as_long_for_an_unknown_account(samordna: Samordna, web_world: World) -> None:
-    security = samordna.security
+def test_a_failed_log_in_takes_as_long_for_an_unknown_account(samordna: Services, web_world: World) -> None:
+    security = samordna.accounts
 
     def timed(email: str, ip: str) -> float:
         start = time.perf_counter()
@@ -167,7 +167,7 @@ def test_a_failed_log_in_takes_as_long_for_an_unknown_account(samordna: Samordna
         for i, who in enumerate(web_world.user_ids):
             known.append(timed(f"{who}@example.no", f"192.0.{round_}.{i}"))
             unknown.append(timed(f"ukjent{i}@example.no", f"198.51.{round_}.{i}"))
-    known, unknown = known[len(web_world.user_ids):], unknown[len(web_world.user_ids):]  # the first round warms up
+    known, unknown = known[len(web_world.user_ids) :], unknown[len(web_world.user_ids) :]  # the first round warms up
     ratio = statistics.median(unknown) / statistics.median(known)
     assert 0.75 < ratio < 1.33, (known, unknown)
     assert min(unknown) > 0.010  # the dummy hash was verified: not a quick «no such user»
@@ -176,7 +176,7 @@ def test_a_failed_log_in_takes_as_long_for_an_unknown_account(samordna: Samordna
 # ---------------------------------------------------------------- what the log holds
 
 
-def test_log_in_and_log_out_are_recorded(open_browser, samordna: Samordna, web_world: World) -> None:
+def test_log_in_and_log_out_are_recorded(open_browser, samordna: Services, web_world: World) -> None:
     b = open_browser(peer="192.0.2.44").login("coordinator")
     b.post("/logout")
     login, logout = audit(samordna, "login")[0], audit(samordna, "logout")[0]
@@ -193,7 +193,7 @@ def test_log_in_and_log_out_are_recorded(open_browser, samordna: Samordna, web_w
         assert security_entries_for_area(s, area_id=web_world.areas["beta"]) == []
 
 
-def test_no_password_and_no_national_id_lands_in_the_log(open_browser, samordna: Samordna) -> None:
+def test_no_password_and_no_national_id_lands_in_the_log(open_browser, samordna: Services) -> None:
     fnr = national_id()
     b = open_browser()
     attempts = [
@@ -213,12 +213,10 @@ def test_no_password_and_no_national_id_lands_in_the_log(open_browser, samordna:
     assert subjects == [NOT_AN_EMAIL, "[skjult]@example.no", NOT_AN_EMAIL, "coordinator@example.no", NOT_AN_EMAIL]
 
 
-def test_an_address_with_a_national_id_in_it_still_logs_in(open_browser, samordna: Samordna, web_world: World) -> None:
+def test_an_address_with_a_national_id_in_it_still_logs_in(open_browser, samordna: Services, web_world: World) -> None:
     fnr = national_id()
     with samordna.db.write() as s:
-        s.execute(
-            update(User).where(User.id == web_world.user_ids["viewer"]).values(email=f"{fnr}@example.no")
-        )
+        s.execute(update(User).where(User.id == web_world.user_ids["viewer"]).values(email=f"{fnr}@example.no"))
     b = open_browser()
     assert b.login_response(f"{fnr}@example.no", "feil passord").status_code == 401
     assert b.login_response(f"{fnr}@example.no").status_code == 303

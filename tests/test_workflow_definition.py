@@ -140,9 +140,7 @@ def test_transition_fields_and_roles_keep_order_without_repeats() -> None:
 
 
 def test_definitions_are_frozen_and_hashable() -> None:
-    f = FieldDef(
-        "health", "enum", Label("a", "b", "c"), options=("x",), option_labels={"x": Label("x", "x", "x")}
-    )
+    f = FieldDef("health", "enum", Label("a", "b", "c"), options=("x",), option_labels={"x": Label("x", "x", "x")})
     assert hash(f) == hash(FieldDef("health", "enum", Label("a", "b", "c"), options=("x",)))
     with pytest.raises(AttributeError):
         f.name = "other"  # type: ignore[misc]
@@ -172,18 +170,14 @@ def test_toml_syntax_error_names_file_and_line(tmp_path: Path) -> None:
 
 
 def test_a_state_declared_twice_is_a_syntax_error(tmp_path: Path) -> None:
-    path, messages = problems_of(
-        tmp_path, MINI + '\n[states.done]\nlabel = { nb = "a", nn = "b", en = "c" }\n'
-    )
+    path, messages = problems_of(tmp_path, MINI + '\n[states.done]\nlabel = { nb = "a", nn = "b", en = "c" }\n')
     assert_problem(path, messages, "line 31, column 13", "TOML syntax error", "Cannot declare", "done")
 
 
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(WorkflowError) as caught:
         load_workflow(tmp_path / "nope.toml")
-    assert caught.value.messages == [
-        f"{tmp_path / 'nope.toml'}: cannot read the file: No such file or directory"
-    ]
+    assert caught.value.messages == [f"{tmp_path / 'nope.toml'}: cannot read the file: No such file or directory"]
 
 
 def test_not_utf8(tmp_path: Path) -> None:
@@ -271,9 +265,7 @@ def test_help_label_is_checked_too(tmp_path: Path) -> None:
 
 def test_unknown_board(tmp_path: Path) -> None:
     path, messages = problems_of(tmp_path, MINI.replace('board = "coordination"', 'board = "kanban"'))
-    assert_problem(
-        path, messages, "states.open", "board 'kanban' is not one of coordination, execution, steering"
-    )
+    assert_problem(path, messages, "states.open", "board 'kanban' is not one of coordination, execution, steering")
 
 
 def test_final_must_be_boolean(tmp_path: Path) -> None:
@@ -293,11 +285,7 @@ def test_final_state_has_no_outgoing_transitions(tmp_path: Path) -> None:
 
 
 def test_non_final_state_needs_an_outgoing_transition(tmp_path: Path) -> None:
-    text = (
-        MINI
-        + '\n[states.stuck]\nlabel = { nb = "a", nn = "b", en = "c" }\n'
-        + transition("park", dest="stuck")
-    )
+    text = MINI + '\n[states.stuck]\nlabel = { nb = "a", nn = "b", en = "c" }\n' + transition("park", dest="stuck")
     path, messages = problems_of(tmp_path, text)
     assert_problem(path, messages, "states.stuck", "has no outgoing transition and is not final")
     assert len(messages) == 1
@@ -323,9 +311,7 @@ def test_trigger_must_be_an_identifier(tmp_path: Path, trigger: str) -> None:
     assert_problem(path, messages, f"transitions[2] ({trigger})", f"trigger {trigger!r} must be lower-case")
 
 
-@pytest.mark.parametrize(
-    "trigger", ["create", "edit", "trigger", "state", "to_done", "may_finish", "is_open"]
-)
+@pytest.mark.parametrize("trigger", ["create", "edit", "trigger", "state", "to_done", "may_finish", "is_open"])
 def test_trigger_must_not_be_reserved(tmp_path: Path, trigger: str) -> None:
     path, messages = problems_of(tmp_path, MINI + transition(trigger))
     assert_problem(path, messages, f"transitions[2] ({trigger})", f"trigger {trigger!r} is a reserved name")
@@ -441,9 +427,7 @@ def test_required_and_optional_name_known_fields(tmp_path: Path, lines: str, wha
 
 
 def test_flags_must_be_booleans(tmp_path: Path) -> None:
-    text = MINI.replace(
-        'required = ["note"]', 'required = ["note"]\nstatus_report = 1\nschedule_follow_up = "no"'
-    )
+    text = MINI.replace('required = ["note"]', 'required = ["note"]\nstatus_report = 1\nschedule_follow_up = "no"')
     path, messages = problems_of(tmp_path, text)
     assert_problem(path, messages, "transitions[1] (finish)", "status_report must be true or false")
     assert_problem(path, messages, "transitions[1] (finish)", "schedule_follow_up must be true or false")
@@ -554,9 +538,7 @@ def test_field_rules(tmp_path: Path, body: str, what: str) -> None:
 
 
 def test_good_fields_load(tmp_path: Path) -> None:
-    text = MINI + FIELD.format(
-        name="contact", body='type = "member"\nof_unit = "unit_id"\nstore = "contact_id"'
-    )
+    text = MINI + FIELD.format(name="contact", body='type = "member"\nof_unit = "unit_id"\nstore = "contact_id"')
     text += FIELD.format(name="days", body='type = "integer"\nmin = 7\nmax = 7')
     text += FIELD.format(name="when", body='type = "date"\nrule = "not_future"')
     text += FIELD.format(
@@ -614,9 +596,7 @@ def test_load_workflows_reports_every_file_and_duplicate_names(tmp_path: Path) -
     with pytest.raises(WorkflowError) as caught:
         load_workflows(tmp_path)
     messages = caught.value.messages
-    assert (
-        f"{tmp_path / 'b.toml'}: workflow: name 'mini' is already used by {tmp_path / 'a.toml'}" in messages
-    )
+    assert f"{tmp_path / 'b.toml'}: workflow: name 'mini' is already used by {tmp_path / 'a.toml'}" in messages
     assert any(m.startswith(f"{tmp_path / 'c.toml'}: transitions[1] (finish): dest 'dne'") for m in messages)
     syntax = "end of file: TOML syntax error: Expected ']' at the end of a table declaration"
     assert f"{tmp_path / 'd.toml'}: {syntax}" in messages

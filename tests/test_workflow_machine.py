@@ -224,9 +224,7 @@ def test_disallowed_trigger_raises_and_leaves_state(workflow: Workflow, state: s
     assert workflow.machine.models == []
 
 
-@pytest.mark.parametrize(
-    "trigger", ["to_closed", "to_need_identified", "may_close", "trigger", "is_closed", "nope"]
-)
+@pytest.mark.parametrize("trigger", ["to_closed", "to_need_identified", "may_close", "trigger", "is_closed", "nope"])
 def test_unknown_and_shortcut_triggers_raise(workflow: Workflow, trigger: str) -> None:
     r = row("evaluated")
     with pytest.raises(TriggerNotAllowed):

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 import httpx
 from sqlalchemy import update
 
-from samordna.services.accounts import hash_password
+from samordna.accounts.repository import hash_password
 from samordna.store.models import User
 from tests.factories import World
 
@@ -64,8 +64,14 @@ class WebClient:
 
     @property
     def session_id(self) -> str | None:
-        return next((c.value for c in self.client.cookies.jar if c.name.endswith("samordna_session")
-                     or c.name == "__Host-samordna"), None)
+        return next(
+            (
+                c.value
+                for c in self.client.cookies.jar
+                if c.name.endswith("samordna_session") or c.name == "__Host-samordna"
+            ),
+            None,
+        )
 
     def login_response(self, email: str, password: str = PASSWORD, **headers: str) -> httpx.Response:
         return self.post("/login", {"email": email, "password": password}, **headers)

@@ -6,9 +6,10 @@ import gc
 from functools import partial
 from pathlib import Path
 
-from litestar import Litestar, Router
+from litestar import Litestar, Router, get
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import CacheControlHeader
+from litestar.di import NamedDependency, Provide
 from litestar.exceptions import HTTPException
 from litestar.logging import LoggingConfig
 from litestar.openapi import OpenAPIConfig
@@ -18,11 +19,17 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
+from samordna import api
+from samordna.accounts import account_pages
+from samordna.accounts import web as accounts
+from samordna.accounts.sessions import DatabaseStore
+from samordna.boards import web as boards
+from samordna.diagrams import web as diagrams
 from samordna.domain.errors import DomainError
-from samordna.services.core import Samordna
+from samordna.measures import web as measures
+from samordna.organisation import web as organisation
+from samordna.services import Services
 from samordna.settings import Settings
-from samordna.store.sessions import DatabaseStore
-from samordna.web import account, api, auth, pages
 from samordna.web.errors import domain_error, http_error, ids_in_range, internal_error
 from samordna.web.rendering import STATIC_DIR, configure_jinja
 from samordna.web.security import security_headers
@@ -32,17 +39,41 @@ from samordna.web.session import ABSOLUTE_SECONDS, RotatingSessionConfig
 YEAR = 365 * 24 * 3600
 
 
-def create_app(settings: Settings | None = None, *, samordna: Samordna | None = None) -> Litestar:
+@get("/healthz", sync_to_thread=True, include_in_schema=False)
+def healthz(services: NamedDependency[Services]) -> dict[str, str]:
+    services.ping()
+    return {"status": "ok"}
+
+
+def service_dependencies(services: Services) -> dict[str, Provide]:
+    """The services as Litestar dependencies: a handler declares `measures: NamedDependency[MeasureService]`."""
+
+    def provider(value: object) -> Provide:
+        def provide() -> object:
+            return value
+
+        return Provide(provide, use_cache=True, sync_to_thread=False)
+
+    return {
+        "services": provider(services),
+        "accounts": provider(services.accounts),
+        "organisation": provider(services.organisation),
+        "measures": provider(services.measures),
+        "boards": provider(services.boards),
+    }
+
+
+def create_app(settings: Settings | None = None, *, services: Services | None = None) -> Litestar:
     settings = settings or Settings.from_env()
-    samordna = samordna or Samordna.from_settings(settings)
+    services = services or Services.build(settings)
 
     def on_startup(app: Litestar) -> None:
-        app.state.samordna = samordna
+        app.state.services = services
         gc.collect()
         gc.freeze()
 
     def on_shutdown(app: Litestar) -> None:
-        samordna.db.dispose()
+        services.db.dispose()
 
     sessions = RotatingSessionConfig(
         store="sessions",
@@ -77,35 +108,35 @@ def create_app(settings: Settings | None = None, *, samordna: Samordna | None = 
                 include_in_schema=False,
                 guards=[ids_in_range],
                 route_handlers=[
-                    pages.healthz,
-                    pages.workflow_page,
-                    auth.login_page,
-                    auth.login,
-                    auth.logout,
-                    auth.choose_language,
-                    auth.home,
-                    auth.switch_area,
-                    *account.HANDLERS,
-                    *pages.page_handlers(),
+                    healthz,
+                    diagrams.workflow_page,
+                    *accounts.HANDLERS,
+                    *account_pages.HANDLERS,
+                    *measures.HANDLERS,
+                    boards.BoardController,
+                    *organisation.HANDLERS,
                 ],
             ),
             static,
         ],
+        # Every handler names the services it calls; each is built once, here (samordna.services).
+        dependencies=service_dependencies(services),
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],
-        before_request=auth.set_language_hook,
+        before_request=accounts.set_language_hook,
         middleware=[sessions.middleware, refusal_log],
-        stores={"sessions": DatabaseStore(samordna.db)},
+        stores={"sessions": DatabaseStore(services.db)},
         csrf_config=csrf,
         plugins=[HTMXPlugin()],
         exception_handlers={
-            auth.LoginRequired: auth.login_redirect,
+            accounts.LoginRequired: accounts.login_redirect,
             DomainError: domain_error,
             HTTPException: http_error,
             Exception: internal_error,
         },
         template_config=TemplateConfig(
-            directory=Path(settings.templates_dir), engine=JinjaTemplateEngine,
+            directory=Path(settings.templates_dir),
+            engine=JinjaTemplateEngine,
             engine_callback=partial(configure_jinja, reload=settings.debug),
         ),
         openapi_config=OpenAPIConfig(

@@ -12,9 +12,9 @@ from samordna.settings import Settings
 
 
 def _services(settings: Settings):  # type: ignore[no-untyped-def]
-    from samordna.services.core import Samordna
+    from samordna.services import Services
 
-    return Samordna.from_settings(settings)
+    return Services.build(settings)
 
 
 def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
@@ -33,7 +33,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _admin(settings: Settings, fn) -> int:  # type: ignore[no-untyped-def]
-    from samordna.services.org import AdminError
+    from samordna.organisation.repository import AdminError
 
     samordna = _services(settings)
     try:
@@ -46,7 +46,7 @@ def _admin(settings: Settings, fn) -> int:  # type: ignore[no-untyped-def]
 
 
 def cmd_area_add(args: argparse.Namespace, settings: Settings) -> int:
-    from samordna.services import org
+    from samordna.organisation import repository as org
 
     def run(session):  # type: ignore[no-untyped-def]
         area = org.add_area(session, slug=args.slug, name=args.name, kind=args.kind, language=args.language)
@@ -56,7 +56,7 @@ def cmd_area_add(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_unit_add(args: argparse.Namespace, settings: Settings) -> int:
-    from samordna.services import org
+    from samordna.organisation import repository as org
 
     def run(session):  # type: ignore[no-untyped-def]
         unit = org.add_unit(session, area=org.get_area(session, args.area), name=args.name, kind=args.kind)
@@ -66,7 +66,7 @@ def cmd_unit_add(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_user_add(args: argparse.Namespace, settings: Settings) -> int:
-    from samordna.services import org
+    from samordna.organisation import repository as org
 
     password = args.password
     if password is None:
@@ -92,7 +92,7 @@ def cmd_user_password(args: argparse.Namespace, settings: Settings) -> int:
             print("Feil: passordene er ikke like.", file=sys.stderr)
             return 1
     try:
-        _services(settings).security.reset_password(args.email, password)
+        _services(settings).accounts.reset_password(args.email, password)
     except Invalid as exc:
         for error in exc.errors:
             print(f"Feil: {error.message}", file=sys.stderr)
@@ -105,8 +105,8 @@ def cmd_user_password(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_member_add(args: argparse.Namespace, settings: Settings) -> int:
-    from samordna.services import org
-    from samordna.services.accounts import find_user
+    from samordna.accounts.repository import find_user
+    from samordna.organisation import repository as org
 
     def run(session):  # type: ignore[no-untyped-def]
         user = find_user(session, args.email)
@@ -119,8 +119,8 @@ def cmd_member_add(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_token_create(args: argparse.Namespace, settings: Settings) -> int:
-    from samordna.services import org
-    from samordna.services.accounts import create_token, find_user
+    from samordna.accounts.repository import create_token, find_user
+    from samordna.organisation import repository as org
 
     def run(session):  # type: ignore[no-untyped-def]
         user = find_user(session, args.email)
@@ -161,9 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="KOMMANDO")
 
     sub.add_parser("migrate", help="oppdater databaseskjemaet (Alembic)").set_defaults(fn=cmd_migrate)
-    sub.add_parser("demo", help="last inn demo-området eksempelvik (kan kjøres flere ganger)").set_defaults(
-        fn=cmd_demo
-    )
+    sub.add_parser("demo", help="last inn demo-området eksempelvik (kan kjøres flere ganger)").set_defaults(fn=cmd_demo)
 
     area = sub.add_parser("area", help="SLT-områder").add_subparsers(dest="sub", required=True)
     p = area.add_parser("add", help="opprett et område")

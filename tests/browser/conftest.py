@@ -40,8 +40,14 @@ from tests.web_support import PASSWORD
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
 ]
 TIMEOUT_MS = 10_000  # a step that takes longer than this is broken, not slow
 AXE_OPTIONS = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
@@ -137,9 +143,9 @@ def watch() -> Watch:
 
 
 @pytest.fixture
-def new_context(chromium: Browser, live_server: Any, web_world: World, watch: Watch) -> Iterator[
-    Callable[..., BrowserContext]
-]:
+def new_context(
+    chromium: Browser, live_server: Any, web_world: World, watch: Watch
+) -> Iterator[Callable[..., BrowserContext]]:
     """Open a browser context on the live server (one per user); all close, and are checked, at teardown."""
     opened: list[BrowserContext] = []
 
@@ -187,11 +193,15 @@ def axe_check(page: Page, what: str = "", unique_ids: bool = True) -> None:
     violations = _axe.run(page, options=AXE_OPTIONS).response["violations"]
     duplicates = page.evaluate(DUPLICATE_IDS) if unique_ids else []
     if duplicates:  # WCAG 2.1 4.1.1; axe 4.x no longer checks it, and an htmx swap can easily break it
-        violations.append({
-            "id": "duplicate-id", "impact": "serious", "help": "id attribute values must be unique",
-            "helpUrl": "https://www.w3.org/TR/WCAG21/#parsing",
-            "nodes": [{"target": [f"[id='{d}']"], "failureSummary": "used more than once"} for d in duplicates],
-        })
+        violations.append(
+            {
+                "id": "duplicate-id",
+                "impact": "serious",
+                "help": "id attribute values must be unique",
+                "helpUrl": "https://www.w3.org/TR/WCAG21/#parsing",
+                "nodes": [{"target": [f"[id='{d}']"], "failureSummary": "used more than once"} for d in duplicates],
+            }
+        )
     if not violations:
         return
     lines = [f"axe found {len(violations)} WCAG 2.1 A/AA violation(s) on {what or page.url}:"]

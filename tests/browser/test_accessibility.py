@@ -28,17 +28,24 @@ def busy_world(web_world: World) -> dict[str, int]:
     """Measures in every state a board shows, one of them overdue, one with a status report."""
     w = web_world
     ids = {}
-    for state in ("need_identified", "initiated", "assigned", "in_follow_up", "under_evaluation", "evaluated",
-                  "closed"):
+    for state in (
+        "need_identified",
+        "initiated",
+        "assigned",
+        "in_follow_up",
+        "under_evaluation",
+        "evaluated",
+        "closed",
+    ):
         ids[state] = w.advance(w.register(title=f"Tiltak som er {state}"), state).id
-    real = w.samordna.clock
-    w.samordna.clock = lambda: real() - timedelta(days=40)  # assigned and started long ago: now overdue
+    real = w.samordna.clock.source
+    w.samordna.clock.source = lambda: real() - timedelta(days=40)  # assigned and started long ago: now overdue
     try:
         late = w.advance(w.register(title="Tiltak med forfalt oppfølging"), "in_follow_up")
     finally:
-        w.samordna.clock = real
+        w.samordna.clock.source = real
     ids["overdue"] = late.id
-    m = w.samordna.get_measure(w.actors["coordination"], ids["in_follow_up"])
+    m = w.samordna.measures.get(actor=w.actors["coordination"], measure_id=ids["in_follow_up"])
     w.fire("executing", m, "report_status", health="at_risk", note="Lite oppmøte i høstferien.")
     paused = w.advance(w.register(title="Tiltak som venter"), "in_follow_up")
     ids["paused"] = w.fire("coordination", paused, "pause", reason="Venter på nye midler.").id

@@ -124,9 +124,7 @@ def test_a_form_on_another_site_cannot_fire_a_transition(
     need = w.register()
     page = user("coordinator")  # the victim, logged in on 127.0.0.1
     action = f"{live_server.url}/measures/{need.id}/transitions/initiate"
-    url = attacker.serve(
-        page=form_page(action, {**valid_data(w, "initiate"), "version": need.version}), script=SUBMIT
-    )
+    url = attacker.serve(page=form_page(action, {**valid_data(w, "initiate"), "version": need.version}), script=SUBMIT)
     with page.expect_response(lambda r: r.request.method == "POST" and r.url == action) as answer:
         page.goto(url)
     response = answer.value
@@ -134,7 +132,7 @@ def test_a_form_on_another_site_cannot_fire_a_transition(
     assert response.request.headers.get("origin") == attacker.url  # it really came from the other site
     assert "cookie" not in response.request.all_headers()  # another site: SameSite=Lax withheld them
     expect(page.locator("main")).to_contain_text("Skjemaet er utløpt eller kom fra et annet nettsted")
-    after = w.samordna.get_measure(w.actors["coordinator"], need.id)
+    after = w.samordna.measures.get(actor=w.actors["coordinator"], measure_id=need.id)
     assert (after.state, after.version) == (need.state, need.version)  # nothing happened
     still_logged_in(page, live_server)
     # The same action from the app's own page goes through: the refusal was the forgery, not the data.
@@ -147,7 +145,7 @@ def test_a_form_on_another_site_cannot_fire_a_transition(
     with page.expect_response(lambda r: r.request.method == "POST" and r.url == action) as answer:
         action_box.get_by_role("button", name="Initier tiltak", exact=True).click()
     assert answer.value.status == 200, answer.value.status  # htmx: the page's main part, swapped
-    assert w.samordna.get_measure(w.actors["coordinator"], need.id).version == need.version + 1
+    assert w.samordna.measures.get(actor=w.actors["coordinator"], measure_id=need.id).version == need.version + 1
 
 
 def test_a_form_on_another_site_cannot_log_the_victim_out(
@@ -177,7 +175,7 @@ def test_a_script_on_another_site_cannot_post_with_the_victims_cookies(
         page.goto(url)
     assert answer.value.status == 403, answer.value.status
     expect(page).to_have_title("sent")  # the request left the browser (the answer is opaque to the script)
-    after = w.samordna.get_measure(w.actors["coordinator"], need.id)
+    after = w.samordna.measures.get(actor=w.actors["coordinator"], measure_id=need.id)
     assert (after.state, after.version) == (need.state, need.version)
     still_logged_in(page, live_server)
 
@@ -192,15 +190,13 @@ def test_a_form_from_another_origin_on_the_same_host_is_refused_by_the_token(
     need = w.register()
     page = user("coordinator")
     action = f"{live_server.url}/measures/{need.id}/transitions/initiate"
-    url = neighbour.serve(
-        page=form_page(action, {**valid_data(w, "initiate"), "version": need.version}), script=SUBMIT
-    )
+    url = neighbour.serve(page=form_page(action, {**valid_data(w, "initiate"), "version": need.version}), script=SUBMIT)
     with page.expect_response(lambda r: r.request.method == "POST" and r.url == action) as answer:
         page.goto(url)
     response = answer.value
     assert response.status == 403, response.status
     cookies = response.request.all_headers().get("cookie", "")
     assert "samordna_session=" in cookies and "csrftoken=" in cookies, cookies  # sent, and still refused
-    after = w.samordna.get_measure(w.actors["coordinator"], need.id)
+    after = w.samordna.measures.get(actor=w.actors["coordinator"], measure_id=need.id)
     assert (after.state, after.version) == (need.state, need.version)
     still_logged_in(page, live_server)

@@ -166,8 +166,16 @@ def test_a_measure_from_need_to_closed_on_the_three_boards(user: Callable[..., P
     # The measure page tells the whole story, newest first.
     steering.goto(f"/measures/{measure_id}")
     expect(steering.locator(".measure__head .badge--state")).to_contain_text("Avsluttet")
-    steps = ["Avslutte", "Lever evaluering", "Be om evaluering", "Rapporter status", "Start tiltaket",
-             "Tildel ansvar", "Initier tiltak", "Behov meldt"]
+    steps = [
+        "Avslutte",
+        "Lever evaluering",
+        "Be om evaluering",
+        "Rapporter status",
+        "Start tiltaket",
+        "Tildel ansvar",
+        "Initier tiltak",
+        "Behov meldt",
+    ]
     expect(steering.locator(".timeline .timeline__what strong")).to_have_text(steps)
     expect(steering.locator(".timeline")).to_contain_text("Avsluttes; erfaringene tas inn i skolens planer.")
     expect(steering.locator(".timeline")).to_contain_text("Færre frivillige enn ventet")

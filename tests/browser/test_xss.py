@@ -23,7 +23,6 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Page, expect
 
-from samordna.services import admin
 from tests.browser.conftest import BROWSER, Watch, card, open_card_action
 from tests.factories import World
 
@@ -105,8 +104,14 @@ class Writer:
         first, then = (self.unit, schools) if contact else (schools, self.unit)
         m = self.fire(m, "initiate", goal_id=self.goal, plan=t, success_criteria=t)
         m = self.fire(
-            m, "assign", responsible_unit_id=first, order_text=t, due_date=due, follow_up_days=14,
-            participating_unit_ids=[w.unit("Politiet")], **({"contact_user_id": self.member} if contact else {}),
+            m,
+            "assign",
+            responsible_unit_id=first,
+            order_text=t,
+            due_date=due,
+            follow_up_days=14,
+            participating_unit_ids=[w.unit("Politiet")],
+            **({"contact_user_id": self.member} if contact else {}),
         )
         m = self.fire(m, "reassign", responsible_unit_id=then, reason=t)
         m = self.fire(m, "start")
@@ -131,13 +136,15 @@ def fill_with(world: World, corpus: list[str]) -> Hostile:
     s, coordinator, year = world.samordna, world.actors["coordinator"], world.today().year
     out = Hostile()
     for i, text in enumerate(corpus):
-        goal = admin.create_goal(
-            s, actor=coordinator, slug="alfa",
+        goal = s.organisation.create_goal(
+            actor=coordinator,
+            slug="alfa",
             data={"title": text, "description": text, "period_from": year, "period_to": year + 2},
         )
-        unit = admin.add_unit(s, actor=coordinator, slug="alfa", data={"name": text, "kind": "municipal"})
-        member = admin.add_member(
-            s, actor=coordinator, slug="alfa",
+        unit = s.organisation.add_unit(actor=coordinator, slug="alfa", data={"name": text, "kind": "municipal"})
+        member = s.organisation.add_member(
+            actor=coordinator,
+            slug="alfa",
             data={"email": f"xss{i}@example.no", "name": text, "role": "executing", "unit_id": unit.id},
         ).member
         writer = Writer(world, text, goal.id, unit.id, member.user_id)
@@ -184,9 +191,7 @@ def shows_literally(page: Page, texts: list[str], where: str = "main") -> None:
 # ---------------------------------------------------------------- the test
 
 
-def test_hostile_text_stays_text_on_every_page(
-    user: Callable[..., Page], web_world: World, watch: Watch
-) -> None:
+def test_hostile_text_stays_text_on_every_page(user: Callable[..., Page], web_world: World, watch: Watch) -> None:
     hostile = fill_with(web_world, CORPUS)
     page = user("coordinator")
     guard = Guard(page)

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session
@@ -21,9 +21,7 @@ def make_engine(url: str, *, pool_size: int = 5, pooled: bool = True) -> Engine:
     (SAMORDNA_DB_POOL_SIZE), and up to 10 more while requests queue for them. With PostgreSQL and
     `samordna serve --workers N`, the server sees up to N × (pool_size + 10) connections."""
     parsed = make_url(url)
-    pool_args: dict = (
-        {"pool_size": pool_size, "max_overflow": 10} if pooled else {"poolclass": NullPool}
-    )
+    pool_args: dict = {"pool_size": pool_size, "max_overflow": 10} if pooled else {"poolclass": NullPool}
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
@@ -106,6 +104,11 @@ class Database:
         with self._read_engine.connect() as connection:
             with connection.begin():
                 yield connection
+
+    def ping(self) -> None:
+        """One round trip to the database (the health check); raises when it does not answer."""
+        with self.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -95,8 +95,18 @@ class Measure(SQLModel, table=True):
     __table_args__ = (
         # The boards (services.boards, migration 0004): each column walked in the board's order, never
         # sorted; the filter columns after it, so totals under any filter need no table row.
-        Index("ix_measure_board", "area_id", "state", "next_follow_up_at", "updated_at", "id", "goal_id",
-              "last_health", "arena", "responsible_unit_id"),
+        Index(
+            "ix_measure_board",
+            "area_id",
+            "state",
+            "next_follow_up_at",
+            "updated_at",
+            "id",
+            "goal_id",
+            "last_health",
+            "arena",
+            "responsible_unit_id",
+        ),
         Index("ix_measure_area_goal", "area_id", "goal_id", "state", "last_health", "evaluation_effect"),
         Index("ix_measure_area_unit", "area_id", "responsible_unit_id"),
     )

@@ -37,8 +37,7 @@ class _Plan:
     def __init__(self, statement: Any, dialect: Dialect, column_keys: Sequence[str] | None) -> None:
         compiled = statement.compile(dialect=dialect, column_keys=list(column_keys) if column_keys else None)
         unsupported = {
-            "expanding or literal-execute parameters": compiled.literal_execute_params
-            or compiled.post_compile_params,
+            "expanding or literal-execute parameters": compiled.literal_execute_params or compiled.post_compile_params,
             "escaped parameter names": compiled.escaped_bind_names,
             "RETURNING (an INSERT without one needs .inline(): PostgreSQL would return the new id)": getattr(
                 compiled, "effective_returning", None

@@ -14,7 +14,7 @@ from litestar.response import Template
 
 from samordna.domain.confidentiality import find_national_ids
 from samordna.domain.errors import Conflict, DomainError, Invalid, NotAllowed, NotFound
-from samordna.services.validation import fits_column
+from samordna.fields import fits_column
 from samordna.web.i18n import N_, current_lang
 from samordna.web.i18n import gettext as _
 
@@ -78,8 +78,13 @@ def error_page(request: Request, status: int, detail: str, headers: dict[str, st
     template = "partials/error.html" if request.headers.get("hx-request") else "pages/error.html"
     return Template(
         template_name=template,
-        context={"status": status, "title": _(TITLES.get(status, TITLES[500])), "detail": redact(detail),
-                 "lang": current_lang.get(), "page": None},
+        context={
+            "status": status,
+            "title": _(TITLES.get(status, TITLES[500])),
+            "detail": redact(detail),
+            "lang": current_lang.get(),
+            "page": None,
+        },
         status_code=status,
         headers=headers,
     )

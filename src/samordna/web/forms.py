@@ -10,8 +10,7 @@ from typing import Any
 
 from samordna.domain.confidentiality import find_national_ids
 from samordna.domain.errors import FieldError
-from samordna.services.measures import NEED_FIELDS
-from samordna.services.validation import MAX_LENGTH
+from samordna.fields import MAX_LENGTH
 from samordna.web.i18n import current_lang
 
 WIDGETS = {
@@ -77,9 +76,7 @@ def _options(fdef: Any, choices: Mapping[str, list[Any]], lang: str) -> list[tup
     if fdef.type == "member":
         units = {u.id: u.name for u in choices.get("units", [])}
         return [
-            (str(m.user_id), f"{m.name} ({units[m.unit_id]})")
-            for m in choices.get("members", [])
-            if m.unit_id in units
+            (str(m.user_id), f"{m.name} ({units[m.unit_id]})") for m in choices.get("members", []) if m.unit_id in units
         ]
     return []
 
@@ -157,5 +154,3 @@ def transition_fields(workflow: Any, td: Any, rule: Any | None = None) -> list[t
     extra = set(rule.requires) if rule is not None else set()
     return [(workflow.fields[n], n in td.required or n in extra) for n in td.fields()]
 
-
-NEED_FORM_FIELDS: list[tuple[Any, bool]] = list(NEED_FIELDS)

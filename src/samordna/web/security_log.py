@@ -49,7 +49,7 @@ def client_address(connection: ASGIConnection) -> str:
     """The socket peer; behind a trusted proxy, the nearest address in X-Forwarded-For that is not a
     trusted proxy itself (the part of the header a client wrote is left of what the proxies appended)."""
     peer = connection.client.host if connection.client else ""
-    trusted: tuple[str, ...] = connection.app.state.samordna.settings.trusted_proxies
+    trusted: tuple[str, ...] = connection.app.state.services.settings.trusted_proxies
     if not trusted or not _is_trusted(peer, trusted):
         return peer
     hops = [hop.strip() for value in connection.headers.getall("x-forwarded-for", []) for hop in value.split(",")]
@@ -89,7 +89,7 @@ async def _record(scope: Scope, status: int, actor_id: int | None, area_id: int 
     try:
         connection: ASGIConnection = ASGIConnection(scope)
         record = partial(
-            connection.app.state.samordna.security.record_refusal,
+            connection.app.state.services.accounts.record_refusal,
             path=scope["path"],
             status=status,
             method=scope["method"],  # type: ignore[typeddict-item]

@@ -34,9 +34,7 @@ class RotatingSessionBackend(ServerSideSessionBackend):
             return state[NEW_ID]
         return super().get_session_id(connection)
 
-    async def store_in_message(
-        self, scope_session: ScopeSession, message: Message, connection: ASGIConnection
-    ) -> None:
+    async def store_in_message(self, scope_session: ScopeSession, message: Message, connection: ASGIConnection) -> None:
         state = connection.scope.get("state", {})
         if not scope_session and message["type"] == "http.response.start":
             if not connection.cookies.get(self.config.key):

@@ -27,9 +27,7 @@ RESERVED_PREFIXES = ("to_", "may_", "is_")
 _IDENTIFIER = re.compile(r"[a-z][a-z0-9_]*\Z")
 _WORKFLOW_NAME = re.compile(r"[a-z][a-z0-9_-]*\Z")
 _NAME_RULE = "must be lower-case letters, digits and _, starting with a letter"
-_TOML_POSITION = re.compile(
-    r"(?P<msg>.*) \(at (?:line (?P<line>\d+), column (?P<col>\d+)|end of document)\)", re.S
-)
+_TOML_POSITION = re.compile(r"(?P<msg>.*) \(at (?:line (?P<line>\d+), column (?P<col>\d+)|end of document)\)", re.S)
 
 
 # ------------------------------------------------------------------------------------- definitions
@@ -269,9 +267,7 @@ class _Loader:
 
     # ---- small typed readers; each reports its own problem and returns None when the value is unusable
 
-    def keys(
-        self, where: str, table: dict[str, Any], allowed: tuple[str, ...], required: tuple[str, ...]
-    ) -> None:
+    def keys(self, where: str, table: dict[str, Any], allowed: tuple[str, ...], required: tuple[str, ...]) -> None:
         for key in table:
             if key not in allowed:
                 close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
@@ -313,9 +309,7 @@ class _Loader:
             return None
         return value
 
-    def string_list(
-        self, where: str, table: dict[str, Any], key: str, *, non_empty: bool = False
-    ) -> list[str]:
+    def string_list(self, where: str, table: dict[str, Any], key: str, *, non_empty: bool = False) -> list[str]:
         value = table.get(key)
         if value is None:
             return []
@@ -567,9 +561,7 @@ class _Loader:
                 where += f" ({table['trigger']})"
             self.keys(where, table, _TRANSITION_KEYS, ("trigger", "source", "dest", "allow"))
             trigger = self.identifier(where, table, "trigger")
-            if trigger is not None and (
-                trigger in RESERVED_TRIGGERS or trigger.startswith(RESERVED_PREFIXES)
-            ):
+            if trigger is not None and (trigger in RESERVED_TRIGGERS or trigger.startswith(RESERVED_PREFIXES)):
                 reserved = ", ".join(RESERVED_TRIGGERS) + ", " + ", ".join(p + "*" for p in RESERVED_PREFIXES)
                 self.problem(where, f"trigger {trigger!r} is a reserved name ({reserved})")
                 trigger = None
@@ -627,9 +619,7 @@ class _Loader:
                 )
         return transitions
 
-    def field_list(
-        self, where: str, table: dict[str, Any], key: str, fields: dict[str, FieldDef]
-    ) -> list[str]:
+    def field_list(self, where: str, table: dict[str, Any], key: str, fields: dict[str, FieldDef]) -> list[str]:
         names = self.string_list(where, table, key)
         for name in names:
             if name not in fields:

@@ -200,18 +200,14 @@ def _check_reference(
     current: Mapping[str, Any],
 ) -> str | None:
     if f.type == "goal":
-        found = session.execute(
-            select(Goal.id).where(Goal.id == value, Goal.area_id == area_id, Goal.active)
-        ).first()
+        found = session.execute(select(Goal.id).where(Goal.id == value, Goal.area_id == area_id, Goal.active)).first()
         return None if found else message_for("goal")
     if f.type in ("unit", "units"):
         ids = [value] if f.type == "unit" else list(value)
         if not ids:
             return None
         found = set(
-            session.execute(
-                select(Unit.id).where(Unit.id.in_(ids), Unit.area_id == area_id, Unit.active)
-            ).scalars()
+            session.execute(select(Unit.id).where(Unit.id.in_(ids), Unit.area_id == area_id, Unit.active)).scalars()
         )
         return None if found == set(ids) else message_for(f.type)
     if f.type == "member":

@@ -16,26 +16,26 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, bindparam, select, update
 from sqlmodel import Session
 
-from samordna.domain.confidentiality import find_national_ids
-from samordna.domain.errors import FieldError, Invalid, NotFound, Throttled
-from samordna.i18n import gettext as _
-from samordna.i18n import ngettext
-from samordna.services.accounts import (
+from samordna.accounts.repository import (
     MEMBER_COLUMNS,
-    Actor,
-    MemberView,
+    actor_for_token,
     find_user,
     hash_password,
     load_actor,
     verify_password,
 )
-from samordna.services.org import AreaView
+from samordna.domain.actor import Actor, AreaView, MemberView
+from samordna.domain.clock import aware
+from samordna.domain.confidentiality import find_national_ids
+from samordna.domain.errors import FieldError, Invalid, NotFound, Throttled
+from samordna.i18n import gettext as _
+from samordna.i18n import ngettext
 from samordna.store.audit import TABLE, count_since, nth_newest_at, record_audit
 from samordna.store.db import Database
 from samordna.store.models import Area, Membership, Unit, User
@@ -96,10 +96,6 @@ def password_problems(password: str, email: str) -> list[str]:
     return problems
 
 
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 @dataclass(frozen=True)
 class LoginResult:
     actor: Actor
@@ -107,8 +103,10 @@ class LoginResult:
     password_mark: str
 
 
-class SecurityService:
-    """Each method is one short transaction or a few; password hashing never holds a write lock."""
+class AccountService:
+    """Who is asking and proving it: log-in and out, passwords, throttling, the security log, API tokens.
+
+    Each method is one short transaction or a few; password hashing never holds a write lock."""
 
     def __init__(self, *, db: Database, now: Callable[[], datetime]) -> None:
         self.db = db
@@ -125,7 +123,7 @@ class SecurityService:
         counters: list[dict[str, Any]] = []
         if subject != NOT_AN_EMAIL:  # no account has such a name: only the address counts
             last_login = nth_newest_at(s, kind="login", since=since, n=1, subject=subject)
-            counters.append({"subject": subject, "since": _aware(last_login) if last_login else since})
+            counters.append({"subject": subject, "since": aware(last_login) if last_login else since})
         if ip:
             counters.append({"ip": ip, "since": since})
         waits = []
@@ -133,7 +131,7 @@ class SecurityService:
             if count_since(s, kind="login_failed", **where) >= MAX_FAILURES:
                 oldest = nth_newest_at(s, kind="login_failed", n=MAX_FAILURES, **where)
                 if oldest is not None:
-                    waits.append(_aware(oldest) + WINDOW - now)
+                    waits.append(aware(oldest) + WINDOW - now)
         return max(waits) if waits else None
 
     def _attempt(self, *, email: str, ip: str | None, via: str | None = None) -> tuple[int, User | None]:
@@ -291,3 +289,21 @@ class SecurityService:
                 detail={"status": status, "method": method},
                 at=self.now(),
             )
+
+    # ------------------------------------------------------------ who is asking
+
+    def actor_for_token(self, *, token: str) -> Actor:
+        with self.db.read() as s:
+            return actor_for_token(s, token)
+
+    def actor_for_user(self, *, user_id: int) -> Actor | None:
+        """The actor behind a browser session, or None once the user is deactivated."""
+        with self.db.read() as s:
+            user = s.get(User, user_id)
+            return load_actor(s, user) if user is not None and user.active else None
+
+    def set_language(self, *, user_id: int, lang: str) -> None:
+        with self.db.write() as s:
+            user = s.get(User, user_id)
+            if user is not None:
+                user.language = lang

@@ -21,10 +21,11 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
+from samordna.accounts.web import Page, page_for
+from samordna.domain import policy
+from samordna.domain.actor import MemberView
 from samordna.domain.errors import Invalid
-from samordna.services import admin, policy
-from samordna.services.accounts import MemberView
-from samordna.web.auth import Page, page_for
+from samordna.organisation import service as admin
 from samordna.web.forms import Form, build_form, parse_form
 from samordna.web.i18n import N_
 from samordna.web.i18n import gettext as _
@@ -195,7 +196,7 @@ def _flash(page: Page) -> str | None:
 
 
 def _samordna(page: Page) -> Any:
-    return page.request.app.state.samordna
+    return page.request.app.state.services
 
 
 async def _in_thread(work: Callable[[], Template]) -> Template:
@@ -240,7 +241,7 @@ def _units_page(
     status: int = 200,
     error: str | None = None,
 ) -> Template:
-    units = admin.list_units(_samordna(page), actor=page.actor, slug=page.area.slug)
+    units = _samordna(page).organisation.list_units(actor=page.actor, slug=page.area.slug)
     rename = {
         u.id: refused if u.id == refused_id and refused else build_form(admin.RENAME_FIELDS, values={"name": u.name})
         for u in units
@@ -268,7 +269,7 @@ def _add_unit(request: Request, slug: str, form: Mapping[str, Any]) -> Response:
     page = page_for(request, slug)
     data = parse_form(admin.UNIT_FIELDS, form)
     try:
-        unit = admin.add_unit(_samordna(page), actor=page.actor, slug=slug, data=data)
+        unit = _samordna(page).organisation.add_unit(actor=page.actor, slug=slug, data=data)
     except Invalid as exc:
         add = build_form(admin.UNIT_FIELDS, values=data, errors=exc.errors)
         return _units_page(page, add=add, status=422, error=_("Enheten ble ikke lagt til. Se meldingen ved skjemaet."))
@@ -279,7 +280,7 @@ def _rename_unit(request: Request, slug: str, unit_id: int, form: Mapping[str, A
     page = page_for(request, slug)
     data = parse_form(admin.RENAME_FIELDS, form)
     try:
-        unit = admin.rename_unit(_samordna(page), actor=page.actor, slug=slug, unit_id=unit_id, data=data)
+        unit = _samordna(page).organisation.rename_unit(actor=page.actor, slug=slug, unit_id=unit_id, data=data)
     except Invalid as exc:
         refused = build_form(admin.RENAME_FIELDS, values=data, errors=exc.errors)
         return _units_page(
@@ -294,7 +295,7 @@ def _rename_unit(request: Request, slug: str, unit_id: int, form: Mapping[str, A
 
 def _unit_active(request: Request, slug: str, unit_id: int, active: bool, form: Mapping[str, Any]) -> Response:
     page = page_for(request, slug)
-    unit = admin.set_unit_active(_samordna(page), actor=page.actor, slug=slug, unit_id=unit_id, active=active)
+    unit = _samordna(page).organisation.set_unit_active(actor=page.actor, slug=slug, unit_id=unit_id, active=active)
     message = (
         _("Enheten «%(name)s» er aktiv igjen.")
         if active
@@ -330,7 +331,7 @@ def _members_page(
     error: str | None = None,
     added: admin.MemberAdded | None = None,
 ) -> Template:
-    view = admin.members_page(_samordna(page), actor=page.actor, slug=page.area.slug)
+    view = _samordna(page).organisation.members_page(actor=page.actor, slug=page.area.slug)
     change = {
         m.id: refused
         if m.id == refused_id and refused
@@ -366,9 +367,9 @@ def _add_member(request: Request, slug: str, form: Mapping[str, Any]) -> Respons
     samordna = _samordna(page)
     data = parse_form(admin.MEMBER_FIELDS, form)
     try:
-        added = admin.add_member(samordna, actor=page.actor, slug=slug, data=data)
+        added = samordna.organisation.add_member(actor=page.actor, slug=slug, data=data)
     except Invalid as exc:
-        units = admin.list_units(samordna, actor=page.actor, slug=slug)
+        units = samordna.organisation.list_units(actor=page.actor, slug=slug)
         add = build_form(admin.MEMBER_FIELDS, choices={"units": _unit_choices(units)}, values=data, errors=exc.errors)
         return _members_page(
             page, add=add, status=422, error=_("Medlemmet ble ikke lagt til. Se meldingen ved skjemaet.")
@@ -389,9 +390,9 @@ def _change_member(request: Request, slug: str, membership_id: int, form: Mappin
     samordna = _samordna(page)
     data = parse_form(admin.MEMBER_CHANGE_FIELDS, form)
     try:
-        m = admin.change_member(samordna, actor=page.actor, slug=slug, membership_id=membership_id, data=data)
+        m = samordna.organisation.change_member(actor=page.actor, slug=slug, membership_id=membership_id, data=data)
     except Invalid as exc:
-        view = admin.members_page(samordna, actor=page.actor, slug=slug)
+        view = samordna.organisation.members_page(actor=page.actor, slug=slug)
         current = next((x for x in view.members if x.id == membership_id), None)
         refused = build_form(
             admin.MEMBER_CHANGE_FIELDS,
@@ -419,8 +420,8 @@ def _change_member(request: Request, slug: str, membership_id: int, form: Mappin
 def _member_active(request: Request, slug: str, membership_id: int, active: bool, form: Mapping[str, Any]) -> Response:
     page = page_for(request, slug)
     try:
-        changed = admin.set_member_active(
-            _samordna(page), actor=page.actor, slug=slug, membership_id=membership_id, active=active
+        changed = _samordna(page).organisation.set_member_active(
+            actor=page.actor, slug=slug, membership_id=membership_id, active=active
         )
     except Invalid as exc:
         return _members_page(page, status=422, error=exc.message, refused_id=membership_id)
@@ -453,12 +454,12 @@ reactivate_member = _form_route(f"{MEMBER}/reactivate", "admin_member_reactivate
 
 
 def _goal_defaults(page: Page) -> dict[str, Any]:
-    year = _samordna(page).today().year
+    year = _samordna(page).clock.today().year
     return {"period_from": year, "period_to": year + 3, "priority": 1}
 
 
 def _goals_page(page: Page, *, add: Form | None = None, status: int = 200, error: str | None = None) -> Template:
-    goals = admin.list_goals(_samordna(page), actor=page.actor, slug=page.area.slug)
+    goals = _samordna(page).organisation.list_goals(actor=page.actor, slug=page.area.slug)
     return _tab_page(
         page,
         "goals",
@@ -480,7 +481,7 @@ def _create_goal(request: Request, slug: str, form: Mapping[str, Any]) -> Respon
     page = page_for(request, slug)
     data = parse_form(admin.GOAL_FIELDS, form)
     try:
-        goal = admin.create_goal(_samordna(page), actor=page.actor, slug=slug, data=data)
+        goal = _samordna(page).organisation.create_goal(actor=page.actor, slug=slug, data=data)
     except Invalid as exc:
         add = build_form(admin.GOAL_FIELDS, values=data, errors=exc.errors)
         return _goals_page(page, add=add, status=422, error=_("Målet ble ikke opprettet. Se meldingen ved skjemaet."))
@@ -489,7 +490,7 @@ def _create_goal(request: Request, slug: str, form: Mapping[str, Any]) -> Respon
 
 def _goal_active(request: Request, slug: str, goal_id: int, active: bool, form: Mapping[str, Any]) -> Response:
     page = page_for(request, slug)
-    goal = admin.set_goal_active(_samordna(page), actor=page.actor, slug=slug, goal_id=goal_id, active=active)
+    goal = _samordna(page).organisation.set_goal_active(actor=page.actor, slug=slug, goal_id=goal_id, active=active)
     message = (
         _("Målet «%(title)s» er hentet fram igjen.")
         if active
@@ -511,7 +512,7 @@ def log_page(request: Request, slug: FromPath[str], before: FromQuery[str | None
     page = page_for(request, slug)
     # ASCII digits only (isdigit() alone accepts «²»), and few enough for a database INTEGER
     before_id = int(before) if before and before.isascii() and before.isdigit() and len(before) < 10 else None
-    log = admin.audit_log(_samordna(page), actor=page.actor, slug=slug, before=before_id)
+    log = _samordna(page).organisation.audit_log(actor=page.actor, slug=slug, before=before_id)
     return _render("log.html", _context(page, "log", _("Logg over endringer"), log=log, first=before_id is None))
 
 

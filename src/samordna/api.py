@@ -20,21 +20,22 @@ from litestar.handlers import BaseRouteHandler
 from litestar.params import FromPath, JSONBody, QueryParameter
 from msgspec import UNSET, UnsetType
 
+from samordna.accounts.service import AccountService
+from samordna.domain.actor import Actor
 from samordna.domain.errors import NotAuthenticated
-from samordna.services.accounts import Actor
-from samordna.services.core import Samordna
-from samordna.services.validation import DB_INT_MAX, DB_INT_MIN
+from samordna.fields import DB_INT_MAX, DB_INT_MIN
+from samordna.measures.service import MeasureService
+from samordna.organisation.service import OrganisationService
 from samordna.web.errors import ids_in_range
 from samordna.web.security_log import note_actor
+from samordna.workflow import Workflow
 
 # Handlers name their dependencies explicitly (Litestar 3 drops inferred ones).
-SamordnaDep = NamedDependency[Samordna]
+AccountsDep = NamedDependency[AccountService]
+MeasuresDep = NamedDependency[MeasureService]
+OrganisationDep = NamedDependency[OrganisationService]
 ActorDep = NamedDependency[Actor]
 TokenDep = NamedDependency[str]
-
-
-def provide_samordna(request: Request) -> Samordna:
-    return request.app.state.samordna
 
 
 def provide_token(request: Request) -> str:
@@ -46,8 +47,8 @@ def provide_token(request: Request) -> str:
     return token.strip()
 
 
-def provide_actor(request: Request, samordna: SamordnaDep) -> Actor:
-    actor = samordna.actor_for_token(provide_token(request))
+def provide_actor(request: Request, accounts: AccountsDep) -> Actor:
+    actor = accounts.actor_for_token(token=provide_token(request))
     note_actor(request, actor.user_id)  # for the security log, should the request be refused
     return actor
 
@@ -111,33 +112,32 @@ class ApiController(Controller):
     security = [{"BearerToken": []}]
     guards = [ids_fit]
     dependencies = {
-        "samordna": Provide(provide_samordna, sync_to_thread=False),
         "token": Provide(provide_token, sync_to_thread=False),
         "actor": Provide(provide_actor, sync_to_thread=True),
     }
 
     @get("/areas", sync_to_thread=True, summary="SLT areas the caller is a member of")
-    def areas(self, samordna: SamordnaDep, actor: ActorDep) -> list[dict[str, Any]]:
-        return [a.to_json() for a in samordna.areas(actor)]
+    def areas(self, organisation: OrganisationDep, actor: ActorDep) -> list[dict[str, Any]]:
+        return [a.to_json() for a in organisation.areas(actor=actor)]
 
     @get("/areas/{slug:str}/units", sync_to_thread=True, summary="Units of an area")
-    def units(self, samordna: SamordnaDep, actor: ActorDep, slug: FromPath[str]) -> list[dict[str, Any]]:
-        return [u.to_json() for u in samordna.units(actor, slug)]
+    def units(self, organisation: OrganisationDep, actor: ActorDep, slug: FromPath[str]) -> list[dict[str, Any]]:
+        return [u.to_json() for u in organisation.units(actor=actor, slug=slug)]
 
     @get("/areas/{slug:str}/goals", sync_to_thread=True, summary="Goals of an area")
-    def goals(self, samordna: SamordnaDep, actor: ActorDep, slug: FromPath[str]) -> list[dict[str, Any]]:
-        return [g.to_json() for g in samordna.goals(actor, slug)]
+    def goals(self, organisation: OrganisationDep, actor: ActorDep, slug: FromPath[str]) -> list[dict[str, Any]]:
+        return [g.to_json() for g in organisation.goals(actor=actor, slug=slug)]
 
     @post("/areas/{slug:str}/goals", sync_to_thread=True, summary="Create a goal (steering group, coordinator)")
     def create_goal(
-        self, samordna: SamordnaDep, actor: ActorDep, slug: FromPath[str], data: JSONBody[GoalIn]
+        self, organisation: OrganisationDep, actor: ActorDep, slug: FromPath[str], data: JSONBody[GoalIn]
     ) -> dict[str, Any]:
-        return samordna.create_goal(actor, slug, _given(data)).to_json()
+        return organisation.create_goal(actor=actor, slug=slug, data=_given(data)).to_json()
 
     @get("/areas/{slug:str}/measures", sync_to_thread=True, summary="Measures of an area")
     def measures(
         self,
-        samordna: SamordnaDep,
+        measures: MeasuresDep,
         actor: ActorDep,
         slug: FromPath[str],
         state_filter: Annotated[str | None, QueryParameter(name="state")] = None,
@@ -146,61 +146,73 @@ class ApiController(Controller):
         limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 500,
         offset: Annotated[int, QueryParameter(ge=0, le=DB_INT_MAX)] = 0,
     ) -> list[dict[str, Any]]:
-        found = samordna.find_measures(
-            actor, slug, state=state_filter, goal_id=goal_id, unit_id=unit_id, limit=limit, offset=offset
+        found = measures.find(
+            actor=actor, slug=slug, state=state_filter, goal_id=goal_id, unit_id=unit_id, limit=limit, offset=offset
         )
         return [m.to_json() for m in found]
 
     @post("/areas/{slug:str}/measures", sync_to_thread=True, summary="Register a need (create a measure)")
     def create_measure(
-        self, samordna: SamordnaDep, actor: ActorDep, slug: FromPath[str], data: JSONBody[NeedIn]
+        self, measures: MeasuresDep, actor: ActorDep, slug: FromPath[str], data: JSONBody[NeedIn]
     ) -> dict[str, Any]:
-        return samordna.register_need(actor, slug, _given(data, "comment"), _comment(data)).to_json()
+        return measures.register_need(
+            actor=actor, slug=slug, data=_given(data, "comment"), comment=_comment(data)
+        ).to_json()
 
     @get("/measures/{measure_id:int}", sync_to_thread=True, summary="One measure")
-    def measure(self, samordna: SamordnaDep, actor: ActorDep, measure_id: FromPath[int]) -> dict[str, Any]:
-        return samordna.get_measure(actor, measure_id).to_json()
+    def measure(self, measures: MeasuresDep, actor: ActorDep, measure_id: FromPath[int]) -> dict[str, Any]:
+        return measures.get(actor=actor, measure_id=measure_id).to_json()
 
     @patch("/measures/{measure_id:int}", sync_to_thread=True, summary="Edit descriptive fields (versioned)")
     def edit_measure(
-        self, samordna: SamordnaDep, actor: ActorDep, measure_id: FromPath[int], data: JSONBody[MeasurePatch]
+        self, measures: MeasuresDep, actor: ActorDep, measure_id: FromPath[int], data: JSONBody[MeasurePatch]
     ) -> dict[str, Any]:
-        return samordna.edit_measure(
-            actor, measure_id, version=data.version, data=_given(data, "comment", "version"), comment=_comment(data)
+        return measures.edit(
+            actor=actor,
+            measure_id=measure_id,
+            version=data.version,
+            data=_given(data, "comment", "version"),
+            comment=_comment(data),
         ).to_json()
 
     @post("/measures/{measure_id:int}/transitions", sync_to_thread=True, status_code=200, summary="Fire a trigger")
     def transition(
-        self, request: Request, token: TokenDep, measure_id: FromPath[int], data: JSONBody[TransitionIn]
+        self,
+        request: Request,
+        measures: MeasuresDep,
+        token: TokenDep,
+        measure_id: FromPath[int],
+        data: JSONBody[TransitionIn],
     ) -> dict[str, Any]:
         # The token is checked in the transition's own transaction, before the measure is looked at.
-        return provide_samordna(request).record_transition_for_token(
-            token,
-            measure_id,
-            trigger=data.trigger,
-            version=data.version,
-            data=data.data,
-            comment=data.comment,
-            seen=lambda actor: note_actor(request, actor.user_id),  # for the refusal log, as `provide_actor`
-        ).to_json()
+        return (
+            measures.record_transition_for_token(
+                token=token,
+                measure_id=measure_id,
+                trigger=data.trigger,
+                version=data.version,
+                data=data.data,
+                comment=data.comment,
+                seen=lambda actor: note_actor(request, actor.user_id),  # for the refusal log, as `provide_actor`
+            )
+            .to_json()
+        )
 
     @get("/measures/{measure_id:int}/events", sync_to_thread=True, summary="The audit trail, oldest first")
-    def events(self, samordna: SamordnaDep, actor: ActorDep, measure_id: FromPath[int]) -> list[dict[str, Any]]:
-        return [e.to_json() for e in samordna.measure_events(actor, measure_id)]
+    def events(self, measures: MeasuresDep, actor: ActorDep, measure_id: FromPath[int]) -> list[dict[str, Any]]:
+        return [e.to_json() for e in measures.events(actor=actor, measure_id=measure_id)]
 
     @get("/workflows/measure", sync_to_thread=False, summary="The measure workflow definition")
-    def workflow(self, samordna: SamordnaDep, actor: ActorDep) -> dict[str, Any]:
-        return workflow_json(samordna)
+    def workflow(self, measures: MeasuresDep, actor: ActorDep) -> dict[str, Any]:
+        return workflow_json(measures.workflow)
 
 
-def workflow_json(samordna: Samordna) -> dict[str, Any]:
-    wf = samordna.workflow
+def workflow_json(wf: Workflow) -> dict[str, Any]:
     return {
         "name": wf.name,
         "initial": wf.initial,
         "states": [
-            {"name": s.name, "label": asdict(s.label), "board": s.board, "final": s.final}
-            for s in wf.states.values()
+            {"name": s.name, "label": asdict(s.label), "board": s.board, "final": s.final} for s in wf.states.values()
         ],
         "transitions": [
             {

@@ -22,12 +22,12 @@ from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
+from samordna.accounts.web import Page, page_for
+from samordna.boards import service as boards
+from samordna.boards.service import BoardFilters, Card, SafeCount
 from samordna.domain.errors import NotFound
-from samordna.services import boards
-from samordna.services.boards import BoardFilters, Card, SafeCount
-from samordna.services.measures import MeasureView, permitted_rule, who_may
-from samordna.web.actions import submit_transition, transition_form
-from samordna.web.auth import Page, page_for
+from samordna.measures.actions import submit_transition, transition_form
+from samordna.measures.service import MeasureView, permitted_rule, who_may
 from samordna.web.forms import Form
 from samordna.web.i18n import gettext as _
 
@@ -116,7 +116,7 @@ class BoardUI:
 
     @cached_property
     def wf(self) -> Any:
-        return self.page.request.app.state.samordna.workflow
+        return self.page.request.app.state.services.workflow
 
     @property
     def lang(self) -> str:
@@ -208,7 +208,7 @@ def _board(board: str) -> str:
 
 
 def _measure_in_area(page: Page, measure_id: int) -> MeasureView:
-    measure = page.request.app.state.samordna.get_measure(page.actor, measure_id)
+    measure = page.request.app.state.services.measures.get(actor=page.actor, measure_id=measure_id)
     if measure.area_id != page.area.id:
         raise NotFound(_("Fant ikke tiltaket."))
     return measure
@@ -231,11 +231,11 @@ class BoardController(Controller):
     def board_page(self, request: Request, slug: FromPath[str], board: FromPath[str]) -> Template:
         page = page_for(request, slug)
         board = _board(board)
-        samordna = request.app.state.samordna
+        samordna = request.app.state.services
         params = request.query_params
         filters = parse_filters(params)
         limits = parse_limits(params, boards.board_states(samordna.workflow, board))
-        view = boards.read_board(samordna, page.actor, slug, board, filters=filters, limits=limits)
+        view = samordna.boards.read_board(actor=page.actor, slug=slug, board=board, filters=filters, limits=limits)
         ui = BoardUI(page, board, filter_query(filters), limits)
         ctx = context(page, ui, view=view)
         htmx = is_htmx(request) and request.headers.get("hx-history-restore-request") != "true"
@@ -255,8 +255,10 @@ class BoardController(Controller):
         ui = BoardUI(page, board, filter_query(filters))
         if not is_htmx(request):
             return Redirect(ui.more_href(column, len(shown)), status_code=HTTP_303_SEE_OTHER)
-        samordna = request.app.state.samordna
-        cards = boards.read_column(samordna, page.actor, slug, board, column, filters=filters, shown=shown)
+        samordna = request.app.state.services
+        cards = samordna.boards.read_column(
+            actor=page.actor, slug=slug, board=board, state=column, filters=filters, shown=shown
+        )
         return HTMXBlockTemplate(
             template_name=TEMPLATE,
             block_name="column_page",
@@ -275,7 +277,7 @@ class BoardController(Controller):
         """The form of one action, opened in the card (htmx) or as a page of its own."""
         page = page_for(request, slug)
         board = _board(board)
-        samordna = request.app.state.samordna
+        samordna = request.app.state.services
         measure = _measure_in_area(page, measure_id)
         wf = samordna.workflow
         if trigger not in wf.triggers():
@@ -292,7 +294,8 @@ class BoardController(Controller):
         elif permitted_rule(td, page.member, measure.responsible_unit_id, measure.participating_unit_ids) is None:
             status = 403
             form.error = _("«%(action)s» kan bare gjøres av %(who)s.") % {
-                "action": ui.trigger_label(trigger), "who": who_may(td)
+                "action": ui.trigger_label(trigger),
+                "who": who_may(td),
             }
         return self._form(request, page, ui, measure, trigger, form, str(measure.version), status)
 
@@ -308,7 +311,7 @@ class BoardController(Controller):
     ) -> Template | Redirect:
         page = page_for(request, slug)
         board = _board(board)
-        samordna = request.app.state.samordna
+        samordna = request.app.state.services
         before = _measure_in_area(page, measure_id)
         if trigger not in samordna.workflow.triggers():
             raise NotFound(_("Fant ikke handlingen."))
@@ -343,8 +346,15 @@ class BoardController(Controller):
     ) -> Template:
         still_possible = not (form.conflict and trigger not in form.conflict.allowed_triggers)
         ctx = context(
-            page, ui, m=measure, trigger=trigger, form=form, version=version, status=status,
-            still_possible=still_possible, standalone=not is_htmx(request),
+            page,
+            ui,
+            m=measure,
+            trigger=trigger,
+            form=form,
+            version=version,
+            status=status,
+            still_possible=still_possible,
+            standalone=not is_htmx(request),
         )
         if is_htmx(request):
             return HTMXBlockTemplate(template_name=TEMPLATE, block_name="card_form", context=ctx, status_code=status)
@@ -356,8 +366,10 @@ class BoardController(Controller):
         """Swap only what changed: the card (re-rendered, or removed from its column), the card at the top
         of its new column when that is on this board, the counts of both columns, and a status line."""
         assert after is not None
-        samordna = page.request.app.state.samordna
-        placement = boards.place_card(samordna, page.actor, page.area.slug, ui.board, after.id, filters=filters)
+        samordna = page.request.app.state.services
+        placement = samordna.boards.place_card(
+            actor=page.actor, slug=page.area.slug, board=ui.board, measure_id=after.id, filters=filters
+        )
         card: Card | None = placement.card
         stays = card is not None and card.state == before.state
         inserted = card is not None and card.state != before.state
@@ -374,7 +386,13 @@ class BoardController(Controller):
             template_name=TEMPLATE,
             block_name="card_result",
             context=context(
-                page, ui, card=card, stays=stays, inserted=inserted, counts=placement.counts, changed=changed,
+                page,
+                ui,
+                card=card,
+                stays=stays,
+                inserted=inserted,
+                counts=placement.counts,
+                changed=changed,
                 message=message,
             ),
             re_target=f"#measure-{before.id}",

@@ -11,9 +11,9 @@ from litestar.params import Body
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
+from samordna.accounts.service import MIN_LENGTH
+from samordna.accounts.web import Page, page_for
 from samordna.domain.errors import Invalid, Throttled
-from samordna.services.security import MIN_LENGTH
-from samordna.web.auth import Page, page_for
 from samordna.web.i18n import gettext as _
 from samordna.web.security_log import client_address
 from samordna.web.session import rotate_session
@@ -68,7 +68,7 @@ class AccountController(Controller):
     ) -> Response:
         page = page_for(request)
         try:
-            mark = request.app.state.samordna.security.change_password(
+            mark = request.app.state.services.accounts.change_password(
                 page.actor.user_id,
                 current=data.current_password,
                 new=data.new_password,

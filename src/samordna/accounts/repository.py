@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import Connection, and_, bindparam, select
 from sqlmodel import Session
 
+from samordna.domain.actor import Actor, MemberView
 from samordna.domain.errors import NotAuthenticated
 from samordna.i18n import gettext
 from samordna.store.db import connection_of
@@ -35,29 +35,6 @@ def verify_password(password_hash: str | None, password: str) -> bool:
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-@dataclass(frozen=True)
-class MemberView:
-    area_id: int
-    area_slug: str
-    area_name: str
-    role: str
-    unit_id: int | None
-    unit_name: str | None
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who is asking: the user and their active memberships, keyed by area id."""
-
-    user_id: int
-    name: str
-    email: str
-    memberships: dict[int, MemberView]
-
-    def in_area(self, area_id: int) -> MemberView | None:
-        return self.memberships.get(area_id)
 
 
 MEMBER_COLUMNS = (Membership.area_id, Area.slug, Area.name, Membership.role, Membership.unit_id, Unit.name)

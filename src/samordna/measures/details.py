@@ -5,18 +5,19 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from samordna.services import org, policy
-from samordna.services.accounts import Actor
-from samordna.services.measures import MeasureView
+from samordna.domain import policy
+from samordna.domain.actor import Actor
+from samordna.domain.clock import aware
+from samordna.organisation import repository as org
 from samordna.store.models import Event, Measure, StatusReport, User
 
 if TYPE_CHECKING:
-    from samordna.services.core import Samordna
+    from samordna.measures.service import MeasureService, MeasureView
 
 
 @dataclass(frozen=True)
@@ -49,26 +50,25 @@ class MeasureDetails:
     can_edit: bool  # may change the descriptive fields (`edit`)
 
 
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-def measure_details(samordna: Samordna, actor: Actor, measure_id: int) -> MeasureDetails:
+def read_details(service: MeasureService, *, actor: Actor, measure_id: int) -> MeasureDetails:
     """The measure as `actor` may see it (NotFound outside the actor's areas) and all it refers to."""
-    wf = samordna.workflow
-    service = samordna.measures
-    with samordna.db.read() as s:
-        measure = service.get(s, actor=actor, measure_id=measure_id)
+    wf = service.workflow
+    with service.db.read() as s:
+        measure = service._get_in(s, actor=actor, measure_id=measure_id)
         created_by_id, updated_by_id = s.execute(
             select(Measure.created_by_id, Measure.updated_by_id).where(Measure.id == measure_id)
         ).one()
         events = s.execute(
-            select(Event, User.name).join(User, User.id == Event.actor_id)
-            .where(Event.measure_id == measure_id).order_by(Event.id)
+            select(Event, User.name)
+            .join(User, User.id == Event.actor_id)
+            .where(Event.measure_id == measure_id)
+            .order_by(Event.id)
         ).all()
         reports = s.execute(
-            select(StatusReport, User.name).join(User, User.id == StatusReport.author_id)
-            .where(StatusReport.measure_id == measure_id).order_by(StatusReport.id)
+            select(StatusReport, User.name)
+            .join(User, User.id == StatusReport.author_id)
+            .where(StatusReport.measure_id == measure_id)
+            .order_by(StatusReport.id)
         ).all()
         goals = {g.id: g.title for g in org.goals_of(s, measure.area_id)}
         units = {u.id: u.name for u in org.units_of(s, measure.area_id)}
@@ -89,16 +89,25 @@ def measure_details(samordna: Samordna, actor: Actor, measure_id: int) -> Measur
                 user_ids.update(v for v in changes["contact_user_id"] if isinstance(v, int))
             timeline.append(
                 TimelineEntry(
-                    kind="event", at=_aware(event.at), actor_name=name, trigger=event.trigger,
-                    from_state=event.from_state, to_state=event.to_state, changes=changes,
-                    data=json.loads(event.data), comment=event.comment, health=health, note=note,
+                    kind="event",
+                    at=aware(event.at),
+                    actor_name=name,
+                    trigger=event.trigger,
+                    from_state=event.from_state,
+                    to_state=event.to_state,
+                    changes=changes,
+                    data=json.loads(event.data),
+                    comment=event.comment,
+                    health=health,
+                    note=note,
                     version=event.version,
                 )
             )
         for report, name in queue:
             timeline.append(
-                TimelineEntry(kind="report", at=_aware(report.at), actor_name=name, health=report.health,
-                              note=report.note)
+                TimelineEntry(
+                    kind="report", at=aware(report.at), actor_name=name, health=report.health, note=report.note
+                )
             )
         user_ids.discard(None)
         users = dict(s.execute(select(User.id, User.name).where(User.id.in_(user_ids))).all()) if user_ids else {}

@@ -1,15 +1,9 @@
-"""Pages outside the API: health check and the workflow diagram."""
+"""The workflow page: a workflow's state diagram and its transitions in a table, public."""
 
 from __future__ import annotations
 
 from litestar import Request, get
 from litestar.response import Template
-
-
-@get("/healthz", sync_to_thread=True, include_in_schema=False)
-def healthz(request: Request) -> dict[str, str]:
-    request.app.state.samordna.ping()
-    return {"status": "ok"}
 
 
 @get("/workflows/measure", sync_to_thread=True, include_in_schema=False)
@@ -21,7 +15,7 @@ def workflow_page(request: Request) -> Template:
     from samordna.web.i18n import current_lang
 
     lang = current_lang.get()
-    wf = request.app.state.samordna.workflow
+    wf = request.app.state.services.workflow
     transitions = []
     for t in wf.transitions:
         fields = [wf.fields[name].label.get(lang) for name in t.required]
@@ -56,7 +50,7 @@ def workflow_page(request: Request) -> Template:
 
 def _page_if_logged_in(request: Request):  # type: ignore[no-untyped-def]
     """A public page still shows the header menus to a logged-in user."""
-    from samordna.web.auth import LoginRequired, page_for
+    from samordna.accounts.web import LoginRequired, page_for
 
     if not request.session.get("uid"):
         return None
@@ -64,10 +58,3 @@ def _page_if_logged_in(request: Request):  # type: ignore[no-untyped-def]
         return page_for(request)
     except LoginRequired:
         return None
-
-
-def page_handlers() -> list:
-    """Browser pages beyond log-in: boards and measure pages register here."""
-    from samordna.web import admin, boards, measure_pages
-
-    return [*measure_pages.HANDLERS, boards.BoardController, *admin.HANDLERS]

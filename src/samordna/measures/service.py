@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -29,15 +29,19 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
+from samordna.accounts.repository import actor_for_token
+from samordna.domain import policy
+from samordna.domain.actor import Actor, MemberView
+from samordna.domain.clock import Clock, aware
 from samordna.domain.confidentiality import contains_national_id, guard_message
 from samordna.domain.errors import Conflict, FieldError, Invalid, NotAllowed, NotFound
 from samordna.domain.vocabulary import ARENA_LABELS, ARENAS, role_list
+from samordna.fields import Wanted, clean, fits_column, message_for
 from samordna.i18n import current_lang
 from samordna.i18n import gettext as _
-from samordna.services import policy
-from samordna.services.accounts import Actor, MemberView
-from samordna.services.validation import Wanted, clean, fits_column, message_for
-from samordna.store.db import connection_of
+from samordna.measures.details import MeasureDetails, read_details
+from samordna.organisation import repository as org
+from samordna.store.db import Database, connection_of
 from samordna.store.models import Area, Event, Measure, MeasureUnit, RefCounter, StatusReport, User
 from samordna.store.prepared import Prepared
 from samordna.workflow import FieldDef, Label, TransitionDef, Workflow
@@ -59,8 +63,18 @@ LOAD = Prepared(
 )
 INSERT_EVENT = Prepared(
     insert(Event.__table__).inline(),  # inline: no RETURNING of the new id (PostgreSQL would add one)
-    column_keys=("measure_id", "at", "actor_id", "trigger", "from_state", "to_state", "comment", "changes",
-                 "data", "version"),
+    column_keys=(
+        "measure_id",
+        "at",
+        "actor_id",
+        "trigger",
+        "from_state",
+        "to_state",
+        "comment",
+        "changes",
+        "data",
+        "version",
+    ),
 )
 INSERT_STATUS_REPORT = Prepared(
     insert(StatusReport.__table__).inline(), column_keys=("measure_id", "author_id", "at", "health", "note")
@@ -89,8 +103,12 @@ def _field(name: str, type_: str, nb: str, nn: str, en: str, **kw: Any) -> Field
 # The descriptive fields of a need: given at `create`, changed by `edit`.
 NEED_FIELDS: tuple[tuple[FieldDef, bool], ...] = (
     (_field("title", "text", "Tittel", "Tittel", "Title"), True),
-    (_field("need_description", "longtext", "Beskrivelse av behovet", "Skildring av behovet",
-            "Description of the need"), True),
+    (
+        _field(
+            "need_description", "longtext", "Beskrivelse av behovet", "Skildring av behovet", "Description of the need"
+        ),
+        True,
+    ),
     (_field("knowledge_source", "text", "Kunnskapsgrunnlag", "Kunnskapsgrunnlag", "Knowledge source"), True),
     (_field("target_group", "text", "Målgruppe", "Målgruppe", "Target group"), True),
     (_field("arena", "enum", "Arena", "Arena", "Arena", options=ARENAS, option_labels=ARENA_LABELS), True),
@@ -176,18 +194,13 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_jsonable(v) for v in value]
     if isinstance(value, datetime):
-        return _aware(value).isoformat()
+        return aware(value).isoformat()
     if isinstance(value, date):
         return value.isoformat()
     return value
 
 
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 # ---------------------------------------------------------------- policy
-
 
 
 def who_may(td: TransitionDef) -> str:
@@ -211,10 +224,88 @@ def who_may(td: TransitionDef) -> str:
 
 
 class MeasureService:
-    def __init__(self, *, workflow: Workflow, now: Callable[[], datetime], today: Callable[[], date]) -> None:
+    """Register needs, edit measures and fire their triggers; read them back. Keyword-only; each public
+    method is one transaction, and the actor's membership and role are checked before anything is written."""
+
+    def __init__(self, *, db: Database, workflow: Workflow, clock: Clock) -> None:
+        self.db = db
         self.workflow = workflow
-        self.now = now  # the clock: an aware datetime
-        self.today = today  # the local date (Europe/Oslo) of that clock
+        self.clock = clock
+        self.now = clock.now  # an aware datetime
+        self.today = clock.today  # the local date (Europe/Oslo) of that clock
+
+    # ------------------------------------------------------------ the public API
+
+    def get(self, *, actor: Actor, measure_id: int) -> MeasureView:
+        with self.db.read() as s:
+            return self._get_in(s, actor=actor, measure_id=measure_id)
+
+    def find(self, *, actor: Actor, slug: str, **filters: Any) -> list[MeasureView]:
+        with self.db.read() as s:
+            area = org.area_for(s, actor, slug)
+            return self._find_in(s, actor=actor, area_id=area.id, **filters)  # type: ignore[arg-type]
+
+    def events(self, *, actor: Actor, measure_id: int) -> list[EventView]:
+        with self.db.read() as s:
+            return self._events_in(s, actor=actor, measure_id=measure_id)
+
+    def details(self, *, actor: Actor, measure_id: int) -> MeasureDetails:
+        """Everything the measure page shows, in one read."""
+        return read_details(self, actor=actor, measure_id=measure_id)
+
+    def register_need(
+        self, *, actor: Actor, slug: str, data: Mapping[str, Any], comment: str | None = None
+    ) -> MeasureView:
+        with self.db.write() as s:
+            area = org.area_for(s, actor, slug)
+            return self._create_in(s, actor=actor, area_id=area.id, data=data, comment=comment)  # type: ignore[arg-type]
+
+    def edit(
+        self, *, actor: Actor, measure_id: int, version: int, data: Mapping[str, Any], comment: str | None = None
+    ) -> MeasureView:
+        with self.db.write() as s:
+            return self._edit_in(s, actor=actor, measure_id=measure_id, version=version, data=data, comment=comment)
+
+    def record_transition(
+        self,
+        *,
+        actor: Actor,
+        measure_id: int,
+        trigger: str,
+        version: int,
+        data: Mapping[str, Any] | None = None,
+        comment: str | None = None,
+    ) -> MeasureView:
+        with self.db.write_rows() as conn:
+            return self._fire_in(
+                conn, actor=actor, measure_id=measure_id, trigger=trigger, version=version, data=data, comment=comment
+            )
+
+    def record_transition_for_token(
+        self,
+        *,
+        token: str,
+        measure_id: int,
+        trigger: str,
+        version: int,
+        data: Mapping[str, Any] | None = None,
+        comment: str | None = None,
+        seen: Callable[[Actor], None] | None = None,
+    ) -> MeasureView:
+        """`record_transition` for the holder of an API token, looked up inside the transition's own
+        transaction: one transaction per API transition instead of a read for the token and a write.
+
+        NotAuthenticated (nothing written) for an unknown or revoked token or a deactivated user, exactly as
+        `actor_for_token`; `seen` learns the actor before any check on the measure runs (the refusal log)."""
+        with self.db.write_rows() as conn:
+            actor = actor_for_token(conn, token)
+            if seen is not None:
+                seen(actor)
+            return self._fire_in(
+                conn, actor=actor, measure_id=measure_id, trigger=trigger, version=version, data=data, comment=comment
+            )
+
+    # ------------------------------------------------------------ inside a transaction
 
     # ------------------------------------------------------------ reads
 
@@ -237,17 +328,12 @@ class MeasureService:
         return out
 
     def allowed_for(self, member: MemberView, row: Mapping[str, Any], participating: list[int]) -> list[str]:
-        out = []
-        for trigger in self.workflow.allowed_triggers(row["state"]):
-            td = self.workflow.transition(row["state"], trigger)
-            if td and permitted_rule(td, member, row["responsible_unit_id"], participating):
-                out.append(trigger)
-        return out
+        return policy.allowed_triggers(self.workflow, member, row, participating)
 
     def _view(self, row: Mapping[str, Any], participating: list[int], member: MemberView) -> MeasureView:
         values = {k: row[k] for k in MeasureView.__dataclass_fields__ if k in row}
-        values["created_at"] = _aware(values["created_at"])
-        values["updated_at"] = _aware(values["updated_at"])
+        values["created_at"] = aware(values["created_at"])
+        values["updated_at"] = aware(values["updated_at"])
         return MeasureView(
             **values,
             participating_unit_ids=participating,
@@ -257,15 +343,13 @@ class MeasureService:
 
     def is_overdue(self, state: str, next_follow_up_at: date | None) -> bool:
         st = self.workflow.states.get(state)
-        return bool(
-            next_follow_up_at and st and st.board == "execution" and next_follow_up_at < self.today()
-        )
+        return bool(next_follow_up_at and st and st.board == "execution" and next_follow_up_at < self.today())
 
-    def get(self, session: Db, *, actor: Actor, measure_id: int) -> MeasureView:
+    def _get_in(self, session: Db, *, actor: Actor, measure_id: int) -> MeasureView:
         row, participating = self._load(connection_of(session), actor, measure_id)
         return self._view(row, participating, self._member(actor, row["area_id"]))
 
-    def find(
+    def _find_in(
         self,
         session: Session,
         *,
@@ -289,8 +373,8 @@ class MeasureService:
         participating = self._participating(session, [r["id"] for r in rows])
         return [self._view(r, participating[r["id"]], member) for r in rows]
 
-    def events(self, session: Session, *, actor: Actor, measure_id: int) -> list[EventView]:
-        self.get(session, actor=actor, measure_id=measure_id)  # visibility
+    def _events_in(self, session: Session, *, actor: Actor, measure_id: int) -> list[EventView]:
+        self._get_in(session, actor=actor, measure_id=measure_id)  # visibility
         rows = session.execute(
             select(Event, User.name)
             .join(User, User.id == Event.actor_id)
@@ -304,7 +388,7 @@ class MeasureService:
                 from_state=e.from_state,
                 to_state=e.to_state,
                 actor={"id": e.actor_id, "name": name},
-                at=_aware(e.at),
+                at=aware(e.at),
                 comment=e.comment,
                 changes=json.loads(e.changes),
                 data=json.loads(e.data),
@@ -315,7 +399,7 @@ class MeasureService:
 
     # ------------------------------------------------------------ writes
 
-    def create(
+    def _create_in(
         self, session: Session, *, actor: Actor, area_id: int, data: Mapping[str, Any], comment: str | None = None
     ) -> MeasureView:
         """Register a need (`create`): a new measure in the workflow's initial state, version 1."""
@@ -366,9 +450,9 @@ class MeasureService:
             version=1,
             at=now,
         )
-        return self.get(session, actor=actor, measure_id=measure_id)
+        return self._get_in(session, actor=actor, measure_id=measure_id)
 
-    def edit(
+    def _edit_in(
         self,
         session: Session,
         *,
@@ -429,7 +513,7 @@ class MeasureService:
             participating_before=participating,
         )
 
-    def fire(
+    def _fire_in(
         self,
         session: Db,
         *,
@@ -562,9 +646,7 @@ class MeasureService:
                 },
             )
         if updated != 1:
-            current = conn.execute(
-                select(MEASURE.c.version, MEASURE.c.state).where(MEASURE.c.id == row["id"])
-            ).one()
+            current = conn.execute(select(MEASURE.c.version, MEASURE.c.state).where(MEASURE.c.id == row["id"])).one()
             raise Conflict(
                 _("Noen andre har endret tiltaket etter at du åpnet det. Se gjennom den nye versjonen og prøv igjen."),
                 state=current.state,
@@ -573,9 +655,7 @@ class MeasureService:
         if participating is not None:
             conn.execute(delete(MEASURE_UNIT).where(MEASURE_UNIT.c.measure_id == row["id"]))
             if participating:
-                conn.execute(
-                    insert(MEASURE_UNIT), [{"measure_id": row["id"], "unit_id": u} for u in participating]
-                )
+                conn.execute(insert(MEASURE_UNIT), [{"measure_id": row["id"], "unit_id": u} for u in participating])
         self._record_event(
             conn,
             measure_id=row["id"],
@@ -591,11 +671,15 @@ class MeasureService:
         )
         # The measure as it is now: what was read, with what was written (the version check above
         # guarantees nothing else changed it in between).
-        after = {**row, **values, "state": to_state, "version": version + 1, "updated_at": now,
-                 "updated_by_id": actor.user_id}
-        return self._view(
-            after, sorted(participating) if participating is not None else participating_before, member
-        )
+        after = {
+            **row,
+            **values,
+            "state": to_state,
+            "version": version + 1,
+            "updated_at": now,
+            "updated_by_id": actor.user_id,
+        }
+        return self._view(after, sorted(participating) if participating is not None else participating_before, member)
 
     def _record_event(self, conn: Connection, **values: Any) -> None:
         actor: Actor = values.pop("actor")
@@ -606,9 +690,7 @@ class MeasureService:
     def _next_ref(self, session: Session, area_id: int, year: int) -> str:
         dialect = session.get_bind().dialect.name
         insert_fn = pg_insert if dialect == "postgresql" else sqlite_insert
-        session.execute(
-            insert_fn(RefCounter).values(area_id=area_id, year=year, last=0).on_conflict_do_nothing()
-        )
+        session.execute(insert_fn(RefCounter).values(area_id=area_id, year=year, last=0).on_conflict_do_nothing())
         number = session.execute(
             update(RefCounter)
             .where(RefCounter.area_id == area_id, RefCounter.year == year)

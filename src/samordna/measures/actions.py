@@ -8,11 +8,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from samordna.accounts.web import Page
 from samordna.domain.errors import Conflict, FieldError, Invalid, NotAllowed
-from samordna.services.measures import MeasureView, permitted_rule
-from samordna.web.auth import Page
-from samordna.web.forms import NEED_FORM_FIELDS, Form, build_form, parse_form, transition_fields
+from samordna.measures.service import NEED_FIELDS, MeasureView, permitted_rule
+from samordna.web.forms import Form, build_form, parse_form, transition_fields
 from samordna.web.i18n import gettext as _
+
+NEED_FORM_FIELDS: list[tuple[Any, bool]] = list(NEED_FIELDS)
 
 
 @dataclass
@@ -23,7 +25,7 @@ class ActionResult:
 
 
 def _wanted(page: Page, measure: MeasureView, trigger: str) -> list[tuple[Any, bool]]:
-    wf = page.request.app.state.samordna.workflow
+    wf = page.request.app.state.services.workflow
     td = wf.transition(measure.state, trigger) or wf.first_transition(trigger)
     if td is None:
         return []
@@ -40,9 +42,11 @@ def transition_form(
     values: Mapping[str, Any] | None = None,
     errors: list[FieldError] | None = None,
 ) -> Form:
-    samordna = page.request.app.state.samordna
+    samordna = page.request.app.state.services
     wanted = _wanted(page, measure, trigger)
-    choices = samordna.form_choices(page.actor, page.area.slug) if _needs_choices(wanted) else {}
+    choices = (
+        samordna.organisation.form_choices(actor=page.actor, slug=page.area.slug) if _needs_choices(wanted) else {}
+    )
     defaults = {f.name: getattr(measure, f.store, None) for f, _ in wanted if f.store} if values is None else {}
     return build_form(wanted, choices=choices, values=values if values is not None else defaults, errors=errors or [])
 
@@ -59,23 +63,35 @@ def _version(form: Mapping[str, Any]) -> int | None:
 
 
 def submit_transition(page: Page, measure_id: int, trigger: str, form: Mapping[str, Any]) -> ActionResult:
-    samordna = page.request.app.state.samordna
-    measure = samordna.get_measure(page.actor, measure_id)  # 404 when not visible
+    samordna = page.request.app.state.services
+    measure = samordna.measures.get(actor=page.actor, measure_id=measure_id)  # 404 when not visible
     wanted = _wanted(page, measure, trigger)
     data = parse_form(wanted, form)
     version = _version(form)
     if version is None:
-        return ActionResult(400, measure, transition_form(page, measure, trigger, values=data, errors=[
-            FieldError("version", _("Skjemaet mangler versjon. Last siden på nytt."))]))
+        return ActionResult(
+            400,
+            measure,
+            transition_form(
+                page,
+                measure,
+                trigger,
+                values=data,
+                errors=[FieldError("version", _("Skjemaet mangler versjon. Last siden på nytt."))],
+            ),
+        )
     try:
-        after = samordna.record_transition(page.actor, measure_id, trigger=trigger, version=version, data=data)
+        after = samordna.measures.record_transition(
+            actor=page.actor, measure_id=measure_id, trigger=trigger, version=version, data=data
+        )
     except Invalid as exc:
         return ActionResult(422, measure, transition_form(page, measure, trigger, values=data, errors=exc.errors))
     except NotAllowed as exc:
-        return ActionResult(403, measure, transition_form(page, measure, trigger, values=data,
-                                                          errors=[FieldError("", exc.message)]))
+        return ActionResult(
+            403, measure, transition_form(page, measure, trigger, values=data, errors=[FieldError("", exc.message)])
+        )
     except Conflict as exc:
-        current = samordna.get_measure(page.actor, measure_id)
+        current = samordna.measures.get(actor=page.actor, measure_id=measure_id)
         state = samordna.workflow.states[current.state].label.get(page.lang)
         message = _("Noen andre har endret tiltaket mens du fylte ut skjemaet. Det har nå status «%(state)s».") % {
             "state": state
@@ -92,16 +108,16 @@ def submit_transition(page: Page, measure_id: int, trigger: str, form: Mapping[s
 
 
 def need_form(page: Page, *, values: Mapping[str, Any] | None = None, errors: list[FieldError] | None = None) -> Form:
-    samordna = page.request.app.state.samordna
-    choices = samordna.form_choices(page.actor, page.area.slug)
+    samordna = page.request.app.state.services
+    choices = samordna.organisation.form_choices(actor=page.actor, slug=page.area.slug)
     return build_form(NEED_FORM_FIELDS, choices=choices, values=values or {}, errors=errors or [])
 
 
 def submit_need(page: Page, form: Mapping[str, Any]) -> ActionResult:
-    samordna = page.request.app.state.samordna
+    samordna = page.request.app.state.services
     data = parse_form(NEED_FORM_FIELDS, form)
     try:
-        created = samordna.register_need(page.actor, page.area.slug, data)
+        created = samordna.measures.register_need(actor=page.actor, slug=page.area.slug, data=data)
     except Invalid as exc:
         return ActionResult(422, None, need_form(page, values=data, errors=exc.errors))
     except NotAllowed as exc:

@@ -16,13 +16,14 @@ from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
+from samordna.accounts.web import Page, page_for
 from samordna.domain.errors import Conflict, FieldError, Invalid, NotAllowed, NotFound
 from samordna.domain.vocabulary import ARENA_LABELS, role_list
-from samordna.services.details import MeasureDetails, TimelineEntry, measure_details
-from samordna.services.measures import CREATE_ROLES, NEED_FIELDS, MeasureView
-from samordna.web import actions
-from samordna.web.auth import Page, page_for
-from samordna.web.forms import NEED_FORM_FIELDS, Form, parse_form
+from samordna.measures import actions
+from samordna.measures.actions import NEED_FORM_FIELDS
+from samordna.measures.details import MeasureDetails, TimelineEntry
+from samordna.measures.service import CREATE_ROLES, NEED_FIELDS, MeasureView
+from samordna.web.forms import Form, parse_form
 from samordna.web.i18n import fmt_date
 from samordna.web.i18n import gettext as _
 from samordna.web.rendering import label
@@ -135,8 +136,12 @@ def _timeline(details: MeasureDetails, wf: Any, lang: str) -> list[Row]:
                 long = bool(fdef and fdef.type == "longtext")
                 kind = "date" if column in DATE_COLUMNS else None
                 row.items.append(
-                    Item(text, _value(fdef, new, details, lang, kind),
-                         None if old in (None, "", []) else _value(fdef, old, details, lang, kind), long)
+                    Item(
+                        text,
+                        _value(fdef, new, details, lang, kind),
+                        None if old in (None, "", []) else _value(fdef, old, details, lang, kind),
+                        long,
+                    )
                 )
         for name, value in entry.data.items():
             if entry.health and name == "note":
@@ -173,7 +178,7 @@ def _transition_url(measure_id: int, trigger: str) -> str:
 
 def _actions(page: Page, measure: MeasureView, refused: Action | None = None) -> list[Action]:
     """A form for every trigger the user may fire now; a refused one is shown open with its errors."""
-    wf = page.request.app.state.samordna.workflow
+    wf = page.request.app.state.services.workflow
     out = []
     for trigger in measure.allowed_triggers:
         if refused is not None and refused.trigger == trigger:
@@ -213,11 +218,12 @@ def _use_area(page: Page, area_id: int) -> None:
         page.request.session["area"] = area.slug
 
 
-def _measure_context(page: Page, measure_id: int, *, refused: Action | None = None,
-                     flash: str | None = None) -> dict[str, Any]:
-    samordna = page.request.app.state.samordna
+def _measure_context(
+    page: Page, measure_id: int, *, refused: Action | None = None, flash: str | None = None
+) -> dict[str, Any]:
+    samordna = page.request.app.state.services
     wf = samordna.workflow
-    details = measure_details(samordna, page.actor, measure_id)
+    details = samordna.measures.details(actor=page.actor, measure_id=measure_id)
     m = details.measure
     _use_area(page, m.area_id)
     if refused is not None and refused.trigger == EDIT:
@@ -274,9 +280,10 @@ def measure_page(request: Request, measure_id: FromPath[int]) -> Template:
 
 def _accepted(page: Page, measure: MeasureView, what: str) -> Response:
     """Post/Redirect/Get without JS; for htmx the page's main block, swapped in place of the old."""
-    wf = page.request.app.state.samordna.workflow
+    wf = page.request.app.state.services.workflow
     flash = _("«%(action)s» er registrert. Tiltaket har nå status «%(state)s».") % {
-        "action": what, "state": _state(wf, measure.state, page.lang)
+        "action": what,
+        "state": _state(wf, measure.state, page.lang),
     }
     if not _is_htmx(page.request):
         page.request.session[FLASH] = flash
@@ -295,17 +302,27 @@ def _accepted(page: Page, measure: MeasureView, what: str) -> Response:
 def _refused(page: Page, measure_id: int, action: Action, status: int) -> Response:
     """The refused form again, with the messages and what was typed: alone for htmx, else in the page."""
     if _is_htmx(page.request):
-        return Template(template_name=ACTION_TEMPLATE, context={"action": action, "page": page, "lang": page.lang},
-                        status_code=status, headers=NO_STORE)
-    return Template(template_name=MEASURE_TEMPLATE, context=_measure_context(page, measure_id, refused=action),
-                    status_code=status, headers=NO_STORE)
+        return Template(
+            template_name=ACTION_TEMPLATE,
+            context={"action": action, "page": page, "lang": page.lang},
+            status_code=status,
+            headers=NO_STORE,
+        )
+    return Template(
+        template_name=MEASURE_TEMPLATE,
+        context=_measure_context(page, measure_id, refused=action),
+        status_code=status,
+        headers=NO_STORE,
+    )
 
 
 def _fire(request: Request, measure_id: int, trigger: str, form: Mapping[str, Any]) -> Response:
     page = page_for(request)
-    wf = request.app.state.samordna.workflow
+    wf = request.app.state.services.workflow
     if trigger not in wf.triggers():  # a path naming no action is no resource (as on the boards)
-        request.app.state.samordna.get_measure(page.actor, measure_id)  # an invisible measure: 404 first
+        request.app.state.services.measures.get(
+            actor=page.actor, measure_id=measure_id
+        )  # an invisible measure: 404 first
         raise NotFound(_("Fant ikke handlingen."))
     result = actions.submit_transition(page, measure_id, trigger, form)
     if result.status == 200:
@@ -333,8 +350,8 @@ async def fire_transition(request: Request, measure_id: FromPath[int], trigger: 
 
 def _edit(request: Request, measure_id: int, form: Mapping[str, Any]) -> Response:
     page = page_for(request)
-    samordna = request.app.state.samordna
-    measure = samordna.get_measure(page.actor, measure_id)  # 404 when not visible
+    samordna = request.app.state.services
+    measure = samordna.measures.get(actor=page.actor, measure_id=measure_id)  # 404 when not visible
     _use_area(page, measure.area_id)
     data = parse_form(NEED_FORM_FIELDS, form)
     try:
@@ -343,14 +360,14 @@ def _edit(request: Request, measure_id: int, form: Mapping[str, Any]) -> Respons
         version = -1
     possible = True
     try:
-        after = samordna.edit_measure(page.actor, measure_id, version=version, data=data)
+        after = samordna.measures.edit(actor=page.actor, measure_id=measure_id, version=version, data=data)
     except Invalid as exc:
         status, current, errors = 422, measure, exc.errors
     except NotAllowed as exc:
         status, current, errors = 403, measure, [FieldError("", exc.message)]
         possible = False
     except Conflict as exc:
-        current = samordna.get_measure(page.actor, measure_id)
+        current = samordna.measures.get(actor=page.actor, measure_id=measure_id)
         final = samordna.workflow.states[current.state].final
         possible = not final
         message = _("Noen andre har endret tiltaket mens du fylte ut skjemaet. Det har nå status «%(state)s».") % {
@@ -385,15 +402,13 @@ def _need_page(page: Page) -> Page:
 
 
 def _need_context(page: Page, form: Form) -> dict[str, Any]:
-    return {"page": page, "lang": page.lang, "active": None, "form": form,
-            "url": f"/areas/{page.area.slug}/measures"}
+    return {"page": page, "lang": page.lang, "active": None, "form": form, "url": f"/areas/{page.area.slug}/measures"}
 
 
 @get("/areas/{slug:str}/measures/new", sync_to_thread=True, name="need_new")
 def need_new(request: Request, slug: FromPath[str]) -> Template:
     page = _need_page(page_for(request, slug))
-    return Template(template_name=NEW_TEMPLATE, context=_need_context(page, actions.need_form(page)),
-                    headers=NO_STORE)
+    return Template(template_name=NEW_TEMPLATE, context=_need_context(page, actions.need_form(page)), headers=NO_STORE)
 
 
 def _register(request: Request, slug: str, form: Mapping[str, Any]) -> Response:
@@ -409,8 +424,13 @@ def _register(request: Request, slug: str, form: Mapping[str, Any]) -> Response:
         return Redirect(target, status_code=HTTP_303_SEE_OTHER, headers=NO_STORE)
     context = _need_context(page, result.form)
     if _is_htmx(request):
-        return HTMXBlockTemplate(template_name=NEW_TEMPLATE, block_name="need_form", context=context,
-                                 status_code=result.status, headers=NO_STORE)
+        return HTMXBlockTemplate(
+            template_name=NEW_TEMPLATE,
+            block_name="need_form",
+            context=context,
+            status_code=result.status,
+            headers=NO_STORE,
+        )
     return Template(template_name=NEW_TEMPLATE, context=context, status_code=result.status, headers=NO_STORE)
 
 

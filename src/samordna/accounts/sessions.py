@@ -8,6 +8,7 @@ from anyio.to_thread import run_sync
 from litestar.stores.base import Store
 from sqlalchemy import bindparam, delete, select, update
 
+from samordna.domain.clock import aware
 from samordna.store.db import Database
 from samordna.store.models import WebSession
 
@@ -17,12 +18,6 @@ SESSION_ROW = select(TABLE.c.data, TABLE.c.expires_at).where(TABLE.c.key == bind
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _seconds(value: int | timedelta | None) -> int | None:
@@ -60,9 +55,7 @@ class DatabaseStore(Store):
         seconds = _seconds(expires_in)
         expires = _now() + timedelta(seconds=seconds) if seconds else None
         with self.db.write() as s:
-            found = s.execute(
-                update(TABLE).where(TABLE.c.key == key).values(data=data, expires_at=expires)
-            ).rowcount
+            found = s.execute(update(TABLE).where(TABLE.c.key == key).values(data=data, expires_at=expires)).rowcount
             if not found:
                 s.execute(TABLE.insert().values(key=key, data=data, expires_at=expires))
 
@@ -74,7 +67,7 @@ class DatabaseStore(Store):
             row = connection.execute(SESSION_ROW, {"key": key}).first()
         if row is None:
             return None
-        expires = _aware(row.expires_at)
+        expires = aware(row.expires_at)
         if expires is not None and expires <= _now():
             self.delete_sync(key)
             return None
@@ -119,5 +112,5 @@ class DatabaseStore(Store):
             with self.db.read() as s:
                 return s.execute(select(TABLE.c.expires_at).where(TABLE.c.key == key)).scalar_one_or_none()
 
-        expires = _aware(await run_sync(run))
+        expires = aware(await run_sync(run))
         return None if expires is None else max(0, int((expires - _now()).total_seconds()))

@@ -14,9 +14,9 @@ from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
+from samordna.domain import policy
+from samordna.domain.actor import Actor
 from samordna.domain.errors import Throttled
-from samordna.services.accounts import Actor
-from samordna.services.core import Samordna
 from samordna.web.i18n import LANGUAGES, current_lang, pick_language
 from samordna.web.i18n import gettext as _
 from samordna.web.security_log import client_address, note_actor
@@ -53,9 +53,7 @@ class Page:
     @property
     def may_administer(self) -> bool:
         """Whether the header offers «Administrasjon» (organisation or goal pages) in this area."""
-        from samordna.services.admin import may_administer
-
-        return may_administer(self.member)
+        return policy.may_administer(self.member)
 
     def board_url(self, area: Any | None = None) -> str:
         area = area or self.area
@@ -79,13 +77,13 @@ async def set_language_hook(request: Request) -> None:
 
 def page_for(request: Request, area_slug: str | None = None) -> Page:
     """The logged-in user's page context, or LoginRequired. Runs in a worker thread."""
-    samordna: Samordna = request.app.state.samordna
+    samordna = request.app.state.services
     session = request.session
     uid = session.get("uid")
     if not uid or not session_is_fresh(session):
         request.clear_session()
         raise LoginRequired()
-    found = samordna.security.actor_for_session(uid, session.get("pw", ""))
+    found = samordna.accounts.actor_for_session(uid, session.get("pw", ""))
     if found is None:  # deactivated, or a new password since this log-in: the session dies at once
         request.clear_session()
         raise LoginRequired()
@@ -133,10 +131,10 @@ def login_page(request: Request, next: FromQuery[str] = "/") -> Template:
 def login(
     request: Request, data: Annotated[LoginForm, Body(media_type=RequestEncodingType.URL_ENCODED)]
 ) -> Redirect | Template:
-    samordna: Samordna = request.app.state.samordna
+    samordna = request.app.state.services
     again = LoginForm(email=data.email, next=safe_next(data.next))
     try:
-        found = samordna.security.log_in(data.email, data.password, ip=client_address(request))
+        found = samordna.accounts.log_in(data.email, data.password, ip=client_address(request))
     except Throttled as exc:
         return Template(
             template_name="pages/login.html",
@@ -151,13 +149,19 @@ def login(
             status_code=401,
         )
     actor, preferred = found.actor, found.language
-    areas = samordna.areas(actor)
+    areas = samordna.organisation.areas(actor=actor)
     lang = pick_language(preferred, areas[0].language if areas else None)
     rotate_session(request)
     now = int(time.time())
     request.set_session(
-        {"uid": actor.user_id, "started": now, "seen": now, "lang": lang, "lang_chosen": bool(preferred),
-         "pw": found.password_mark}
+        {
+            "uid": actor.user_id,
+            "started": now,
+            "seen": now,
+            "lang": lang,
+            "lang_chosen": bool(preferred),
+            "pw": found.password_mark,
+        }
     )
     target = safe_next(data.next)
     if target == "/" and areas:
@@ -168,7 +172,7 @@ def login(
 @post("/logout", sync_to_thread=True, status_code=HTTP_303_SEE_OTHER)
 def logout(request: Request) -> Redirect:
     if uid := request.session.get("uid"):
-        request.app.state.samordna.security.log_out(uid, ip=client_address(request))
+        request.app.state.services.accounts.log_out(uid, ip=client_address(request))
     request.clear_session()
     return Redirect("/login", status_code=HTTP_303_SEE_OTHER)
 
@@ -187,7 +191,7 @@ def choose_language(
     lang = pick_language(data.lang)
     request.session["lang"] = lang
     request.session["lang_chosen"] = True
-    request.app.state.samordna.set_language(page.actor.user_id, lang)
+    request.app.state.services.accounts.set_language(user_id=page.actor.user_id, lang=lang)
     return Redirect(safe_next(data.next), status_code=HTTP_303_SEE_OTHER)
 
 
@@ -208,4 +212,6 @@ def switch_area(request: Request, slug: FromPath[str]) -> Redirect:
     return Redirect(page.board_url(), status_code=HTTP_303_SEE_OTHER)
 
 
-__all__ = ["LANGUAGES"]
+HANDLERS = [login_page, login, logout, choose_language, home, switch_area]
+
+__all__ = ["HANDLERS", "LANGUAGES"]

@@ -7,18 +7,20 @@ triggers the unit (DESIGN.md §1 and §3; the triggers' rules come from the work
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+from samordna.domain.actor import Actor, MemberView
 from samordna.domain.errors import NotAllowed, NotFound
 from samordna.domain.vocabulary import role_list
 from samordna.i18n import gettext as _
-from samordna.services.accounts import Actor, MemberView
 
 REGISTER_NEED = ("steering", "coordinator", "coordination", "executing")
 EDIT_MEASURE = ("coordinator", "coordination")
 MANAGE_GOALS = ("steering", "coordinator")
 MANAGE_ORGANISATION = ("coordinator",)
 READ_SECURITY_LOG = ("coordinator",)
+ADMINISTER = tuple(dict.fromkeys(MANAGE_GOALS + MANAGE_ORGANISATION))  # who sees «Administrasjon»
 
 
 def member_in(actor: Actor, area_id: int, *, what: str = "tiltaket") -> MemberView:
@@ -59,3 +61,18 @@ def permitted_rule(td: Any, member: MemberView, responsible_unit_id: int | None,
 def may_edit_measure(member: MemberView, *, actor_id: int, created_by_id: int, in_initial_state: bool) -> bool:
     """Coordination edits any measure; whoever registered a need may edit it until it is triaged."""
     return member.role in EDIT_MEASURE or (created_by_id == actor_id and in_initial_state)
+
+
+def allowed_triggers(workflow: Any, member: MemberView, row: Mapping[str, Any], participating: list[int]) -> list[str]:
+    """The triggers `member` may fire on the measure `row` now: the state's triggers whose rule lets them."""
+    out = []
+    for trigger in workflow.allowed_triggers(row["state"]):
+        td = workflow.transition(row["state"], trigger)
+        if td and permitted_rule(td, member, row["responsible_unit_id"], participating):
+            out.append(trigger)
+    return out
+
+
+def may_administer(member: MemberView | None) -> bool:
+    """Whether the member may use any of the organisation or goal pages."""
+    return may(member, ADMINISTER)

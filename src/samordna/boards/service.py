@@ -17,21 +17,21 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from functools import lru_cache, partial
+from typing import Any
 
 from sqlalchemy import Connection, Integer, String, bindparam, func, or_, select, type_coerce, union_all
 
+from samordna.domain import policy
+from samordna.domain.actor import Actor, MemberView
+from samordna.domain.clock import Clock
 from samordna.domain.errors import NotFound
 from samordna.domain.vocabulary import ARENAS, HEALTHS
 from samordna.i18n import gettext
-from samordna.services import org, policy
-from samordna.services.accounts import Actor, MemberView
+from samordna.organisation import repository as org
+from samordna.store.db import Database
 from samordna.store.models import Measure, MeasureUnit
 from samordna.workflow import Workflow
-
-if TYPE_CHECKING:
-    from samordna.services.core import Samordna
 
 MEASURE = Measure.__table__
 BOARDS = ("coordination", "execution", "steering")
@@ -223,108 +223,6 @@ def board_states(workflow: Workflow, board: str) -> tuple[str, ...]:
 # ---------------------------------------------------------------- reads
 
 
-def read_board(
-    samordna: Samordna,
-    actor: Actor,
-    slug: str,
-    board: str,
-    *,
-    filters: BoardFilters | None = None,
-    limits: Mapping[str, int] | None = None,
-) -> BoardView:
-    """Every column's most urgent cards (PAGE_SIZE, or `limits[state]`) and its total."""
-    reader = _Reader(samordna, board)
-    filters = (filters or BoardFilters()).cleaned()
-    member = reader.member(actor, slug)
-    with samordna.db.read_rows() as s:
-        units, goals = org.units_of(s, member.area_id), org.goals_of(s, member.area_id)
-        unit_id, locked = reader.unit_scope(member, filters)
-        limit_of = {st: max(1, min(int((limits or {}).get(st, PAGE_SIZE)), MAX_LIMIT)) for st in reader.states}
-        by_state, totals = reader.ranked(s, member.area_id, filters, unit_id, limit_of)
-        rows = [row for st in reader.states for row in by_state[st]]
-        cards = iter(reader.cards(s, member, rows, units, goals))
-        progress = reader.progress(s, member.area_id, goals) if board == "steering" else ()
-    columns = tuple(Column(st, totals[st], tuple(next(cards) for _ in by_state[st])) for st in reader.states)
-    return BoardView(
-        board=board,
-        area_id=member.area_id,
-        role=member.role,
-        member_unit_id=member.unit_id,
-        columns=columns,
-        units=tuple(units),
-        goals=tuple(goals),
-        filters=filters,
-        unit_id=unit_id,
-        unit_locked=locked,
-        may_register=member.role in CREATE_ROLES,
-        progress=progress,
-    )
-
-
-def read_column(
-    samordna: Samordna,
-    actor: Actor,
-    slug: str,
-    board: str,
-    state: str,
-    *,
-    filters: BoardFilters | None = None,
-    shown: Sequence[int] = (),
-    limit: int = PAGE_SIZE,
-) -> ColumnPage:
-    """The next cards of one column: the most urgent ones not already `shown` on the user's page.
-
-    Skipping what is shown (rather than counting an offset) keeps «Vis flere» right after cards
-    moved in or out of the column on the page.
-    """
-    reader = _Reader(samordna, board)
-    if state not in reader.states:
-        raise NotFound(gettext("Fant ikke kolonnen."))
-    filters = (filters or BoardFilters()).cleaned()
-    limit = max(1, min(limit, MAX_LIMIT))
-    member = reader.member(actor, slug)
-    with samordna.db.read_rows() as s:
-        units, goals = org.units_of(s, member.area_id), org.goals_of(s, member.area_id)
-        unit_id, _ = reader.unit_scope(member, filters)
-        shape = _shape(filters, unit_id)
-        params = _params(member.area_id, filters, unit_id)
-        params.update(b_limit=limit + 1, b_shown=[int(i) for i in list(shown)[:MAX_LIMIT]])
-        statement = _column_statement(state, reader.board == "steering", shape, bool(shown))
-        rows = s.execute(statement, params).mappings().all()
-        cards = reader.cards(s, member, rows[:limit], units, goals)
-    return ColumnPage(state=state, cards=tuple(cards), has_more=len(rows) > limit)
-
-
-def place_card(
-    samordna: Samordna,
-    actor: Actor,
-    slug: str,
-    board: str,
-    measure_id: int,
-    *,
-    filters: BoardFilters | None = None,
-) -> Placement:
-    """The card as `board` shows it now (None when it is not on the board or filtered out) and the
-    board's column counts: what an accepted action needs to update the page."""
-    reader = _Reader(samordna, board)
-    filters = (filters or BoardFilters()).cleaned()
-    member = reader.member(actor, slug)
-    with samordna.db.read_rows() as s:
-        units, goals = org.units_of(s, member.area_id), org.goals_of(s, member.area_id)
-        unit_id, _ = reader.unit_scope(member, filters)
-        conditions = [MEASURE.c.state.in_(reader.states), *_scope(_shape(filters, unit_id))]
-        params = _params(member.area_id, filters, unit_id)
-        rows = s.execute(
-            select(*reader.columns).where(MEASURE.c.id == measure_id, *conditions), params
-        ).mappings().all()
-        cards = reader.cards(s, member, rows, units, goals)
-        counts = dict.fromkeys(reader.states, 0)
-        totals = _totals(reader.states, _shape(filters, unit_id)).subquery()
-        for state, n in s.execute(select(totals), params):
-            counts[state] = n
-    return Placement(card=cards[0] if cards else None, counts=counts)
-
-
 # ---------------------------------------------------------------- the queries
 
 
@@ -471,14 +369,13 @@ def _column_statement(state: str, steering: bool, shape: Shape, skip_shown: bool
 
 
 class _Reader:
-    def __init__(self, samordna: Samordna, board: str) -> None:
-        self.samordna = samordna
-        self.workflow = samordna.workflow
+    def __init__(self, service: BoardService, board: str) -> None:
+        self.workflow = service.workflow
         self.board = board
         self.states = board_states(self.workflow, board)
         self.running = self.workflow.states_on_board("execution")
         self.columns = _columns(board == "steering")
-        self.today = samordna.today()
+        self.today = service.today()
 
     def member(self, actor: Actor, slug: str) -> MemberView:
         """The actor's membership in the area `slug`: NotFound for an area the actor is no member of.
@@ -530,7 +427,7 @@ class _Reader:
         unit_names = {u.id: u.name for u in units}
         goal_titles = {g.id: g.title for g in goals}
         participating = self._participating(s, member, [r["id"] for r in rows])
-        allowed_for = self.samordna.measures.allowed_for
+        allowed_for = partial(policy.allowed_triggers, self.workflow)
         allowed: dict[tuple[Any, ...], tuple[str, ...]] = {}  # the same few answers for most cards
         out = []
         for r in rows:
@@ -572,16 +469,12 @@ class _Reader:
     def _participating(self, s: Connection, member: MemberView, ids: list[int]) -> dict[int, list[int]]:
         """Participating units of the cards, in one query, and only when they decide what the member may do."""
         unit_rules = any(
-            rule.unit == "involved" and rule.role == member.role
-            for t in self.workflow.transitions
-            for rule in t.allow
+            rule.unit == "involved" and rule.role == member.role for t in self.workflow.transitions for rule in t.allow
         )
         if not ids or member.unit_id is None or not unit_rules:
             return {}
         out: dict[int, list[int]] = {}
-        rows = s.execute(
-            select(MeasureUnit.measure_id, MeasureUnit.unit_id).where(MeasureUnit.measure_id.in_(ids))
-        )
+        rows = s.execute(select(MeasureUnit.measure_id, MeasureUnit.unit_id).where(MeasureUnit.measure_id.in_(ids)))
         for measure_id, unit_id in rows:
             out.setdefault(measure_id, []).append(unit_id)
         return out
@@ -643,3 +536,116 @@ def safe_total(n: int, parts: Sequence[SafeCount]) -> SafeCount:
     if sum(1 for p in parts if p.value is None) == 1:
         return SafeCount(None, "at_least")
     return SafeCount(n)
+
+
+class BoardService:
+    """The boards of the three levels: reads only (actions go through the measures service)."""
+
+    def __init__(self, *, db: Database, workflow: Workflow, clock: Clock) -> None:
+        self.db = db
+        self.workflow = workflow
+        self.clock = clock
+
+    def today(self) -> date:
+        return self.clock.today()
+
+    def read_board(
+        self,
+        *,
+        actor: Actor,
+        slug: str,
+        board: str,
+        filters: BoardFilters | None = None,
+        limits: Mapping[str, int] | None = None,
+    ) -> BoardView:
+        """Every column's most urgent cards (PAGE_SIZE, or `limits[state]`) and its total."""
+        reader = _Reader(self, board)
+        filters = (filters or BoardFilters()).cleaned()
+        member = reader.member(actor, slug)
+        with self.db.read_rows() as s:
+            units, goals = org.units_of(s, member.area_id), org.goals_of(s, member.area_id)
+            unit_id, locked = reader.unit_scope(member, filters)
+            limit_of = {st: max(1, min(int((limits or {}).get(st, PAGE_SIZE)), MAX_LIMIT)) for st in reader.states}
+            by_state, totals = reader.ranked(s, member.area_id, filters, unit_id, limit_of)
+            rows = [row for st in reader.states for row in by_state[st]]
+            cards = iter(reader.cards(s, member, rows, units, goals))
+            progress = reader.progress(s, member.area_id, goals) if board == "steering" else ()
+        columns = tuple(Column(st, totals[st], tuple(next(cards) for _ in by_state[st])) for st in reader.states)
+        return BoardView(
+            board=board,
+            area_id=member.area_id,
+            role=member.role,
+            member_unit_id=member.unit_id,
+            columns=columns,
+            units=tuple(units),
+            goals=tuple(goals),
+            filters=filters,
+            unit_id=unit_id,
+            unit_locked=locked,
+            may_register=member.role in CREATE_ROLES,
+            progress=progress,
+        )
+
+    def read_column(
+        self,
+        *,
+        actor: Actor,
+        slug: str,
+        board: str,
+        state: str,
+        filters: BoardFilters | None = None,
+        shown: Sequence[int] = (),
+        limit: int = PAGE_SIZE,
+    ) -> ColumnPage:
+        """The next cards of one column: the most urgent ones not already `shown` on the user's page.
+
+        Skipping what is shown (rather than counting an offset) keeps «Vis flere» right after cards
+        moved in or out of the column on the page.
+        """
+        reader = _Reader(self, board)
+        if state not in reader.states:
+            raise NotFound(gettext("Fant ikke kolonnen."))
+        filters = (filters or BoardFilters()).cleaned()
+        limit = max(1, min(limit, MAX_LIMIT))
+        member = reader.member(actor, slug)
+        with self.db.read_rows() as s:
+            units, goals = org.units_of(s, member.area_id), org.goals_of(s, member.area_id)
+            unit_id, _ = reader.unit_scope(member, filters)
+            shape = _shape(filters, unit_id)
+            params = _params(member.area_id, filters, unit_id)
+            params.update(b_limit=limit + 1, b_shown=[int(i) for i in list(shown)[:MAX_LIMIT]])
+            statement = _column_statement(state, reader.board == "steering", shape, bool(shown))
+            rows = s.execute(statement, params).mappings().all()
+            cards = reader.cards(s, member, rows[:limit], units, goals)
+        return ColumnPage(state=state, cards=tuple(cards), has_more=len(rows) > limit)
+
+    def place_card(
+        self,
+        *,
+        actor: Actor,
+        slug: str,
+        board: str,
+        measure_id: int,
+        filters: BoardFilters | None = None,
+    ) -> Placement:
+        """The card as `board` shows it now (None when it is not on the board or filtered out) and the
+        board's column counts: what an accepted action needs to update the page."""
+        reader = _Reader(self, board)
+        filters = (filters or BoardFilters()).cleaned()
+        member = reader.member(actor, slug)
+        with self.db.read_rows() as s:
+            units, goals = org.units_of(s, member.area_id), org.goals_of(s, member.area_id)
+            unit_id, _ = reader.unit_scope(member, filters)
+            conditions = [MEASURE.c.state.in_(reader.states), *_scope(_shape(filters, unit_id))]
+            params = _params(member.area_id, filters, unit_id)
+            rows = (
+                s.execute(select(*reader.columns).where(MEASURE.c.id == measure_id, *conditions), params)
+                .mappings()
+                .all()
+            )
+            cards = reader.cards(s, member, rows, units, goals)
+            counts = dict.fromkeys(reader.states, 0)
+            totals = _totals(reader.states, _shape(filters, unit_id)).subquery()
+            for state, n in s.execute(select(totals), params):
+                counts[state] = n
+        return Placement(card=cards[0] if cards else None, counts=counts)

@@ -10,29 +10,16 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, select
 from sqlmodel import Session
 
+from samordna.accounts.repository import hash_password
+from samordna.domain.actor import Actor, AreaView
 from samordna.domain.errors import FieldError, Invalid, NotAllowed, NotFound
 from samordna.domain.vocabulary import AREA_KINDS, ROLES, UNIT_KINDS, role_list
+from samordna.fields import Wanted, clean
 from samordna.i18n import gettext as _
-from samordna.services.accounts import Actor, hash_password
-from samordna.services.validation import Wanted, clean
 from samordna.store.models import Area, Goal, Membership, Unit, User
 from samordna.workflow import FieldDef, Label
 
 GOAL_ROLES = ("steering", "coordinator")
-
-
-@dataclass(frozen=True)
-class AreaView:
-    id: int
-    slug: str
-    name: str
-    kind: str
-    language: str
-    role: str
-    unit_id: int | None
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -62,8 +49,17 @@ class GoalView:
 
 def _f(name: str, type_: str, nb: str, **kw: Any) -> FieldDef:
     return FieldDef(
-        name=name, type=type_, label=Label(nb=nb, nn=nb, en=name), help=None, store=name,
-        options=(), option_labels={}, min=kw.get("min"), max=kw.get("max"), rule=None, of_unit=None,
+        name=name,
+        type=type_,
+        label=Label(nb=nb, nn=nb, en=name),
+        help=None,
+        store=name,
+        options=(),
+        option_labels={},
+        min=kw.get("min"),
+        max=kw.get("max"),
+        rule=None,
+        of_unit=None,
     )
 
 
@@ -113,9 +109,7 @@ def goals_of(session: Session | Connection, area_id: int) -> list[GoalView]:
     return [GoalView(*row) for row in session.execute(GOALS_OF, {"area_id": area_id})]
 
 
-def create_goal(
-    session: Session, *, actor: Actor, area: Area, data: Mapping[str, Any], today
-) -> GoalView:  # type: ignore[no-untyped-def]
+def create_goal(session: Session, *, actor: Actor, area: Area, data: Mapping[str, Any], today) -> GoalView:  # type: ignore[no-untyped-def]
     member = actor.in_area(area.id)  # type: ignore[arg-type]
     if member is None:
         raise NotFound(_("Fant ikke SLT-området."))
@@ -124,7 +118,10 @@ def create_goal(
             _("Bare {roles} kan opprette mål.").format(roles=role_list(GOAL_ROLES)), allowed_roles=GOAL_ROLES
         )
     values, errors = clean(
-        session=session, area_id=area.id, wanted=[Wanted(f, r) for f, r in GOAL_FIELDS], data=data,  # type: ignore[arg-type]
+        session=session,
+        area_id=area.id,
+        wanted=[Wanted(f, r) for f, r in GOAL_FIELDS],
+        data=data,  # type: ignore[arg-type]
         today=today,
     )
     if not errors and values["period_from"] > values["period_to"]:
@@ -221,9 +218,7 @@ def add_member(session: Session, *, area: Area, user: User, role: str, unit_name
         raise AdminError(f"Ukjent rolle: {role} (velg {', '.join(ROLES)}).")
     unit_id = None
     if unit_name:
-        unit = session.execute(
-            select(Unit).where(Unit.area_id == area.id, Unit.name == unit_name)
-        ).scalar_one_or_none()
+        unit = session.execute(select(Unit).where(Unit.area_id == area.id, Unit.name == unit_name)).scalar_one_or_none()
         if unit is None:
             raise AdminError(f"Fant ikke enheten {unit_name} i {area.slug}.")
         unit_id = unit.id
