@@ -20,6 +20,7 @@ from litestar.handlers import BaseRouteHandler
 from litestar.params import FromPath, JSONBody, QueryParameter
 from msgspec import UNSET, UnsetType
 
+from samordna.diagrams import mermaid
 from samordna.domain.errors import NotAuthenticated
 from samordna.services.accounts import Actor
 from samordna.services.core import Samordna
@@ -214,5 +215,5 @@ def workflow_json(samordna: Samordna) -> dict[str, Any]:
             }
             for t in wf.transitions
         ],
-        "mermaid": wf.mermaid("nb"),
+        "mermaid": mermaid(wf, "nb"),
     }
