@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from samordna.diagrams import mermaid
 from samordna.workflow import check_workflow_file, load_workflow, load_workflows
 from samordna.workflow.check import main_check
 
@@ -23,7 +24,7 @@ def test_workflow_file_loads(path: Path) -> None:
     workflow = load_workflow(path)
     assert workflow.path == str(path)
     assert workflow.machine.models == []
-    assert workflow.mermaid().startswith("stateDiagram-v2\n")
+    assert mermaid(workflow).startswith("stateDiagram-v2\n")
 
 
 def test_folder_loads_keyed_by_name() -> None:

@@ -1,4 +1,4 @@
-"""The measure workflow compiled: DESIGN §3 as a table, allowed triggers, fire(), one machine, Mermaid."""
+"""The measure workflow compiled: DESIGN §3 as a table, allowed triggers, fire(), one machine."""
 
 from __future__ import annotations
 
@@ -354,59 +354,3 @@ def test_fire_from_many_threads(workflow: Workflow) -> None:
     assert errors == []
     assert {r.state for r in rows} == {"evaluated"}
     assert workflow.machine.models == []
-
-
-# ------------------------------------------------------------------------------------- mermaid
-
-
-@pytest.mark.parametrize("lang", LANGS)
-def test_mermaid_has_every_state_and_edge(workflow: Workflow, lang: str) -> None:
-    text = workflow.mermaid(lang)
-    lines = text.splitlines()
-    assert lines[0] == "stateDiagram-v2"
-    for state in workflow.states.values():
-        assert f'    state "{state.label.get(lang)}" as {state.name}' in lines
-    assert "    [*] --> need_identified" in lines
-    assert "    closed --> [*]" in lines and "    declined --> [*]" in lines
-    for source, trigger in PAIRS:
-        t = workflow.transition(source, trigger)
-        assert t is not None
-        assert f"    {source} --> {t.dest} : {t.label.get(lang)}" in lines
-    assert len([line for line in lines if " --> " in line]) == len(PAIRS) + 1 + 2
-
-
-def test_mermaid_falls_back_to_bokmaal(workflow: Workflow) -> None:
-    assert workflow.mermaid("se") == workflow.mermaid("nb") == workflow.mermaid()
-    assert 'state "Behov avdekket" as need_identified' in workflow.mermaid()
-    assert "evaluated --> closed : Close" in workflow.mermaid("en")
-
-
-def test_mermaid_escapes_quotes_colons_and_keywords(tmp_path: Path) -> None:
-    text = """\
-[workflow]
-name = "odd"
-initial = "note"
-label = { nb = "Rart: «navn»", nn = "x", en = "x" }
-[states.note]
-label = { nb = 'Si "hei": nå; #1 <b>', nn = "x", en = "x" }
-[states.end]
-final = true
-label = { nb = "Slutt\\nher", nn = "x", en = "x" }
-[[transitions]]
-trigger = "go"
-source = ["note"]
-dest = "end"
-allow = [{ role = "viewer" }]
-label = { nb = "Gå: videre 100%", nn = "x", en = "x" }
-"""
-    (tmp_path / "odd.toml").write_text(text, encoding="utf-8")
-    diagram = load_workflow(tmp_path / "odd.toml").mermaid("nb")
-    assert diagram == (
-        "stateDiagram-v2\n"
-        "    accTitle: Rart#58; «navn»\n"
-        '    state "Si #quot;hei#quot;#58; nå#59; #35;1 #lt;b#gt;" as note_\n'
-        '    state "Slutt her" as end_\n'
-        "    [*] --> note_\n"
-        "    note_ --> end_ : Gå#58; videre 100#37;\n"
-        "    end_ --> [*]\n"
-    )

@@ -21,6 +21,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from msgspec import UNSET, UnsetType
 
 from samordna.accounts.service import AccountService
+from samordna.diagrams import mermaid
 from samordna.domain.actor import Actor
 from samordna.domain.errors import NotAuthenticated
 from samordna.fields import DB_INT_MAX, DB_INT_MIN
@@ -185,18 +186,15 @@ class ApiController(Controller):
         data: JSONBody[TransitionIn],
     ) -> dict[str, Any]:
         # The token is checked in the transition's own transaction, before the measure is looked at.
-        return (
-            measures.record_transition_for_token(
-                token=token,
-                measure_id=measure_id,
-                trigger=data.trigger,
-                version=data.version,
-                data=data.data,
-                comment=data.comment,
-                seen=lambda actor: note_actor(request, actor.user_id),  # for the refusal log, as `provide_actor`
-            )
-            .to_json()
-        )
+        return measures.record_transition_for_token(
+            token=token,
+            measure_id=measure_id,
+            trigger=data.trigger,
+            version=data.version,
+            data=data.data,
+            comment=data.comment,
+            seen=lambda actor: note_actor(request, actor.user_id),  # for the refusal log, as `provide_actor`
+        ).to_json()
 
     @get("/measures/{measure_id:int}/events", sync_to_thread=True, summary="The audit trail, oldest first")
     def events(self, measures: MeasuresDep, actor: ActorDep, measure_id: FromPath[int]) -> list[dict[str, Any]]:
@@ -226,5 +224,5 @@ def workflow_json(wf: Workflow) -> dict[str, Any]:
             }
             for t in wf.transitions
         ],
-        "mermaid": wf.mermaid("nb"),
+        "mermaid": mermaid(wf, "nb"),
     }

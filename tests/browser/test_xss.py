@@ -14,6 +14,7 @@ violation or script error — and the text is there, shown literally («{{7*7}}�
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -239,7 +240,7 @@ def test_hostile_text_stays_text_on_every_page(user: Callable[..., Page], web_wo
 
     page.goto("/workflows/measure")
     guard.check(page, "the workflow page", workflow=True)
-    assert page.locator("main svg.workflow-diagram").count() == 1
+    assert page.locator("main svg.workflow-diagram").count() == (1 if shutil.which("dot") else 0)  # Graphviz
 
     page.goto(f"/measures/{hostile.running['{{7*7}}']}")
     assert page.title().startswith("ALF-") and "{{7*7}}" in page.title()  # the <title>, too

@@ -8,9 +8,11 @@ from litestar.response import Template
 
 @get("/workflows/measure", sync_to_thread=True, include_in_schema=False)
 def workflow_page(request: Request) -> Template:
-    """The measure workflow: its state diagram as server-drawn SVG, every transition in a table, the Mermaid text."""
+    """The measure workflow: its state diagram as SVG drawn by Graphviz (or a note saying what to install),
+    every transition in a table, the Mermaid text."""
     from markupsafe import Markup
 
+    from samordna.diagrams import INSTALL, GraphvizMissing, mermaid, svg
     from samordna.domain.vocabulary import role_list
     from samordna.web.i18n import current_lang
 
@@ -34,13 +36,18 @@ def workflow_page(request: Request) -> Template:
                 "fields": fields,
             }
         )
+    try:
+        diagram = Markup(svg(wf, lang))  # safe: diagrams.draw rebuilds dot's SVG from an allow-list, text escaped
+    except GraphvizMissing:
+        diagram = None
     return Template(
         template_name="pages/workflow.html",
         context={
             "wf": wf,
             "lang": lang,
-            "svg": Markup(wf.svg(lang)),  # safe: svg.py escapes every text it draws
-            "mermaid": wf.mermaid(lang),
+            "svg": diagram,
+            "install": INSTALL,
+            "mermaid": mermaid(wf, lang),
             "transitions": transitions,
             "page": _page_if_logged_in(request),
             "active": "workflow",

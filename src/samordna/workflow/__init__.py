@@ -1,4 +1,4 @@
-"""Workflow files: load and validate them, compile each once into a transitions Machine, draw them.
+"""Workflow files: load and validate them, compile each once into a transitions Machine, fire triggers.
 
 Knows no HTTP and no SQL.
 """

@@ -166,18 +166,6 @@ class Workflow:
         """
         return self._compiled.fire(row, trigger)
 
-    def mermaid(self, lang: str = "nb") -> str:
-        """A Mermaid stateDiagram-v2 of this workflow with labels in `lang`."""
-        from samordna.workflow.diagram import mermaid
-
-        return mermaid(self, lang)
-
-    def svg(self, lang: str = "nb") -> str:
-        """The state diagram as an accessible inline <svg>, drawn on the server, labels in `lang`."""
-        from samordna.workflow.svg import svg
-
-        return svg(self, lang)
-
 
 class WorkflowError(Exception):
     """A workflow file (or folder) could not be loaded; `messages` holds every problem found."""

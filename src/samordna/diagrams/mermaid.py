@@ -1,4 +1,4 @@
-"""Mermaid stateDiagram-v2 text drawn from a workflow definition, with labels in one language."""
+"""Mermaid stateDiagram-v2 text drawn from a workflow definition, with labels in one language (the API gives it)."""
 
 from __future__ import annotations
 
