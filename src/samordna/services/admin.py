@@ -26,7 +26,7 @@ from samordna.i18n import gettext as _
 from samordna.services import org, policy
 from samordna.services.accounts import Actor, MemberView, find_user, hash_password
 from samordna.services.validation import Wanted, clean
-from samordna.store.audit import record_audit
+from samordna.store.audit import ATTEMPT, record_audit
 from samordna.store.models import ApiToken, Area, AuditEntry, Goal, Membership, Unit, User, WebSession, utcnow
 from samordna.workflow import FieldDef, Label
 
@@ -663,6 +663,7 @@ def audit_log(
                     select(Membership.user_id).where(Membership.area_id == area.id)
                 ))
             )
+            .where(table.c.kind != ATTEMPT)  # a log-in shows as its outcome
             .order_by(table.c.id.desc())
             .limit(limit + 1)
         )
