@@ -9,8 +9,9 @@ A unique constraint on event (measure_id, version) stops two events for the same
 The upgrade stops with a message naming the duplicates when the table already holds some.
 
 On SQLite, batch mode recreates a table and its triggers are lost: a later migration that batch-alters
-one of these tables must create its triggers again afterwards (`_sqlite_triggers` below). Here the
-event table is recreated first and the triggers are made at the end.
+one of these tables must make its triggers again afterwards (copy `_sqlite_triggers` below: a migration
+is a snapshot, not to be imported). Here the event table is recreated first and the triggers are made
+at the end; tests/store/test_immutability.py checks that every table refuses at head.
 
 Revision ID: 0005
 Revises: 0004
