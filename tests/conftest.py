@@ -18,11 +18,12 @@ import uvicorn
 from litestar import Litestar
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlmodel import SQLModel
 
 from samordna.app import create_app
 from samordna.services import Services
 from samordna.settings import Settings
-from samordna.store.db import Database
+from samordna.store.db import Database, is_sqlite
 from samordna.store.migrate import upgrade
 from tests.factories import World, build_world
 from tests.security_support import browsers, make_app
@@ -31,21 +32,8 @@ from tests.web_support import WebClient, give_passwords
 ROOT = Path(__file__).resolve().parents[1]
 PG_URL = os.environ.get("SAMORDNA_TEST_POSTGRES_URL", "")
 STRICT = os.environ.get("SAMORDNA_TEST_STRICT", "") == "1"
-TABLES = [
-    "audit_log",
-    "web_session",
-    "event",
-    "status_report",
-    "measure_unit",
-    "measure",
-    "ref_counter",
-    "api_token",
-    "goal",
-    "membership",
-    "unit",
-    "user_account",
-    "area",
-]
+# Every table the models know, dependents first: a new table can never leak rows between tests.
+TABLES = [t.name for t in reversed(SQLModel.metadata.sorted_tables) if t.name != "alembic_version"]
 
 
 def skip_or_fail(reason: str) -> None:
@@ -121,10 +109,24 @@ def session_samordna(settings: Settings) -> Iterator[Services]:
 
 
 def empty_tables(db: Database) -> None:
-    # DELETE beats TRUNCATE on tables this small (TRUNCATE costs ~0.3 s per test on PostgreSQL).
+    """DELETE every row, in one transaction, past the triggers that keep the audit tables append-only.
+
+    DELETE beats TRUNCATE on tables this small (on PostgreSQL, measured with a test world and a few
+    measures: 2.5 ms against 32 ms). PostgreSQL skips the triggers for a transaction in the replica role
+    (the test user is a superuser); SQLite cannot switch triggers off, so they are dropped and made again
+    from their own SQL in the same transaction (1 ms more than the DELETEs alone)."""
     with db.engine.begin() as conn:
+        if is_sqlite(db.engine):
+            triggers = conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")).all()
+            for name, _sql in triggers:
+                conn.execute(text(f'DROP TRIGGER "{name}"'))
+        else:
+            conn.execute(text("SET LOCAL session_replication_role = replica"))
         for table in TABLES:
             conn.execute(text(f"DELETE FROM {table}"))
+        if is_sqlite(db.engine):
+            for _name, sql in triggers:
+                conn.exec_driver_sql(sql)
 
 
 @pytest.fixture

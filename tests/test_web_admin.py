@@ -28,7 +28,7 @@ def follow(b: WebClient, r: httpx.Response) -> httpx.Response:
     return b.get(r.headers["location"])
 
 
-SECURITY_KINDS = ("login", "login_failed", "login_throttled", "logout", "authorization_refused")
+SECURITY_KINDS = ("login_attempt", "login", "login_failed", "login_throttled", "logout", "authorization_refused")
 
 
 def kinds(world: World) -> list[str]:

@@ -205,12 +205,13 @@ def test_no_password_and_no_national_id_lands_in_the_log(open_browser, samordna:
     ]
     for email, password in attempts:
         assert b.login_response(email, password).status_code in (401, 429)
-    text = raw_audit_text(samordna)
-    assert len(audit(samordna)) == len(attempts)
+    text = raw_audit_text(samordna)  # the attempt rows too
+    assert len(audit(samordna, "login_failed")) == len(attempts)
     for secret in (fnr, f"{fnr[:6]} {fnr[6:]}", "hemmelig passord", PASSWORD):
         assert secret not in text
-    subjects = [e["subject"] for e in audit(samordna)]
+    subjects = [e["subject"] for e in audit(samordna, "login_failed")]
     assert subjects == [NOT_AN_EMAIL, "[skjult]@example.no", NOT_AN_EMAIL, "coordinator@example.no", NOT_AN_EMAIL]
+    assert [e["subject"] for e in audit(samordna, "login_attempt")] == subjects
 
 
 def test_an_address_with_a_national_id_in_it_still_logs_in(open_browser, samordna: Services, web_world: World) -> None:
@@ -222,7 +223,9 @@ def test_an_address_with_a_national_id_in_it_still_logs_in(open_browser, samordn
     assert b.login_response(f"{fnr}@example.no").status_code == 303
     b.post("/logout")
     assert [(e["kind"], e["subject"], e["actor_id"]) for e in audit(samordna)] == [
+        ("login_attempt", "[skjult]@example.no", web_world.user_ids["viewer"]),
         ("login_failed", "[skjult]@example.no", web_world.user_ids["viewer"]),
+        ("login_attempt", "[skjult]@example.no", web_world.user_ids["viewer"]),
         ("login", "[skjult]@example.no", web_world.user_ids["viewer"]),
         ("logout", "[skjult]@example.no", web_world.user_ids["viewer"]),
     ]

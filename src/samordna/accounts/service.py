@@ -1,17 +1,19 @@
 """Log-in, log-out and passwords with throttling, and the security log (audit_log). No HTTP here.
 
-Log-in events (login, login_failed, login_throttled, logout, password_changed, password_reset) are one
-row each with area_id None: the throttle counts rows, so one attempt must be one row. actor_id is set
-whenever the account exists, so `store.audit.security_entries_for_area` shows a coordinator the
-log-ins of the area's members. Refused authorizations carry the area of the page when it is known.
-Never in the log: passwords (the subject is «[ikke en e-postadresse]» unless the typed text looks like
-an e-mail address) and national identity numbers (replaced by «[skjult]»).
+Log-in events (login, login_failed, login_throttled, logout, password_changed, password_reset) have
+area_id None. The log is append-only (the database refuses UPDATE and DELETE): a password check first
+appends a `login_attempt` row, so parallel guesses are counted, then its outcome (`login`,
+`password_changed` or `login_failed`, with the attempt's time); the throttle counts the attempts that
+did not succeed (`store.audit.failures_since`). actor_id is set whenever the account exists, so
+`store.audit.security_entries_for_area` shows a coordinator the log-ins of the area's members. Refused
+authorizations carry the area of the page when it is known. Never in the log: passwords (the subject is
+«[ikke en e-postadresse]» unless the typed text looks like an e-mail address) and national identity
+numbers (replaced by «[skjult]»).
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 import re
 from collections.abc import Callable
@@ -36,7 +38,7 @@ from samordna.domain.confidentiality import find_national_ids
 from samordna.domain.errors import FieldError, Invalid, NotFound, Throttled
 from samordna.i18n import gettext as _
 from samordna.i18n import ngettext
-from samordna.store.audit import TABLE, count_since, nth_newest_at, record_audit
+from samordna.store.audit import ATTEMPT, failure_times, failures_since, nth_newest_at, record_audit
 from samordna.store.db import Database
 from samordna.store.models import Area, Membership, Unit, User
 
@@ -97,6 +99,17 @@ def password_problems(password: str, email: str) -> list[str]:
 
 
 @dataclass(frozen=True)
+class _Attempt:
+    """A log-in attempt as written before the password was checked; its outcome is appended with these."""
+
+    at: datetime
+    subject: str
+    ip: str | None
+    actor_id: int | None
+    detail: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class LoginResult:
     actor: Actor
     language: str | None
@@ -128,15 +141,16 @@ class AccountService:
             counters.append({"ip": ip, "since": since})
         waits = []
         for where in counters:
-            if count_since(s, kind="login_failed", **where) >= MAX_FAILURES:
-                oldest = nth_newest_at(s, kind="login_failed", n=MAX_FAILURES, **where)
-                if oldest is not None:
-                    waits.append(aware(oldest) + WINDOW - now)
+            if failures_since(s, **where) >= MAX_FAILURES:
+                failed = failure_times(s, **where)
+                if len(failed) >= MAX_FAILURES:
+                    waits.append(aware(failed[MAX_FAILURES - 1]) + WINDOW - now)
         return max(waits) if waits else None
 
-    def _attempt(self, *, email: str, ip: str | None, via: str | None = None) -> tuple[int, User | None]:
-        """Refuse (Throttled) while locked; otherwise write the attempt as failed *before* the password is
-        checked, so parallel guesses are counted, and return its row id and the account (if any)."""
+    def _attempt(self, *, email: str, ip: str | None, via: str | None = None) -> tuple[_Attempt, User | None]:
+        """Refuse (Throttled) while locked; otherwise write the attempt *before* the password is checked,
+        so parallel guesses are counted (as failures until a success is appended), and return it and the
+        account (if any)."""
         now = self.now()
         subject = audit_subject(email)
         detail = {"via": via} if via else {}
@@ -149,18 +163,7 @@ class AccountService:
                     s, kind="login_throttled", subject=subject, ip=ip, actor_id=actor_id, detail=detail, at=now
                 )
             else:
-                row_id = s.execute(
-                    TABLE.insert()
-                    .values(
-                        at=now,
-                        kind="login_failed",
-                        subject=subject,
-                        ip=ip,
-                        actor_id=actor_id,
-                        detail=json.dumps(detail),
-                    )
-                    .returning(TABLE.c.id)
-                ).scalar_one()
+                record_audit(s, kind=ATTEMPT, subject=subject, ip=ip, actor_id=actor_id, detail=detail, at=now)
         if wait is not None:
             seconds = max(1, math.ceil(wait.total_seconds()))
             minutes = math.ceil(seconds / 60)
@@ -173,26 +176,40 @@ class AccountService:
                 % {"n": minutes},
                 retry_after=seconds,
             )
-        return row_id, user
+        return _Attempt(now, subject, ip, actor_id, detail), user
 
-    def _succeeded(self, s: Session, row_id: int, kind: str) -> None:
-        """The attempt written as failed turned out well: it becomes the `kind` event."""
-        s.execute(update(TABLE).where(TABLE.c.id == row_id).values(kind=kind))
+    def _outcome(self, s: Session, attempt: _Attempt, kind: str) -> None:
+        """Append the attempt's outcome: `login_failed`, or the success `kind`."""
+        record_audit(
+            s,
+            kind=kind,
+            subject=attempt.subject,
+            ip=attempt.ip,
+            actor_id=attempt.actor_id,
+            detail=attempt.detail,
+            at=attempt.at,
+        )
+
+    def _failed(self, attempt: _Attempt) -> None:
+        with self.db.write() as s:
+            self._outcome(s, attempt, "login_failed")
 
     # ------------------------------------------------------------ log in and out
 
     def log_in(self, email: str, password: str, *, ip: str | None) -> LoginResult | None:
         """The actor for a correct password of an active account; None otherwise, in about the same time
         whether or not the account exists. Raises Throttled after too many failures."""
-        row_id, user = self._attempt(email=email, ip=ip)
+        attempt, user = self._attempt(email=email, ip=ip)
         ok = verify_password(user.password_hash if user else None, password)
         if user is None or not ok or not user.active:
+            self._failed(attempt)
             return None
         with self.db.write() as s:
             fresh = s.get(User, user.id)
             if fresh is None or not fresh.active or fresh.password_hash != user.password_hash:
-                return None  # changed while we were checking
-            self._succeeded(s, row_id, "login")
+                self._outcome(s, attempt, "login_failed")  # changed while we were checking
+                return None
+            self._outcome(s, attempt, "login")
             return LoginResult(load_actor(s, fresh), fresh.language, password_mark(fresh.password_hash))
 
     def log_out(self, user_id: int, *, ip: str | None) -> None:
@@ -242,13 +259,14 @@ class AccountService:
             errors.insert(0, FieldError("current_password", _("Skriv inn passordet du bruker nå.")))
         if errors:
             raise Invalid(errors)
-        row_id, user = self._attempt(email=email, ip=ip, via="password_change")
+        attempt, user = self._attempt(email=email, ip=ip, via="password_change")
         assert user is not None
         if not verify_password(user.password_hash, current):
+            self._failed(attempt)
             raise Invalid([FieldError("current_password", _("Passordet er feil."))])
         new_hash = hash_password(new)
         with self.db.write() as s:
-            self._succeeded(s, row_id, "password_changed")
+            self._outcome(s, attempt, "password_changed")
             s.execute(update(User).where(User.id == user_id).values(password_hash=new_hash))
         return password_mark(new_hash)
 

@@ -29,7 +29,7 @@ from samordna.domain.vocabulary import ROLE_LABELS, ROLES, UNIT_KINDS
 from samordna.fields import Wanted, clean
 from samordna.i18n import gettext as _
 from samordna.organisation import repository as org
-from samordna.store.audit import record_audit
+from samordna.store.audit import ATTEMPT, record_audit
 from samordna.store.db import Database
 from samordna.store.models import ApiToken, Area, AuditEntry, Goal, Membership, Unit, User, WebSession, utcnow
 from samordna.workflow import FieldDef, Label
@@ -676,6 +676,7 @@ class OrganisationService:
                         & table.c.actor_id.in_(select(Membership.user_id).where(Membership.area_id == area.id))
                     )
                 )
+                .where(table.c.kind != ATTEMPT)  # a log-in shows as its outcome
                 .order_by(table.c.id.desc())
                 .limit(limit + 1)
             )

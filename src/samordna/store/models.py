@@ -165,9 +165,11 @@ class StatusReport(SQLModel, table=True):
 
 
 class Event(SQLModel, table=True):
-    """The audit trail: append-only; no code path updates or deletes an event."""
+    """The audit trail: append-only; no code path updates or deletes an event, and the database refuses
+    to (migration 0005). One event per version of a measure."""
 
     __tablename__ = "event"
+    __table_args__ = (UniqueConstraint("measure_id", "version", name="uq_event_measure_version"),)
 
     id: int | None = Field(default=None, primary_key=True)
     measure_id: int = Field(foreign_key="measure.id", index=True)
@@ -207,7 +209,8 @@ class WebSession(SQLModel, table=True):
 class AuditEntry(SQLModel, table=True):
     """Changes to an area's organisation and security events (log-ins, refusals, role changes).
 
-    Append-only like Event. Never holds a password or a national identity number."""
+    Append-only like Event (the database refuses UPDATE and DELETE, as on status_report). Never holds a
+    password or a national identity number."""
 
     __tablename__ = "audit_log"
     __table_args__ = (
