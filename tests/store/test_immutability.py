@@ -15,13 +15,12 @@ from typing import Any
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from samordna.services import Services
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel
 
 from samordna.domain.errors import Throttled
-from samordna.organisation import service as admin
+from samordna.services import Services
 from samordna.store.db import is_sqlite, make_engine
 from samordna.store.migrate import downgrade, upgrade
 from tests.conftest import PG_URL, drop_postgres, fresh_postgres_url
@@ -235,7 +234,7 @@ def test_a_log_in_appends_its_outcome_to_the_attempt(samordna: Services, web_wor
     ]
     assert entries[1]["at"] == entries[0]["at"] and entries[3]["at"] == entries[2]["at"]
     # The log page shows the outcomes only, newest first.
-    page = admin.audit_log(samordna, actor=web_world.actors["coordinator"], slug="alfa")
+    page = samordna.organisation.audit_log(actor=web_world.actors["coordinator"], slug="alfa")
     assert [e.kind for e in page.entries] == ["login", "login_failed"]
 
 
