@@ -796,6 +796,29 @@ def test_unknown_data_key_is_not_echoed_when_it_is_an_identity_number(api: Api, 
     assert api.snapshot(m.id) == before
 
 
+# Full-width digits with zero-width spaces, and Arabic-Indic digits grouped as a date: what the guard reads.
+WRITTEN_FNR = {
+    "full-width-zwsp": "\u200b".join(chr(0xFF10 + int(c)) for c in FNR),
+    "arabic-indic-dotted": "{}{}.{}{}.{}{} {}{}{}{}{}".format(*(chr(0x0660 + int(c)) for c in FNR)),
+}
+
+
+@pytest.mark.parametrize("written", WRITTEN_FNR.values(), ids=WRITTEN_FNR.keys())
+def test_identity_number_written_with_unusual_characters_is_refused_and_not_echoed(
+    api: Api, world: World, written: str
+) -> None:
+    m = measure_in(world, "need_identified")
+    before = api.snapshot(m.id)
+    data = valid_data(world, "initiate")
+    r = api.fire("coordination", m.id, "initiate", m.version, data | {"plan": f"Følge opp {written}.", written: "x"})
+    errors = field_errors(r)
+    assert "Taushetsplikten" in errors["plan"]
+    assert len(errors) == 2 and "[skjult]" in r.text
+    for secret in (written, written.replace("\u200b", ""), FNR):
+        assert secret not in r.text and secret not in str(r.json())
+    assert api.snapshot(m.id) == before
+
+
 # ------------------------------------------------------------ 400 malformed requests
 
 TEXT, INTEGER, OBJECT, UNKNOWN = "Må være tekst.", "Må være et heltall.", "Må være et JSON-objekt.", "Ukjent felt."

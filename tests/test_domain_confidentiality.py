@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import calendar
 import logging
+import random
+import unicodedata
+from collections import Counter
+from collections.abc import Callable
 
 import pytest
 from hypothesis import assume, given
@@ -162,8 +166,10 @@ def invalid_check_digit_ids(draw: st.DrawFn) -> str:
     return n
 
 
-def _not_digit_at(s: str, index: int) -> bool:
-    return not s or not s[index].isdigit()
+def folds_to_digit_at(s: str, index: int) -> bool:
+    """Reference: does `s`, read as the guard reads it (NFKC, no format characters), have a digit there?"""
+    folded = [c for c in unicodedata.normalize("NFKC", s) if unicodedata.category(c) != "Cf"]
+    return bool(folded) and folded[index].isdigit()
 
 
 surrounding = st.text(max_size=40)
@@ -277,7 +283,7 @@ def test_known_numbers_caught_in_every_form_and_position(template: str, n: str, 
 
 @given(valid_ids(), st.sampled_from(SEPARATORS), surrounding, surrounding)
 def test_generated_valid_ids_are_always_caught(n: str, sep: str, before: str, after: str) -> None:
-    assume(_not_digit_at(before, -1) and _not_digit_at(after, 0))
+    assume(not folds_to_digit_at(before, -1) and not folds_to_digit_at(after, 0))
     form = n[:6] + sep + n[6:]
     text = before + form + after
     span = (len(before), len(before) + len(form))
@@ -385,3 +391,259 @@ def test_guard_never_prints_or_logs(capsys: pytest.CaptureFixture[str], caplog: 
     assert captured.out == "" and captured.err == ""
     assert caplog.records == []
     assert "logging" not in vars(confidentiality)
+
+
+# ---------------------------------------------------------------------------
+# Other ways of writing the number: groupings, invisible characters, other digits
+# ---------------------------------------------------------------------------
+
+# Format characters (category Cf) that render as nothing: zero-width space, non-joiner, joiner, word joiner,
+# BOM / zero-width no-break space, soft hyphen, left-to-right mark, invisible separator.
+FORMAT_CHARS = ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad", "\u200e", "\u2063"]
+# The zero of some Unicode decimal digit sets: full-width, Arabic-Indic, extended Arabic-Indic (Persian),
+# Devanagari, Bengali, Thai, Tibetan, Myanmar, mathematical bold (NFKC makes it ASCII).
+ZEROS = [0xFF10, 0x0660, 0x06F0, 0x0966, 0x09E6, 0x0E50, 0x0F20, 0x1040, 0x1D7CE]
+
+
+def in_script(n: str, zero: int) -> str:
+    return "".join(chr(zero + int(c)) for c in n)
+
+
+def grouped(n: str, sizes: tuple[int, ...], seps: list[str]) -> str:
+    """`n` cut into groups of `sizes`, the separators between them."""
+    groups, at = [], 0
+    for size in sizes:
+        groups.append(n[at : at + size])
+        at += size
+    return groups[0] + "".join(sep + group for sep, group in zip(seps, groups[1:], strict=True))
+
+
+VARIANTS: dict[str, Callable[[str], str]] = {
+    "dd.mm.yy nnnnn": lambda n: grouped(n, (2, 2, 2, 5), [".", ".", " "]),
+    "dd.mm.yy-nnnnn": lambda n: grouped(n, (2, 2, 2, 5), [".", ".", "-"]),
+    "dd.mm.yy.nnnnn": lambda n: grouped(n, (2, 2, 2, 5), [".", ".", "."]),
+    "dd/mm/yy nnnnn": lambda n: grouped(n, (2, 2, 2, 5), ["/", "/", " "]),
+    "dd-mm-yy nnnnn": lambda n: grouped(n, (2, 2, 2, 5), ["-", "-", " "]),
+    "dd mm yy nnnnn": lambda n: grouped(n, (2, 2, 2, 5), [" ", " ", " "]),
+    "dd  mm  yy  nnnnn": lambda n: grouped(n, (2, 2, 2, 5), ["  ", "  ", "  "]),
+    "ddd ddd ddddd": lambda n: grouped(n, (3, 3, 5), [" ", " "]),
+    "ddd.ddd.ddddd": lambda n: grouped(n, (3, 3, 5), [".", "."]),
+    "ddmmyy  nnnnn": lambda n: grouped(n, (6, 5), ["  "]),
+    "ddmmyy   nnnnn": lambda n: grouped(n, (6, 5), ["   "]),
+    "ddmmyy/nnnnn": lambda n: grouped(n, (6, 5), ["/"]),
+    "ddmmyy<tab>nnnnn": lambda n: grouped(n, (6, 5), ["\t"]),
+    "ddmmyy<en dash>nnnnn": lambda n: grouped(n, (6, 5), ["\u2013"]),
+    "ddmmyy<minus>nnnnn": lambda n: grouped(n, (6, 5), ["\u2212"]),
+    "ddmmyy<non-breaking hyphen>nnnnn": lambda n: grouped(n, (6, 5), ["\u2011"]),
+    "ddmmyy<narrow nbsp>nnnnn": lambda n: grouped(n, (6, 5), ["\u202f"]),
+    "dd<nbsp>mm<nbsp>yy<nbsp>nnnnn": lambda n: grouped(n, (2, 2, 2, 5), ["\u00a0"] * 3),
+    "ddd<thin space>ddd<thin space>ddddd": lambda n: grouped(n, (3, 3, 5), ["\u2009"] * 2),
+    "ddmmyy<nbsp><space>nnnnn": lambda n: grouped(n, (6, 5), ["\u00a0 "]),
+    "full-width": lambda n: in_script(n, 0xFF10),
+    "full-width dd．mm．yy　nnnnn": lambda n: grouped(in_script(n, 0xFF10), (2, 2, 2, 5), ["．", "．", "\u3000"]),
+    "full-width ddmmyy－nnnnn": lambda n: grouped(in_script(n, 0xFF10), (6, 5), ["－"]),
+    "full-width with zero-width spaces": lambda n: "\u200b".join(in_script(n, 0xFF10)),
+    "mixed scripts": lambda n: n[:3] + in_script(n[3:6], 0x0660) + " " + in_script(n[6:], 0x0966),
+    "superscript": lambda n: n.translate(str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")),
+    "dd.mm.yy nnnnn with soft hyphens": lambda n: grouped("\u00ad".join(n), (4, 4, 4, 10), [".", ".", " "]),
+    **{f"script U+{zero:04X}": (lambda n, zero=zero: in_script(n, zero)) for zero in ZEROS},
+    **{f"U+{ord(c):04X} after the date": (lambda n, c=c: n[:6] + c + n[6:]) for c in FORMAT_CHARS},
+    **{f"U+{ord(c):04X} between all digits": (lambda n, c=c: c.join(n)) for c in FORMAT_CHARS},
+    **{f"U+{ord(c):04X} in a spaced form": (lambda n, c=c: f"{n[:3]}{c}{n[3:6]} {c}{n[6:]}") for c in FORMAT_CHARS},
+}
+
+def only_2032(day: int, month: int, yy: int, kind: str) -> str:
+    """A number valid under the 2032 rules but not under today's."""
+    for individual in range(100, 200):
+        for remainder in (1, 2, 3):
+            n = make_2032(base9(day, month, yy, individual, kind), remainder)
+            if n is not None and not valid_today(n):
+                return n
+    raise AssertionError("no such number")
+
+
+VARIANT_NUMBERS = {
+    "fnr today": KNOWN_FNR,
+    "fnr 2032": KNOWN_2032_ONLY,
+    "D-number today": _today(base9(1, 1, 90, 123, "D")),
+    "H-number today": _today(base9(15, 3, 70, 999, "H")),
+    "D-number 2032": only_2032(5, 6, 7, "D"),
+    "H-number 2032": only_2032(29, 2, 4, "H"),
+}
+VARIANT_TEMPLATES = ["{}", "Eleven (fnr. {}) er meldt.", "Gjelder: {}\nHilsen SLT", "f.nr.{}, d-nr.? Se «{}»."]
+
+
+def test_variant_numbers_are_what_they_claim() -> None:
+    for name, n in VARIANT_NUMBERS.items():
+        assert reference_is_id(n), name
+        assert valid_today(n) == name.endswith("today"), name
+
+
+@pytest.mark.parametrize("variant", VARIANTS.values(), ids=VARIANTS.keys())
+@pytest.mark.parametrize("n", VARIANT_NUMBERS.values(), ids=VARIANT_NUMBERS.keys())
+def test_every_written_variant_is_caught_with_its_exact_span(variant: Callable[[str], str], n: str) -> None:
+    form = variant(n)
+    for template in VARIANT_TEMPLATES:
+        text = template.format(form, form)
+        assert contains_national_id(text)
+        spans = find_national_ids(text)
+        assert [text[start:end] for start, end in spans] == [form] * template.count("{}"), repr(text)
+        assert check_texts({"notat": text}) == ["notat"]
+
+
+@pytest.mark.parametrize("variant", VARIANTS.values(), ids=VARIANTS.keys())
+def test_written_variants_with_wrong_check_digits_pass(variant: Callable[[str], str]) -> None:
+    wrong = [KNOWN_FNR[:10] + "6", KNOWN_FNR[:9] + "45", KNOWN_2032_ONLY[:10] + "4"]
+    for n in wrong:
+        assert not reference_is_id(n)
+        text = f"Saken gjelder {variant(n)}."
+        assert find_national_ids(text) == [], repr(text)
+
+
+@pytest.mark.parametrize("variant", VARIANTS.values(), ids=VARIANTS.keys())
+def test_written_variants_inside_longer_runs_pass(variant: Callable[[str], str]) -> None:
+    form = variant(KNOWN_FNR)
+    for text in (f"9{form}", f"{form}9", f"{in_script('7', 0xFF10)}{form}", f"{form}\u200b9"):
+        assert not any(s <= text.index(form) < e for s, e in find_national_ids(text)), repr(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1705.90.12355",
+        "1705. 90. 12355",
+        "１７０５．９０．１２３５５",
+        "1705.\u200b90.12355",
+        "1705\u00a090\u00a012355",
+        "17 05 90 12 355",
+        "1705 9012355",
+        "170 59012355",
+        "17.05.1990 12355",
+        "170590 - 12355",
+        "170590 -12355",
+        "170590\n12355",
+        "170590..12355",
+        "170590/ 12355",
+    ],
+)
+def test_other_groupings_of_a_valid_number_pass(text: str) -> None:
+    assert find_national_ids(text) == []
+    assert find_national_ids(f"Konto {text}, ok.") == []
+
+
+@st.composite
+def written_ids(draw: st.DrawFn, n: str) -> str:
+    """`n` as someone might write it: a grouping, separators, a digit script, format characters inside."""
+    sizes = draw(st.sampled_from([(11,), (6, 5), (2, 2, 2, 5), (3, 3, 5)]))
+    seps = [
+        draw(st.sampled_from([" ", "  ", "\u00a0", "\u202f", ".", "-", "/", "\u2013", "\t", "．", "\u3000"]))
+        for _ in sizes[1:]
+    ]
+    zero = draw(st.sampled_from([ord("0"), *ZEROS]))
+    form = grouped(in_script(n, zero), sizes, seps)
+    for _ in range(draw(st.integers(0, 3))):
+        at = draw(st.integers(1, len(form) - 1))
+        form = form[:at] + draw(st.sampled_from(FORMAT_CHARS)) + form[at:]
+    return form
+
+
+@given(st.data(), valid_ids(), surrounding, surrounding)
+def test_generated_written_variants_are_caught(data: st.DataObject, n: str, before: str, after: str) -> None:
+    assume(not folds_to_digit_at(before, -1) and not folds_to_digit_at(after, 0))
+    form = data.draw(written_ids(n))
+    text = before + form + after
+    assert (len(before), len(before) + len(form)) in find_national_ids(text)
+
+
+@given(st.data(), invalid_check_digit_ids(), digit_free, digit_free)
+def test_generated_written_variants_with_wrong_check_digits_pass(
+    data: st.DataObject, n: str, before: str, after: str
+) -> None:
+    form = data.draw(written_ids(n))
+    assume(not folds_to_digit_at(before, -1) and not folds_to_digit_at(after, 0))
+    assert find_national_ids(before + form + after) == []
+
+
+GROUPINGS: dict[str, Callable[[str], str]] = {
+    "ddmmyynnnnn": lambda n: n,
+    **{name: VARIANTS[name] for name in ("dd.mm.yy nnnnn", "dd mm yy nnnnn", "ddd ddd ddddd", "ddmmyy/nnnnn")},
+    "ddmmyy-nnnnn": lambda n: grouped(n, (6, 5), ["-"]),
+    "ddmmyy nnnnn": lambda n: grouped(n, (6, 5), [" "]),
+    "full-width with a zero-width space": VARIANTS["U+200B after the date"],
+}
+
+
+def reference_hits_among_all_11_digit_strings() -> int:
+    """How many of the 10^11 digit strings the reference accepts, counted over the residues of the weighted
+    sums (mod 11) of the first nine digits, the date digits limited to plausible dates."""
+    residues: Counter[tuple[int, int]] = Counter()
+    for date in range(10_000):
+        first4 = f"{date:04d}"
+        if plausible_date(first4 + "0000000"):
+            residues[_wsum(W1, first4) % 11, _wsum(W2, first4) % 11] += 1
+    for i in range(4, 9):
+        following: Counter[tuple[int, int]] = Counter()
+        for (s1, s2), count in residues.items():
+            for x in range(10):
+                following[(s1 + W1[i] * x) % 11, (s2 + W2[i] * x) % 11] += count
+        residues = following
+    return sum(
+        count
+        for (s1, s2), count in residues.items()
+        for k1 in range(10)
+        for k2 in range(10)
+        if (s1 + k1) % 11 in {0, 1, 2, 3} and (s2 + W2[9] * k1 + k2) % 11 == 0
+    )
+
+
+def test_false_positive_rate_on_random_digits_in_every_grouping() -> None:
+    """Of all 11-digit strings 0.484 % pass as a number (plausible date, then the check digits) -- the rate
+    of false positives on random digits -- and however the digits are grouped, the grouping adds no hit."""
+    assert reference_hits_among_all_11_digit_strings() == 483_966_953
+    rng = random.Random(20240611)
+    samples = ["".join(rng.choices("0123456789", k=11)) for _ in range(10_000)]
+    expected = [is_national_id(n) for n in samples]
+    assert expected == [reference_is_id(n) for n in samples]
+    assert 0.003 < sum(expected) / len(samples) < 0.007
+    for name, write in GROUPINGS.items():
+        caught = [bool(find_national_ids(f"Sak {write(n)} ble lukket.")) for n in samples]
+        assert caught == expected, name
+
+
+# ---------------------------------------------------------------------------
+# Redaction by the callers: the span covers the number exactly as it was written
+# ---------------------------------------------------------------------------
+
+
+def _redactors() -> dict[str, tuple[Callable[[str], str], str]]:
+    from samordna.services import security
+    from samordna.web import errors, forms
+
+    return {
+        "web.errors.redact": (errors.redact, errors.HIDDEN),
+        "services.security.redact": (security.redact, security.HIDDEN),
+        "web.forms": (forms._without_national_ids, forms.REDACTED),
+    }
+
+
+@pytest.mark.parametrize("caller", ["web.errors.redact", "services.security.redact", "web.forms"])
+@pytest.mark.parametrize(
+    "variant",
+    [
+        "full-width with zero-width spaces",
+        "full-width dd．mm．yy　nnnnn",
+        "U+00AD between all digits",
+        "U+FEFF in a spaced form",
+        "script U+0660",
+        "script U+1D7CE",
+        "superscript",
+        "dd.mm.yy nnnnn with soft hyphens",
+        "dd<nbsp>mm<nbsp>yy<nbsp>nnnnn",
+        "ddd ddd ddddd",
+    ],
+)
+def test_callers_redact_the_number_as_written(caller: str, variant: str) -> None:
+    redact, mark = _redactors()[caller]
+    form, other = VARIANTS[variant](KNOWN_FNR), VARIANTS[variant](VARIANT_NUMBERS["D-number 2032"])
+    text = f"Elev\u200b {form} i 8B (søster: {other}); telefon 22 33 44 55."
+    assert redact(text) == f"Elev\u200b {mark} i 8B (søster: {mark}); telefon 22 33 44 55."

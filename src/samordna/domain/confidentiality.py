@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import re
+import unicodedata
 from collections.abc import Mapping
 
 from samordna.i18n import current_lang
@@ -44,11 +45,77 @@ _W2 = (5, 4, 3, 2, 7, 6, 5, 4, 3, 2, 1)  # weights for digits 1-11 (the last one
 # k1 remainder mod 11: today's rule leaves 0; from 2032 k1 is not computed and 0-3 are allowed.
 _K1_REMAINDERS = frozenset({0, 1, 2, 3})
 
-# 11 contiguous digits, or 6 + one separator + 5; never part of a longer digit run.
-# Bank account numbers (4.2.5) and other groupings do not match this shape.
-_ID_RE = re.compile(r"(?<!\d)\d{6}[ \u00a0\u202f.\-]?\d{5}(?!\d)", re.ASCII)
-_SEPARATORS = str.maketrans("", "", " \u00a0\u202f.-")
+# How people write the number, matched in folded text (see _fold_char): 11 digits in a row, or the date
+# part as DDMMYY, DD MM YY or DDD DDD, then the five-digit individual number; between groups a run of spaces
+# or one dot, dash or slash. Never part of a longer digit run. Bank account numbers (4.2.5) and other
+# groupings do not match these shapes. NFKC has made every space character but U+1680 a plain space.
+# (The pattern starts with a plain digit so that the regex engine can skip ahead to digits; the
+# look-behind after it checks that no digit comes before.)
+_DASHES = "\u2010\u2012\u2013\u2014\u2015\u2212-"  # the hyphen-minus last: literal in a [] class
+_SEP = rf"(?:[ \t\u1680]+|[./{_DASHES}])"
+_ID_RE = re.compile(
+    rf"\d(?<!\d\d)(?:\d{{10}}|(?:\d{{5}}|\d{_SEP}\d\d{_SEP}\d\d|\d\d{_SEP}\d{{3}}){_SEP}\d{{5}})(?!\d)",
+    re.ASCII,
+)
+_SEPARATORS = str.maketrans("", "", f" \t\u1680./{_DASHES}")
 _DIGITS = "0123456789"
+_OTHER_DIGIT = re.compile(r"[^\D0-9]")  # a decimal digit that is not ASCII
+_ANY_DIGIT = re.compile(r"\d")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+
+
+def _fold_char(char: str) -> str:
+    """What one character is for matching: NFKC, format characters (category Cf: zero-width space and
+    joiners, word joiner, BOM, soft hyphen …) dropped, every decimal digit as ASCII."""
+    out: list[str] = []
+    for c in unicodedata.normalize("NFKC", char):
+        if unicodedata.category(c) == "Cf":
+            continue
+        digit = unicodedata.decimal(c, None)
+        out.append(c if digit is None else _DIGITS[digit])
+    return "".join(out)
+
+
+class _Folding(dict[int, str]):
+    """A str.translate table computing _fold_char on demand; ASCII maps to itself."""
+
+    def __missing__(self, key: int) -> str:
+        folded = _fold_char(chr(key))
+        if len(self) < 8192:  # bounded: text may hold any of the 1.1 million code points
+            self[key] = folded
+        return folded
+
+
+_FOLD = _Folding({i: chr(i) for i in range(128)})
+
+
+def _digit_count(text: str) -> int:
+    return sum(map(text.count, _DIGITS))
+
+
+def _fold(text: str) -> str | None:
+    """The text as matched, or None when it cannot hold 11 digits. Cheap checks first: usually the text
+    is returned as it is, and folding character by character is only needed for unusual characters."""
+    if text.isascii():
+        return text if _digit_count(text) >= 11 else None
+    normal = unicodedata.is_normalized("NFKC", text)
+    if normal:
+        more_digits = _OTHER_DIGIT.search(text) is not None
+    else:  # do the non-ASCII characters become digits (full-width, superscript, circled …)?
+        more_digits = _ANY_DIGIT.search(unicodedata.normalize("NFKC", "".join(_NON_ASCII.findall(text)))) is not None
+    if not more_digits:
+        # Folding adds no digit (dropping format characters never does): the ASCII digits are all there are.
+        if _digit_count(text) < 11:
+            return None
+        if normal and all(line.isprintable() for line in text.splitlines()):  # no format character either
+            return text
+    folded = text.translate(_FOLD)
+    return folded if _digit_count(folded) >= 11 else None
+
+
+def _origins(text: str) -> list[int]:
+    """For each character of the folded text, the index in `text` of the character it came from."""
+    return [i for i, c in enumerate(text) for _ in _FOLD[ord(c)]]
 
 
 def _plausible_date(day: int, month: int) -> bool:
@@ -76,10 +143,26 @@ def is_national_id(digits: str) -> bool:
 
 
 def find_national_ids(text: str) -> list[tuple[int, int]]:
-    """Spans (start, end) of national identity numbers in the text; never the numbers themselves."""
-    if sum(map(text.count, _DIGITS)) < 11:
+    """Spans (start, end) in `text` of national identity numbers; never the numbers themselves.
+
+    The number is found however it is written: with full-width or other Unicode digits, with invisible
+    characters inside, grouped with spaces, dots, dashes or slashes. A span covers the number as written,
+    so cutting it out of `text` removes all of it."""
+    folded = _fold(text)
+    if folded is None:
         return []
-    return [m.span() for m in _ID_RE.finditer(text) if is_national_id(m.group().translate(_SEPARATORS))]
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    while match := _ID_RE.search(folded, pos):
+        if is_national_id(match.group().translate(_SEPARATORS)):
+            spans.append(match.span())
+            pos = match.end()
+        else:  # another candidate may start inside one whose check digits fail
+            pos = match.start() + 1
+    if spans and folded is not text:
+        origins = _origins(text)
+        spans = [(origins[start], origins[end - 1] + 1) for start, end in spans]
+    return spans
 
 
 def contains_national_id(text: str | None) -> bool:
