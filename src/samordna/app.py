@@ -23,6 +23,8 @@ from samordna.services.core import Samordna
 from samordna.settings import Settings
 from samordna.store.sessions import DatabaseStore
 from samordna.web import account, api, auth, pages
+from samordna.web.api_doc import DocumentedStructs
+from samordna.web.edge import refuse_nul
 from samordna.web.errors import domain_error, http_error, ids_in_range, internal_error
 from samordna.web.rendering import STATIC_DIR, configure_jinja
 from samordna.web.security import security_headers
@@ -94,10 +96,10 @@ def create_app(settings: Settings | None = None, *, samordna: Samordna | None = 
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],
         before_request=auth.set_language_hook,
-        middleware=[sessions.middleware, refusal_log],
+        middleware=[refuse_nul, sessions.middleware, refusal_log],
         stores={"sessions": DatabaseStore(samordna.db)},
         csrf_config=csrf,
-        plugins=[HTMXPlugin()],
+        plugins=[HTMXPlugin(), DocumentedStructs()],
         exception_handlers={
             auth.LoginRequired: auth.login_redirect,
             DomainError: domain_error,

@@ -36,7 +36,7 @@ from samordna.i18n import current_lang
 from samordna.i18n import gettext as _
 from samordna.services import policy
 from samordna.services.accounts import Actor, MemberView
-from samordna.services.validation import Wanted, clean, fits_column, message_for
+from samordna.services.validation import Wanted, clean, fits_column, has_nul, message_for
 from samordna.store.db import connection_of
 from samordna.store.models import Area, Event, Measure, MeasureUnit, RefCounter, StatusReport, User
 from samordna.store.prepared import Prepared
@@ -646,6 +646,8 @@ def _comment_errors(comment: str | None) -> list[FieldError]:
         return []
     if not isinstance(comment, str):
         return [FieldError("comment", message_for("not_text"))]
+    if has_nul(comment):
+        return [FieldError("comment", message_for("nul"))]
     if len(comment) > 4000:
         return [FieldError("comment", _("Kommentaren er for lang (høyst {max} tegn).").format(max=4000))]
     if contains_national_id(comment):

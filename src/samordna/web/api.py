@@ -10,7 +10,7 @@ alone (`token`): dependencies side by side would each be resolved in a task of t
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 import msgspec
 from litestar import Controller, Request, get, patch, post
@@ -23,7 +23,11 @@ from msgspec import UNSET, UnsetType
 from samordna.domain.errors import NotAuthenticated
 from samordna.services.accounts import Actor
 from samordna.services.core import Samordna
+from samordna.services.measures import NEED_FIELDS
+from samordna.services.org import GOAL_FIELDS
 from samordna.services.validation import DB_INT_MAX, DB_INT_MIN
+from samordna.web.api_doc import READ, READ_IN_AREA, VERSIONED_WRITE, WRITE, Fields
+from samordna.web.edge import JsonRequest
 from samordna.web.errors import ids_in_range
 from samordna.web.security_log import note_actor
 
@@ -68,6 +72,8 @@ def _given(struct: msgspec.Struct, *skip: str) -> dict[str, Any]:
 class NeedIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """A need to register: descriptive fields, at group level (never about one child)."""
 
+    doc_fields: ClassVar[Fields] = NEED_FIELDS  # for the OpenAPI document (web.api_doc)
+
     title: str | UnsetType = UNSET
     need_description: str | UnsetType = UNSET
     knowledge_source: str | UnsetType = UNSET
@@ -82,10 +88,14 @@ class NeedIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 class MeasurePatch(NeedIn, kw_only=True, forbid_unknown_fields=True):
     """An `edit`: the version the caller saw, and the fields to change."""
 
+    doc_fields: ClassVar[Fields] = [(f, False) for f, _ in NEED_FIELDS]  # all optional in an edit
+
     version: int
 
 
 class TransitionIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    doc_fields: ClassVar[Fields] = ()  # `data` depends on the trigger: the workflow definition says
+
     trigger: str
     version: int
     data: dict[str, Any] = msgspec.field(default_factory=dict)
@@ -93,6 +103,8 @@ class TransitionIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 
 class GoalIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    doc_fields: ClassVar[Fields] = GOAL_FIELDS
+
     title: str | UnsetType = UNSET
     description: str | UnsetType = UNSET
     period_from: int | UnsetType = UNSET
@@ -110,31 +122,35 @@ class ApiController(Controller):
     tags = ["API v1"]
     security = [{"BearerToken": []}]
     guards = [ids_fit]
+    request_class = JsonRequest  # bodies: application/json only, decoded strictly (web.edge)
     dependencies = {
         "samordna": Provide(provide_samordna, sync_to_thread=False),
         "token": Provide(provide_token, sync_to_thread=False),
         "actor": Provide(provide_actor, sync_to_thread=True),
     }
 
-    @get("/areas", sync_to_thread=True, summary="SLT areas the caller is a member of")
+    @get("/areas", sync_to_thread=True, responses=READ, summary="SLT areas the caller is a member of")
     def areas(self, samordna: SamordnaDep, actor: ActorDep) -> list[dict[str, Any]]:
         return [a.to_json() for a in samordna.areas(actor)]
 
-    @get("/areas/{slug:str}/units", sync_to_thread=True, summary="Units of an area")
+    @get("/areas/{slug:str}/units", sync_to_thread=True, responses=READ_IN_AREA, summary="Units of an area")
     def units(self, samordna: SamordnaDep, actor: ActorDep, slug: FromPath[str]) -> list[dict[str, Any]]:
         return [u.to_json() for u in samordna.units(actor, slug)]
 
-    @get("/areas/{slug:str}/goals", sync_to_thread=True, summary="Goals of an area")
+    @get("/areas/{slug:str}/goals", sync_to_thread=True, responses=READ_IN_AREA, summary="Goals of an area")
     def goals(self, samordna: SamordnaDep, actor: ActorDep, slug: FromPath[str]) -> list[dict[str, Any]]:
         return [g.to_json() for g in samordna.goals(actor, slug)]
 
-    @post("/areas/{slug:str}/goals", sync_to_thread=True, summary="Create a goal (steering group, coordinator)")
+    @post(
+        "/areas/{slug:str}/goals", sync_to_thread=True, responses=WRITE,
+        summary="Create a goal (steering group, coordinator)",
+    )
     def create_goal(
         self, samordna: SamordnaDep, actor: ActorDep, slug: FromPath[str], data: JSONBody[GoalIn]
     ) -> dict[str, Any]:
         return samordna.create_goal(actor, slug, _given(data)).to_json()
 
-    @get("/areas/{slug:str}/measures", sync_to_thread=True, summary="Measures of an area")
+    @get("/areas/{slug:str}/measures", sync_to_thread=True, responses=READ_IN_AREA, summary="Measures of an area")
     def measures(
         self,
         samordna: SamordnaDep,
@@ -151,17 +167,23 @@ class ApiController(Controller):
         )
         return [m.to_json() for m in found]
 
-    @post("/areas/{slug:str}/measures", sync_to_thread=True, summary="Register a need (create a measure)")
+    @post(
+        "/areas/{slug:str}/measures", sync_to_thread=True, responses=WRITE,
+        summary="Register a need (create a measure)",
+    )
     def create_measure(
         self, samordna: SamordnaDep, actor: ActorDep, slug: FromPath[str], data: JSONBody[NeedIn]
     ) -> dict[str, Any]:
         return samordna.register_need(actor, slug, _given(data, "comment"), _comment(data)).to_json()
 
-    @get("/measures/{measure_id:int}", sync_to_thread=True, summary="One measure")
+    @get("/measures/{measure_id:int}", sync_to_thread=True, responses=READ_IN_AREA, summary="One measure")
     def measure(self, samordna: SamordnaDep, actor: ActorDep, measure_id: FromPath[int]) -> dict[str, Any]:
         return samordna.get_measure(actor, measure_id).to_json()
 
-    @patch("/measures/{measure_id:int}", sync_to_thread=True, summary="Edit descriptive fields (versioned)")
+    @patch(
+        "/measures/{measure_id:int}", sync_to_thread=True, responses=VERSIONED_WRITE,
+        summary="Edit descriptive fields (versioned)",
+    )
     def edit_measure(
         self, samordna: SamordnaDep, actor: ActorDep, measure_id: FromPath[int], data: JSONBody[MeasurePatch]
     ) -> dict[str, Any]:
@@ -169,7 +191,10 @@ class ApiController(Controller):
             actor, measure_id, version=data.version, data=_given(data, "comment", "version"), comment=_comment(data)
         ).to_json()
 
-    @post("/measures/{measure_id:int}/transitions", sync_to_thread=True, status_code=200, summary="Fire a trigger")
+    @post(
+        "/measures/{measure_id:int}/transitions", sync_to_thread=True, status_code=200, responses=VERSIONED_WRITE,
+        summary="Fire a trigger",
+    )
     def transition(
         self, request: Request, token: TokenDep, measure_id: FromPath[int], data: JSONBody[TransitionIn]
     ) -> dict[str, Any]:
@@ -184,11 +209,14 @@ class ApiController(Controller):
             seen=lambda actor: note_actor(request, actor.user_id),  # for the refusal log, as `provide_actor`
         ).to_json()
 
-    @get("/measures/{measure_id:int}/events", sync_to_thread=True, summary="The audit trail, oldest first")
+    @get(
+        "/measures/{measure_id:int}/events", sync_to_thread=True, responses=READ_IN_AREA,
+        summary="The audit trail, oldest first",
+    )
     def events(self, samordna: SamordnaDep, actor: ActorDep, measure_id: FromPath[int]) -> list[dict[str, Any]]:
         return [e.to_json() for e in samordna.measure_events(actor, measure_id)]
 
-    @get("/workflows/measure", sync_to_thread=False, summary="The measure workflow definition")
+    @get("/workflows/measure", sync_to_thread=False, responses=READ, summary="The measure workflow definition")
     def workflow(self, samordna: SamordnaDep, actor: ActorDep) -> dict[str, Any]:
         return workflow_json(samordna)
 
