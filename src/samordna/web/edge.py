@@ -22,10 +22,10 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 from samordna.domain.errors import BadRequest, FieldError, Invalid, NotFound
 from samordna.i18n import N_
 from samordna.i18n import gettext as _
+from samordna.services.validation import message_for
 from samordna.web.errors import TITLES, client_error
 
 NUL = "\x00"
-NUL_MESSAGE = N_("Teksten inneholder et ugyldig tegn (NUL).")
 NUL_IN_QUERY = N_("Adressen inneholder et ugyldig tegn (NUL).")
 UNSUPPORTED = 415
 
@@ -68,7 +68,7 @@ def nul_fields(value: Any, field: str = "") -> Iterator[str]:
 
 def nul_errors(value: Any) -> list[FieldError]:
     """One error per field whose text holds a NUL (for `Invalid`)."""
-    return [FieldError(name, _(NUL_MESSAGE)) for name in dict.fromkeys(nul_fields(value))]
+    return [FieldError(name, message_for("nul")) for name in dict.fromkeys(nul_fields(value))]
 
 
 def _body_type(handler: HTTPRouteHandler) -> Any:
