@@ -88,7 +88,7 @@ class NeedIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 class MeasurePatch(NeedIn, kw_only=True, forbid_unknown_fields=True):
     """An `edit`: the version the caller saw, and the fields to change."""
 
-    doc_fields: ClassVar[Fields] = [(f, False) for f, _ in NEED_FIELDS]  # all optional in an edit
+    doc_all_optional: ClassVar[bool] = True  # each field may be left out of an edit (but not given blank)
 
     version: int
 

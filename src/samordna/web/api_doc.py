@@ -98,9 +98,9 @@ def _nullable(schema: Any) -> bool:
 
 class DocumentedStructs(StructSchemaPlugin):
     """Litestar's schema of a msgspec struct, plus what a request struct's `doc_fields` say (its field
-    definitions, each with whether it must be given; `doc_required` for the struct's own required fields):
-    required fields, each field's limits, and no properties beyond the struct's own (the structs forbid
-    unknown fields)."""
+    definitions, each with whether it must be given and not be blank; `doc_all_optional`: none needs to be
+    given, as in an edit): required fields, each field's limits, and no properties beyond the struct's own
+    (the structs forbid unknown fields)."""
 
     def is_plugin_supported_field(self, field_definition: FieldDefinition) -> bool:
         return super().is_plugin_supported_field(field_definition) and hasattr(field_definition.type_, "doc_fields")
@@ -117,7 +117,7 @@ class DocumentedStructs(StructSchemaPlugin):
             if name in properties and name not in {f.name for f, _ in struct.doc_fields}:
                 properties[name] = Schema(one_of=[plain, Schema(type="null")]) if _nullable(properties[name]) else plain
         schema.properties = properties
-        given = [f.name for f, required in struct.doc_fields if required]
-        schema.required = sorted({*(schema.required or []), *given, *getattr(struct, "doc_required", ())})
+        given = [] if getattr(struct, "doc_all_optional", False) else [f.name for f, req in struct.doc_fields if req]
+        schema.required = sorted({*(schema.required or []), *given})
         schema.additional_properties = False
         return schema

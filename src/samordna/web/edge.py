@@ -81,10 +81,22 @@ def _is_json(content_type: str) -> bool:
     return media_type == "application/json" or (media_type.startswith("application/") and media_type.endswith("+json"))
 
 
+def whole_numbers(value: Any) -> Any:
+    """`value` with every float that is a whole number (2027.0) as an int: JSON has one kind of number, and
+    JSON Schema calls 2027.0 an integer. Only that: a text is never read as a number."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: whole_numbers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [whole_numbers(v) for v in value]
+    return value
+
+
 def decode_strictly(body: bytes, target: Any) -> Any:
     """`body` as `target` (a msgspec struct), with msgspec's strict rules; refusals in the API's words."""
     try:
-        value = msgspec.json.decode(body, type=target, strict=True)
+        value = msgspec.convert(whole_numbers(msgspec.json.decode(body)), type=target, strict=True)
     except msgspec.ValidationError as exc:
         message, _sep, where = str(exc).partition(" - at `")
         path = where.rstrip("`").removeprefix("$").removeprefix(".")
@@ -92,7 +104,7 @@ def decode_strictly(body: bytes, target: Any) -> Any:
         if not error["field"]:  # the body itself is not an object
             raise HTTPException(status_code=400) from exc
         raise Invalid([FieldError(error["field"], error["message"])]) from exc
-    except (msgspec.DecodeError, RecursionError) as exc:  # not JSON, or nested deeper than the decoder goes
+    except (msgspec.DecodeError, RecursionError) as exc:  # not JSON, or nested deeper than can be read
         raise HTTPException(status_code=400) from exc
     if errors := nul_errors(value):
         raise Invalid(errors)
