@@ -97,6 +97,7 @@ def decode_strictly(body: bytes, target: Any) -> Any:
     """`body` as `target` (a msgspec struct), with msgspec's strict rules; refusals in the API's words."""
     try:
         value = msgspec.convert(whole_numbers(msgspec.json.decode(body)), type=target, strict=True)
+        errors = nul_errors(value)
     except msgspec.ValidationError as exc:
         message, _sep, where = str(exc).partition(" - at `")
         path = where.rstrip("`").removeprefix("$").removeprefix(".")
@@ -106,7 +107,7 @@ def decode_strictly(body: bytes, target: Any) -> Any:
         raise Invalid([FieldError(error["field"], error["message"])]) from exc
     except (msgspec.DecodeError, RecursionError) as exc:  # not JSON, or nested deeper than can be read
         raise HTTPException(status_code=400) from exc
-    if errors := nul_errors(value):
+    if errors:
         raise Invalid(errors)
     return value
 
