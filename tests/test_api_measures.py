@@ -523,6 +523,45 @@ def test_openapi_document(api: Api) -> None:
     assert {"state", "goal_id", "unit_id"} <= params
 
 
+def test_openapi_document_declares_the_errors_and_required_fields(api: Api) -> None:
+    doc = api.http.get("/schema/openapi.json").json()
+    error_body = {"$ref": "#/components/schemas/ErrorBody"}
+    expected = {
+        ("/api/v1/areas", "get"): {"200", "400", "401"},
+        ("/api/v1/areas/{slug}/measures", "get"): {"200", "400", "401", "404"},
+        ("/api/v1/areas/{slug}/measures", "post"): {"201", "400", "401", "403", "404", "413", "415", "422"},
+        ("/api/v1/areas/{slug}/goals", "post"): {"201", "400", "401", "403", "404", "413", "415", "422"},
+        ("/api/v1/measures/{measure_id}", "patch"): {"200", "400", "401", "403", "404", "409", "413", "415", "422"},
+        ("/api/v1/measures/{measure_id}/transitions", "post"): {
+            "200",
+            "400",
+            "401",
+            "403",
+            "404",
+            "409",
+            "413",
+            "415",
+            "422",
+        },
+    }
+    for (path, method), statuses in expected.items():
+        responses = doc["paths"][path][method]["responses"]
+        assert set(responses) == statuses, (path, method)
+        for status in statuses - {"200", "201"}:
+            assert responses[status]["content"]["application/json"]["schema"] == error_body, (path, method, status)
+    schemas = doc["components"]["schemas"]
+    assert set(schemas["ErrorBody"]["required"]) == {"status", "title", "detail"}
+    assert {"errors", "current_version", "allowed_triggers", "allowed_roles"} <= set(schemas["ErrorBody"]["properties"])
+    assert schemas["NeedIn"]["required"] == ["arena", "knowledge_source", "need_description", "target_group", "title"]
+    assert schemas["GoalIn"]["required"] == ["period_from", "period_to", "title"]
+    assert schemas["MeasurePatch"]["required"] == ["version"]
+    assert schemas["TransitionIn"]["required"] == ["trigger", "version"]
+    for name in ("NeedIn", "GoalIn", "MeasurePatch", "TransitionIn"):
+        assert schemas[name]["additionalProperties"] is False, name
+    assert schemas["NeedIn"]["properties"]["title"]["maxLength"] == 200
+    assert schemas["NeedIn"]["properties"]["arena"]["enum"][0] == "school"
+
+
 def test_healthz(api: Api) -> None:
     r = api.http.get("/healthz")
     assert r.status_code == 200

@@ -25,6 +25,7 @@ TITLES = {
     404: "Fant ikke det du ba om.",
     409: "Konflikt med gjeldende tilstand.",
     413: "Forespørselen er for stor.",
+    415: "Formatet støttes ikke.",
     422: "Noen felt må rettes.",
 }
 

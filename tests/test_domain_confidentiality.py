@@ -452,6 +452,7 @@ VARIANTS: dict[str, Callable[[str], str]] = {
     **{f"U+{ord(c):04X} in a spaced form": (lambda n, c=c: f"{n[:3]}{c}{n[3:6]} {c}{n[6:]}") for c in FORMAT_CHARS},
 }
 
+
 def only_2032(day: int, month: int, yy: int, kind: str) -> str:
     """A number valid under the 2032 rules but not under today's."""
     for individual in range(100, 200):
@@ -616,17 +617,17 @@ def test_false_positive_rate_on_random_digits_in_every_grouping() -> None:
 
 
 def _redactors() -> dict[str, tuple[Callable[[str], str], str]]:
-    from samordna.services import security
+    from samordna.accounts import service as security
     from samordna.web import errors, forms
 
     return {
         "web.errors.redact": (errors.redact, errors.HIDDEN),
-        "services.security.redact": (security.redact, security.HIDDEN),
+        "services.accounts.redact": (security.redact, security.HIDDEN),
         "web.forms": (forms._without_national_ids, forms.REDACTED),
     }
 
 
-@pytest.mark.parametrize("caller", ["web.errors.redact", "services.security.redact", "web.forms"])
+@pytest.mark.parametrize("caller", ["web.errors.redact", "services.accounts.redact", "web.forms"])
 @pytest.mark.parametrize(
     "variant",
     [

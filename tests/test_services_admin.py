@@ -241,7 +241,7 @@ def test_add_a_new_user_gives_a_one_time_password_never_logged(world: World) -> 
             "email": " Ny.Person@Example.NO ",
             "name": "Ny Person",
             "role": "executing",
-            "unit_id": str(world.unit("Politiet")),
+            "unit_id": world.unit("Politiet"),
         },
     )
     assert added.new_user and added.password
@@ -288,7 +288,7 @@ def test_add_member_refusals(world: World) -> None:
         ({"email": "nobody@example.no", "name": "", "role": "viewer"}, "name", "Skriv navnet"),
         ({"email": "nobody@example.no", "name": "X", "role": "admin"}, "role", "Ugyldig valg"),
         (
-            {"email": "nobody@example.no", "name": "X", "role": "viewer", "unit_id": str(world.unit("Skolen", "beta"))},
+            {"email": "nobody@example.no", "name": "X", "role": "viewer", "unit_id": world.unit("Skolen", "beta")},
             "unit_id",
             "aktiv enhet i dette SLT-området",
         ),
@@ -318,7 +318,7 @@ def test_change_role_and_unit_audits_each(world: World) -> None:
         world,
         Org.change_member,
         membership_id=mid,
-        data={"role": "coordination", "unit_id": str(world.unit("Politiet"))},
+        data={"role": "coordination", "unit_id": world.unit("Politiet")},
     )
     assert (row.role, row.unit_name) == ("coordination", "Politiet")
     [role] = audit(world, "member_role_changed")
@@ -341,7 +341,7 @@ def test_change_member_refusals(world: World) -> None:
             world,
             Org.change_member,
             membership_id=mid,
-            data={"role": "executing", "unit_id": str(world.unit("Skolen", "beta"))},
+            data={"role": "executing", "unit_id": world.unit("Skolen", "beta")},
         )
     assert "unit_id" in errors_of(exc)
     assert audit(world) == []
@@ -354,7 +354,7 @@ def test_a_member_keeps_a_deactivated_unit_until_it_is_changed(world: World) -> 
         world,
         Org.change_member,
         membership_id=mid,
-        data={"role": "coordination", "unit_id": str(world.unit("Ungdomsskolene"))},
+        data={"role": "coordination", "unit_id": world.unit("Ungdomsskolene")},
     )
     assert (row.role, row.unit_name, row.unit_active) == ("coordination", "Ungdomsskolene", False)
     call(world, Org.set_unit_active, unit_id=world.unit("Politiet"), active=False)
@@ -363,7 +363,7 @@ def test_a_member_keeps_a_deactivated_unit_until_it_is_changed(world: World) -> 
             world,
             Org.change_member,
             membership_id=mid,
-            data={"role": "coordination", "unit_id": str(world.unit("Politiet"))},
+            data={"role": "coordination", "unit_id": world.unit("Politiet")},
         )
 
 
@@ -502,9 +502,9 @@ def test_create_goal_audits_it(world: World, who: str) -> None:
         data={
             "title": "Trygge skoleveier",
             "description": "Færre hendelser.",
-            "period_from": "2026",
-            "period_to": "2029",
-            "priority": "2",
+            "period_from": 2026,
+            "period_to": 2029,
+            "priority": 2,
         },
     )
     assert (goal.title, goal.period_from, goal.period_to, goal.priority, goal.active) == (
@@ -531,10 +531,10 @@ def test_goals_through_the_api_service_are_audited_too(world: World) -> None:
 def test_create_goal_refusals(world: World) -> None:
     number = national_id()
     with pytest.raises(Invalid) as exc:
-        call(world, Org.create_goal, data={"title": f"Mål for {number}", "period_from": "2027", "period_to": "2026"})
+        call(world, Org.create_goal, data={"title": f"Mål for {number}", "period_from": 2027, "period_to": 2026})
     assert errors_of(exc)["title"] == GUARD_MESSAGE["nb"]
     with pytest.raises(Invalid) as exc:
-        call(world, Org.create_goal, data={"title": "Mål", "period_from": "2027", "period_to": "2026"})
+        call(world, Org.create_goal, data={"title": "Mål", "period_from": 2027, "period_to": 2026})
     assert "før «Fra år»" in errors_of(exc)["period_to"]
     assert audit(world) == []
 

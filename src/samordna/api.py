@@ -3,14 +3,14 @@
 Nothing here blocks the event loop, and little waits on a worker thread: the guard and the reading of
 the Authorization header run on the loop; the token is looked up in a worker thread (`actor`), and a
 transition looks it up inside its own write transaction (`token`), so the API's hottest path is one
-thread hop and one transaction. A handler's dependencies chain (`actor` needs `samordna`) or stand
+thread hop and one transaction. A handler's dependencies chain (`actor` needs `accounts`) or stand
 alone (`token`): dependencies side by side would each be resolved in a task of their own.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 import msgspec
 from litestar import Controller, Request, get, patch, post
@@ -25,8 +25,11 @@ from samordna.diagrams import mermaid
 from samordna.domain.actor import Actor
 from samordna.domain.errors import NotAuthenticated
 from samordna.fields import DB_INT_MAX, DB_INT_MIN
-from samordna.measures.service import MeasureService
+from samordna.measures.service import NEED_FIELDS, MeasureService
+from samordna.organisation.repository import GOAL_FIELDS
 from samordna.organisation.service import OrganisationService
+from samordna.web.api_doc import READ, READ_IN_AREA, VERSIONED_WRITE, WRITE, Fields
+from samordna.web.edge import JsonRequest
 from samordna.web.errors import ids_in_range
 from samordna.web.security_log import note_actor
 from samordna.workflow import Workflow
@@ -70,6 +73,8 @@ def _given(struct: msgspec.Struct, *skip: str) -> dict[str, Any]:
 class NeedIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """A need to register: descriptive fields, at group level (never about one child)."""
 
+    doc_fields: ClassVar[Fields] = NEED_FIELDS  # for the OpenAPI document (web.api_doc)
+
     title: str | UnsetType = UNSET
     need_description: str | UnsetType = UNSET
     knowledge_source: str | UnsetType = UNSET
@@ -84,10 +89,14 @@ class NeedIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 class MeasurePatch(NeedIn, kw_only=True, forbid_unknown_fields=True):
     """An `edit`: the version the caller saw, and the fields to change."""
 
+    doc_all_optional: ClassVar[bool] = True  # each field may be left out of an edit (but not given blank)
+
     version: int
 
 
 class TransitionIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    doc_fields: ClassVar[Fields] = ()  # `data` depends on the trigger: the workflow definition says
+
     trigger: str
     version: int
     data: dict[str, Any] = msgspec.field(default_factory=dict)
@@ -95,6 +104,8 @@ class TransitionIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 
 class GoalIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    doc_fields: ClassVar[Fields] = GOAL_FIELDS
+
     title: str | UnsetType = UNSET
     description: str | UnsetType = UNSET
     period_from: int | UnsetType = UNSET
@@ -112,30 +123,36 @@ class ApiController(Controller):
     tags = ["API v1"]
     security = [{"BearerToken": []}]
     guards = [ids_fit]
+    request_class = JsonRequest  # bodies: application/json only, decoded strictly (web.edge)
     dependencies = {
         "token": Provide(provide_token, sync_to_thread=False),
         "actor": Provide(provide_actor, sync_to_thread=True),
     }
 
-    @get("/areas", sync_to_thread=True, summary="SLT areas the caller is a member of")
+    @get("/areas", sync_to_thread=True, responses=READ, summary="SLT areas the caller is a member of")
     def areas(self, organisation: OrganisationDep, actor: ActorDep) -> list[dict[str, Any]]:
         return [a.to_json() for a in organisation.areas(actor=actor)]
 
-    @get("/areas/{slug:str}/units", sync_to_thread=True, summary="Units of an area")
+    @get("/areas/{slug:str}/units", sync_to_thread=True, responses=READ_IN_AREA, summary="Units of an area")
     def units(self, organisation: OrganisationDep, actor: ActorDep, slug: FromPath[str]) -> list[dict[str, Any]]:
         return [u.to_json() for u in organisation.units(actor=actor, slug=slug)]
 
-    @get("/areas/{slug:str}/goals", sync_to_thread=True, summary="Goals of an area")
+    @get("/areas/{slug:str}/goals", sync_to_thread=True, responses=READ_IN_AREA, summary="Goals of an area")
     def goals(self, organisation: OrganisationDep, actor: ActorDep, slug: FromPath[str]) -> list[dict[str, Any]]:
         return [g.to_json() for g in organisation.goals(actor=actor, slug=slug)]
 
-    @post("/areas/{slug:str}/goals", sync_to_thread=True, summary="Create a goal (steering group, coordinator)")
+    @post(
+        "/areas/{slug:str}/goals",
+        sync_to_thread=True,
+        responses=WRITE,
+        summary="Create a goal (steering group, coordinator)",
+    )
     def create_goal(
         self, organisation: OrganisationDep, actor: ActorDep, slug: FromPath[str], data: JSONBody[GoalIn]
     ) -> dict[str, Any]:
         return organisation.create_goal(actor=actor, slug=slug, data=_given(data)).to_json()
 
-    @get("/areas/{slug:str}/measures", sync_to_thread=True, summary="Measures of an area")
+    @get("/areas/{slug:str}/measures", sync_to_thread=True, responses=READ_IN_AREA, summary="Measures of an area")
     def measures(
         self,
         measures: MeasuresDep,
@@ -152,7 +169,12 @@ class ApiController(Controller):
         )
         return [m.to_json() for m in found]
 
-    @post("/areas/{slug:str}/measures", sync_to_thread=True, summary="Register a need (create a measure)")
+    @post(
+        "/areas/{slug:str}/measures",
+        sync_to_thread=True,
+        responses=WRITE,
+        summary="Register a need (create a measure)",
+    )
     def create_measure(
         self, measures: MeasuresDep, actor: ActorDep, slug: FromPath[str], data: JSONBody[NeedIn]
     ) -> dict[str, Any]:
@@ -160,11 +182,16 @@ class ApiController(Controller):
             actor=actor, slug=slug, data=_given(data, "comment"), comment=_comment(data)
         ).to_json()
 
-    @get("/measures/{measure_id:int}", sync_to_thread=True, summary="One measure")
+    @get("/measures/{measure_id:int}", sync_to_thread=True, responses=READ_IN_AREA, summary="One measure")
     def measure(self, measures: MeasuresDep, actor: ActorDep, measure_id: FromPath[int]) -> dict[str, Any]:
         return measures.get(actor=actor, measure_id=measure_id).to_json()
 
-    @patch("/measures/{measure_id:int}", sync_to_thread=True, summary="Edit descriptive fields (versioned)")
+    @patch(
+        "/measures/{measure_id:int}",
+        sync_to_thread=True,
+        responses=VERSIONED_WRITE,
+        summary="Edit descriptive fields (versioned)",
+    )
     def edit_measure(
         self, measures: MeasuresDep, actor: ActorDep, measure_id: FromPath[int], data: JSONBody[MeasurePatch]
     ) -> dict[str, Any]:
@@ -176,7 +203,13 @@ class ApiController(Controller):
             comment=_comment(data),
         ).to_json()
 
-    @post("/measures/{measure_id:int}/transitions", sync_to_thread=True, status_code=200, summary="Fire a trigger")
+    @post(
+        "/measures/{measure_id:int}/transitions",
+        sync_to_thread=True,
+        status_code=200,
+        responses=VERSIONED_WRITE,
+        summary="Fire a trigger",
+    )
     def transition(
         self,
         request: Request,
@@ -196,11 +229,16 @@ class ApiController(Controller):
             seen=lambda actor: note_actor(request, actor.user_id),  # for the refusal log, as `provide_actor`
         ).to_json()
 
-    @get("/measures/{measure_id:int}/events", sync_to_thread=True, summary="The audit trail, oldest first")
+    @get(
+        "/measures/{measure_id:int}/events",
+        sync_to_thread=True,
+        responses=READ_IN_AREA,
+        summary="The audit trail, oldest first",
+    )
     def events(self, measures: MeasuresDep, actor: ActorDep, measure_id: FromPath[int]) -> list[dict[str, Any]]:
         return [e.to_json() for e in measures.events(actor=actor, measure_id=measure_id)]
 
-    @get("/workflows/measure", sync_to_thread=False, summary="The measure workflow definition")
+    @get("/workflows/measure", sync_to_thread=False, responses=READ, summary="The measure workflow definition")
     def workflow(self, measures: MeasuresDep, actor: ActorDep) -> dict[str, Any]:
         return workflow_json(measures.workflow)
 

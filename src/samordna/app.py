@@ -30,6 +30,8 @@ from samordna.measures import web as measures
 from samordna.organisation import web as organisation
 from samordna.services import Services
 from samordna.settings import Settings
+from samordna.web.api_doc import DocumentedStructs
+from samordna.web.edge import refuse_nul
 from samordna.web.errors import domain_error, http_error, ids_in_range, internal_error
 from samordna.web.rendering import STATIC_DIR, configure_jinja
 from samordna.web.security import security_headers
@@ -124,10 +126,10 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],
         before_request=accounts.set_language_hook,
-        middleware=[sessions.middleware, refusal_log],
+        middleware=[refuse_nul, sessions.middleware, refusal_log],
         stores={"sessions": DatabaseStore(services.db)},
         csrf_config=csrf,
-        plugins=[HTMXPlugin()],
+        plugins=[HTMXPlugin(), DocumentedStructs()],
         exception_handlers={
             accounts.LoginRequired: accounts.login_redirect,
             DomainError: domain_error,

@@ -23,6 +23,8 @@ MAX_LENGTH = {"text": 200, "longtext": 4000}
 # stored, and must not reach the database, which would fail on it (a 500) instead of finding nothing.
 DB_INT_MIN, DB_INT_MAX = -(2**31), 2**31 - 1
 _INT = re.compile(r"-?[0-9]+")  # ASCII only: str.isdigit() also accepts «²», which int() refuses
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # date.fromisoformat also takes «20270101»
+NUL = "\x00"  # PostgreSQL cannot store it in a text, SQLite would: refused everywhere
 
 
 def fits_column(number: int) -> bool:
@@ -33,6 +35,7 @@ MESSAGES = {
     "required": N_("Feltet må fylles ut."),
     "unknown": N_("Ukjent felt."),
     "not_text": N_("Må være tekst."),
+    "nul": N_("Teksten inneholder et ugyldig tegn (NUL)."),
     "too_long": N_("Teksten er for lang (høyst {max} tegn)."),
     "bad_date": N_("Ugyldig dato. Bruk formatet ÅÅÅÅ-MM-DD."),
     "not_past": N_("Datoen kan ikke være tilbake i tid."),
@@ -69,19 +72,21 @@ def _is_blank(value: Any) -> bool:
 
 
 def _as_int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and _INT.fullmatch(value.strip()):
-        return int(value.strip())
-    return None
+    """An integer as given: never a text of digits (a form's text is turned into numbers by the form,
+    `integer_of`), a float or a boolean."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def integer_of(text: str) -> int | str:
+    """A form's text as the integer it spells, or the text itself (which `clean` then refuses)."""
+    return int(text.strip()) if _INT.fullmatch(text.strip()) else text
 
 
 def _as_int_list(value: Any) -> list[int] | None:
-    items = value if isinstance(value, list | tuple) else str(value).split(",")
+    if not isinstance(value, list | tuple):
+        return None
     out: list[int] = []
-    for item in items:
+    for item in value:
         if _is_blank(item):
             continue
         number = _as_int(item)
@@ -90,6 +95,13 @@ def _as_int_list(value: Any) -> list[int] | None:
         if number not in out:
             out.append(number)
     return out
+
+
+def has_nul(value: Any) -> bool:
+    """Whether `value` (a text, or a list of them) holds a NUL character."""
+    if isinstance(value, str):
+        return NUL in value
+    return isinstance(value, list | tuple) and any(has_nul(v) for v in value)
 
 
 def clean(
@@ -105,6 +117,7 @@ def clean(
     wanted = list(wanted)
     known = {w.field.name for w in wanted}
     errors: list[FieldError] = [FieldError(k, message_for("unknown")) for k in data if k not in known]
+    nul = [k for k, v in data.items() if has_nul(v) or has_nul(k)]  # refused first, whatever else is wrong
     values: dict[str, Any] = {}
     refs: list[tuple[FieldDef, Any]] = []  # checked against the database after the plain checks
 
@@ -115,6 +128,8 @@ def clean(
                 errors.append(FieldError(name, message_for("required")))
             continue
         raw = data[name]
+        if name in nul:
+            continue
         if _is_blank(raw):
             if w.required:
                 errors.append(FieldError(name, message_for("required")))
@@ -140,6 +155,8 @@ def clean(
         if isinstance(raw, str) and contains_national_id(raw):
             errors = [e for e in errors if e.field != name]
             errors.append(FieldError(name, guard_message()))
+    if nul:
+        errors = [e for e in errors if e.field not in nul] + [FieldError(k, message_for("nul")) for k in nul]
     return values, errors
 
 
@@ -153,7 +170,12 @@ def _clean_one(f: FieldDef, raw: Any, today: date) -> tuple[str | None, Any]:
         return None, text
     if f.type == "date":
         try:
-            value = raw if isinstance(raw, date) else date.fromisoformat(str(raw).strip())
+            if isinstance(raw, date):
+                value = raw
+            elif isinstance(raw, str) and _DATE.fullmatch(raw.strip()):
+                value = date.fromisoformat(raw.strip())
+            else:
+                return message_for("bad_date"), None
         except ValueError:
             return message_for("bad_date"), None
         if f.rule == "not_past" and value < today:

@@ -76,7 +76,7 @@ def audit_subject(email: str) -> str:
     Anything that is not shaped like an address becomes «[ikke en e-postadresse]»: people type their
     password into the e-mail field, and the log must never hold a password."""
     text = email.strip().lower()
-    if len(text) > 254 or not _EMAIL.fullmatch(text):
+    if len(text) > 254 or not _EMAIL.fullmatch(text) or "\x00" in text:  # no text in PostgreSQL holds a NUL
         return NOT_AN_EMAIL
     return redact(text)
 

@@ -62,7 +62,13 @@ class Page:
 
 def safe_next(target: str | None) -> str:
     """Only local paths: never redirect to another site."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and target.isprintable()  # no NUL, no line break: it goes into a Location header
+    ):
         return target
     return "/"
 

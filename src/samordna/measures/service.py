@@ -36,7 +36,7 @@ from samordna.domain.clock import Clock, aware
 from samordna.domain.confidentiality import contains_national_id, guard_message
 from samordna.domain.errors import Conflict, FieldError, Invalid, NotAllowed, NotFound
 from samordna.domain.vocabulary import ARENA_LABELS, ARENAS, role_list
-from samordna.fields import Wanted, clean, fits_column, message_for
+from samordna.fields import Wanted, clean, fits_column, has_nul, message_for
 from samordna.i18n import current_lang
 from samordna.i18n import gettext as _
 from samordna.measures.details import MeasureDetails, read_details
@@ -728,6 +728,8 @@ def _comment_errors(comment: str | None) -> list[FieldError]:
         return []
     if not isinstance(comment, str):
         return [FieldError("comment", message_for("not_text"))]
+    if has_nul(comment):
+        return [FieldError("comment", message_for("nul"))]
     if len(comment) > 4000:
         return [FieldError("comment", _("Kommentaren er for lang (høyst {max} tegn).").format(max=4000))]
     if contains_national_id(comment):

@@ -28,6 +28,7 @@ TITLES = {
     405: N_("Metoden er ikke tillatt her."),
     409: N_("Konflikt med gjeldende tilstand."),
     413: N_("Forespørselen er for stor."),
+    415: N_("Formatet støttes ikke."),
     422: N_("Noen felt må rettes."),
     429: N_("For mange forsøk. Vent litt og prøv igjen."),
     500: N_("Noe gikk galt hos oss. Prøv igjen senere."),
@@ -147,6 +148,8 @@ def http_error(request: Request, exc: HTTPException) -> Response:
             body["errors"] = [client_error(e) for e in exc.extra if isinstance(e, dict)]
     elif status == 400:
         body["detail"] = N_("Forespørselen kunne ikke leses: send et gyldig JSON-objekt.")
+    elif status == 415:
+        body["detail"] = N_("API-et tar bare imot JSON: send innholdet med Content-Type: application/json.")
     elif status == 403 and "csrf" in str(exc.detail).lower():
         body["detail"] = N_("Skjemaet er utløpt eller kom fra et annet nettsted. Last siden på nytt og prøv igjen.")
     body = redacted(body)

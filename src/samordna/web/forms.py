@@ -10,7 +10,7 @@ from typing import Any
 
 from samordna.domain.confidentiality import find_national_ids
 from samordna.domain.errors import FieldError
-from samordna.fields import MAX_LENGTH
+from samordna.fields import MAX_LENGTH, integer_of
 from samordna.web.i18n import current_lang
 
 WIDGETS = {
@@ -142,15 +142,22 @@ def parse_form(wanted: Iterable[tuple[Any, bool]], form: Mapping[str, Any]) -> d
     for fdef, _required in wanted:
         if fdef.type == "units":
             raw = form.getall(fdef.name, []) if hasattr(form, "getall") else form.get(fdef.name, [])
-            data[fdef.name] = [v for v in (raw if isinstance(raw, list) else [raw]) if v]
+            data[fdef.name] = [_number(v) for v in (raw if isinstance(raw, list) else [raw]) if v]
         elif fdef.name in form:
             value = form.get(fdef.name)
-            data[fdef.name] = value.strip() if isinstance(value, str) else value
+            value = value.strip() if isinstance(value, str) else value
+            data[fdef.name] = _number(value) if fdef.type in NUMBERS and value else value
     return data
+
+
+NUMBERS = ("integer", "goal", "unit", "member")  # a form sends them as text; the services take numbers
+
+
+def _number(value: Any) -> Any:
+    return integer_of(value) if isinstance(value, str) else value
 
 
 def transition_fields(workflow: Any, td: Any, rule: Any | None = None) -> list[tuple[Any, bool]]:
     """(field, required) for a trigger; fields required for the actor's rule only count as required."""
     extra = set(rule.requires) if rule is not None else set()
     return [(workflow.fields[n], n in td.required or n in extra) for n in td.fields()]
-
