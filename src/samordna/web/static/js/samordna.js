@@ -37,6 +37,25 @@
       focus.focus();
     }
   });
+  // A text box the user made taller keeps its height when a refused form comes back. The browser records
+  // the size in a style attribute; htmx must not copy that attribute over (a CSP violation: base.html's
+  // attributesToSettle leaves "style" out), so the height goes across through CSSOM, which CSP allows.
+  var heights = {};
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    heights = {};
+    var target = event.detail.target;
+    if (!target || !target.querySelectorAll) return;
+    target.querySelectorAll("textarea[id]").forEach(function (box) {
+      if (box.style.height) heights[box.id] = box.style.height;
+    });
+  });
+  document.addEventListener("htmx:afterSwap", function () {
+    Object.keys(heights).forEach(function (id) {
+      var box = document.getElementById(id);
+      if (box) box.style.height = heights[id];
+    });
+    heights = {};
+  });
   // Close an inline form: buttons with data-close-form restore the card's action list.
   document.addEventListener("click", function (event) {
     var button = event.target.closest && event.target.closest("[data-close-form]");

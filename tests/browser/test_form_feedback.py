@@ -1,0 +1,57 @@
+"""What a form says back in the browser: the limit of a text field counted as you type, a text over it
+refused with the message beside the field (never cut), an old success banner gone when a later action is
+refused, and no Content Security Policy violation when a refused form comes back."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from playwright.sync_api import Locator, Page, expect
+
+from samordna.domain.confidentiality import GUARD_MESSAGE
+from tests.browser.conftest import BROWSER, Watch, field, open_card_action, submit, without_reload
+from tests.factories import World, national_id
+
+pytestmark = BROWSER
+
+TOO_LONG = "Teksten er for lang (høyst 200 tegn)."
+CSP_EVENTS = """() => {
+  window.__cspViolations = [];
+  document.addEventListener("securitypolicyviolation", e => window.__cspViolations.push(e.violatedDirective));
+}"""
+
+
+def open_action(page: Page, trigger: str) -> Locator:
+    """Open an action's <details> on the measure page; returns its form."""
+    page.locator(f"#action-{trigger} summary").click()
+    form = page.locator(f"#action-{trigger} form")
+    expect(form).to_be_visible()
+    return form
+
+
+def test_a_refused_form_with_a_resized_text_box_comes_back_without_csp_violations(
+    user: Callable[..., Page], web_world: World, watch: Watch
+) -> None:
+    """The browser keeps a text box's dragged size in a style attribute; htmx used to copy it onto the
+    returned form with setAttribute, which `style-src 'self'` refuses."""
+    watch.allow(422)
+    m = web_world.advance(web_world.register(), "in_follow_up")
+    page = user("executing")
+    messages: list[str] = []
+    page.on("console", lambda message: messages.append(message.text))
+    page.evaluate(CSP_EVENTS)
+    with without_reload(page):
+        form = open_card_action(page, m.id, "Rapporter status")
+        field(form, "Status").select_option(label="Ute av kurs")
+        note = field(form, "Merknad")
+        note.fill(f"Gutten med fødselsnummer {national_id()} har sluttet å komme.")
+        note.evaluate("box => { box.style.height = '180px'; }")  # what dragging the resize handle does
+        assert submit(page, form, "Rapporter status").status == 422
+        message = page.locator(f"#f{m.id}-report_status-note-error")
+        expect(message).to_have_text(GUARD_MESSAGE["nb"])
+        note = field(page.locator(f"#card-slot-{m.id} form"), "Merknad")
+        expect(note).to_be_focused()
+        page.wait_for_timeout(100)  # htmx settles 20 ms after the swap: where the attribute was copied
+        assert note.evaluate("box => box.getBoundingClientRect().height") == 180  # the size is kept
+    assert page.evaluate("window.__cspViolations") == []
+    assert not [text for text in messages if "Content Security Policy" in text or "securitypolicyviolation" in text]
