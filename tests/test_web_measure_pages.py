@@ -183,7 +183,8 @@ def test_refused_422_keeps_what_was_typed_and_puts_the_message_beside_the_field(
         error = re.search(r'<p class="error" id="f-initiate-success_criteria-error">([^<]+)</p>', body)
         assert error and error.group(1) == "Feltet må fylles ut."
         assert re.search(r'<textarea id="f-initiate-success_criteria"[^>]*aria-invalid="true"'
-                         r'[^>]*aria-describedby="f-initiate-success_criteria-error"', body)
+                         r'[^>]*aria-describedby="f-initiate-success_criteria-error f-initiate-success_criteria-count"',
+                         body)
         assert 'id="f-initiate-goal_id-error"' in body
         if htmx:
             assert body.strip().startswith('<div class="action" id="action-initiate">')

@@ -4,6 +4,7 @@ refused, and no Content Security Policy violation when a refused form comes back
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from playwright.sync_api import Locator, Page, expect
@@ -27,6 +28,40 @@ def open_action(page: Page, trigger: str) -> Locator:
     form = page.locator(f"#action-{trigger} form")
     expect(form).to_be_visible()
     return form
+
+
+def test_the_title_shows_its_limit_counts_as_you_type_and_is_refused_not_cut(
+    user: Callable[..., Page], web_world: World, watch: Watch
+) -> None:
+    watch.allow(422)
+    m = web_world.register()  # «Natteravner i sentrum»: 21 characters
+    page = user("coordinator")
+    page.goto(f"/measures/{m.id}")
+    form = open_action(page, "edit")
+    title = field(form, "Tittel")
+    counter, live = page.locator("#f-edit-title-count"), page.locator("#f-edit-title-count-live")
+    expect(counter).to_have_text("21 av 200 tegn")
+    expect(title).to_have_attribute("aria-describedby", "f-edit-title-count")
+    expect(live).to_have_attribute("aria-live", "polite")
+
+    title.fill("Natteravner i sentrum fredag og lørdag kl.")
+    expect(counter).to_have_text("42 av 200 tegn")
+    expect(live).to_have_text("42 av 200 tegn")  # spoken once typing pauses
+
+    pasted = ("Trygg skolevei " * 667)[:10_000]  # a paste a browser's maxlength would cut to 200, saying nothing
+    title.fill(pasted)
+    assert len(title.input_value()) == len(pasted)
+    expect(counter).to_have_text(re.compile(r"^10\s000 av 200 tegn – 9\s800 for mange$"))
+    expect(counter).to_have_class(re.compile(r"\bcounter--over\b"))
+
+    with without_reload(page):
+        assert submit(page, form, "Endre beskrivelse").status == 422
+        form = page.locator("#action-edit form")
+        expect(page.locator("#f-edit-title-error")).to_have_text(TOO_LONG)
+        expect(field(form, "Tittel")).to_have_value(pasted)  # every character is still there
+        expect(field(form, "Tittel")).to_be_focused()
+        expect(page.locator("#f-edit-title-count")).to_have_text(re.compile(r"^10\s000 av 200 tegn"))
+    expect(page.locator("h1")).to_have_text("Natteravner i sentrum")
 
 
 def test_a_refused_form_with_a_resized_text_box_comes_back_without_csp_violations(

@@ -37,6 +37,41 @@
       focus.focus();
     }
   });
+  // Character counters («42 av 200 tegn») under text fields with a limit (templates/macros/forms.html).
+  // Counted as the server counts: the trimmed text, each line break sent as two characters (CR LF).
+  // The visible counter follows every key; its aria-live twin speaks once typing pauses.
+  function length(value) {
+    return Array.from(value.trim().replace(/\r?\n/g, "\r\n")).length;
+  }
+  function startCounters(root) {
+    if (!root || !root.querySelectorAll) return;
+    root.querySelectorAll("[data-counter-for]").forEach(function (counter) {
+      var field = document.getElementById(counter.getAttribute("data-counter-for"));
+      if (!field || counter.hasAttribute("data-counting")) return;
+      counter.setAttribute("data-counting", "");
+      var live = document.getElementById(counter.id + "-live");
+      var max = parseInt(counter.getAttribute("data-max"), 10);
+      var lang = document.documentElement.lang || "nb";
+      var timer = null;
+      function update() {
+        var n = length(field.value);
+        var text = counter.getAttribute(n > max ? "data-over" : "data-text")
+          .replace("{n}", n.toLocaleString(lang)).replace("{max}", max.toLocaleString(lang))
+          .replace("{over}", (n - max).toLocaleString(lang));
+        counter.textContent = text;
+        counter.classList.toggle("counter--over", n > max);
+        if (live) {
+          clearTimeout(timer);
+          timer = setTimeout(function () { live.textContent = text; }, 700);
+        }
+      }
+      field.addEventListener("input", update);
+      update();
+      if (live) { clearTimeout(timer); live.textContent = ""; }  // nothing to announce before typing
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { startCounters(document.body); });
+  document.addEventListener("htmx:load", function (event) { startCounters(event.target); });
   // A text box the user made taller keeps its height when a refused form comes back. The browser records
   // the size in a style attribute; htmx must not copy that attribute over (a CSP violation: base.html's
   // attributesToSettle leaves "style" out), so the height goes across through CSSOM, which CSP allows.
