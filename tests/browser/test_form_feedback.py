@@ -64,6 +64,33 @@ def test_the_title_shows_its_limit_counts_as_you_type_and_is_refused_not_cut(
     expect(page.locator("h1")).to_have_text("Natteravner i sentrum")
 
 
+def test_an_old_success_banner_goes_when_a_later_action_is_refused(
+    user: Callable[..., Page], web_world: World, watch: Watch
+) -> None:
+    watch.allow(422)
+    m = web_world.advance(web_world.register(), "in_follow_up")
+    page = user("executing")
+    page.goto(f"/measures/{m.id}")
+    status = page.locator("#measure-status")
+    with without_reload(page):
+        form = open_action(page, "report_status")
+        field(form, "Status").select_option(label="Går etter planen")
+        field(form, "Merknad").fill("Godt oppmøte i høstferien.")
+        assert submit(page, form, "Rapporter status").status == 200
+        expect(status.locator(".alert--ok")).to_contain_text("«Rapporter status» er registrert")
+
+        form = open_action(page, "report_status")
+        field(form, "Status").select_option(label="Ute av kurs")
+        field(form, "Merknad").fill(f"Gutten med fødselsnummer {national_id()} har sluttet å komme.")
+        assert submit(page, form, "Rapporter status").status == 422
+        expect(page.locator("#f-report_status-note-error")).to_have_text(GUARD_MESSAGE["nb"])
+        expect(status.locator(".alert--ok")).to_have_count(0)
+        expect(page.locator(".alert--ok")).to_have_count(0)
+        expect(status.locator(".alert--error")).to_have_text(
+            "«Rapporter status» ble ikke utført. Se meldingen ved skjemaet.")
+        expect(field(page.locator("#action-report_status form"), "Merknad")).to_be_focused()
+
+
 def test_a_refused_form_with_a_resized_text_box_comes_back_without_csp_violations(
     user: Callable[..., Page], web_world: World, watch: Watch
 ) -> None:
