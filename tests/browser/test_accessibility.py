@@ -19,6 +19,7 @@ from tests.browser.conftest import (
     submit,
 )
 from tests.factories import World
+from tests.web_support import PASSWORD
 
 pytestmark = BROWSER
 
@@ -178,3 +179,21 @@ def test_the_skip_link_is_the_first_tab_stop_and_moves_focus_to_main(
     expect(page.locator("main#main")).to_be_focused()
     page.keyboard.press("Tab")  # and the next stop is inside main, not back in the header
     assert page.evaluate("document.activeElement.closest('main') !== null")
+
+
+def test_the_login_page_in_another_language(new_context: Callable[..., BrowserContext], web_world: World) -> None:
+    page = new_context().new_page()
+    page.goto("/login")
+    languages = page.get_by_role("group", name="Språk")
+    expect(languages.get_by_role("button", name="Bokmål")).to_have_attribute("aria-pressed", "true")
+    languages.get_by_role("button", name="English").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Log in")
+    expect(page.get_by_role("group", name="Language").get_by_role("button", name="English")).to_have_attribute(
+        "aria-pressed", "true")
+    axe_check(page, "the login page in English")
+    page.get_by_label("Email address").fill("coordinator@example.no")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Coordination board")
+
