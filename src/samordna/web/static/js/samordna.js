@@ -91,15 +91,26 @@
     });
     heights = {};
   });
-  // Close an inline form: buttons with data-close-form restore the card's action list.
+  // Close an inline form: buttons with data-close-form, or Esc inside the form, restore the card's action
+  // list and give focus back to the button that opened the form.
+  function closeSlot(slot) {
+    slot.innerHTML = "";
+    var opener = document.querySelector("[aria-controls='" + slot.id + "'][aria-expanded='true']");
+    if (opener) { opener.setAttribute("aria-expanded", "false"); opener.focus(); }
+  }
   document.addEventListener("click", function (event) {
     var button = event.target.closest && event.target.closest("[data-close-form]");
     if (!button) return;
     var slot = document.getElementById(button.getAttribute("data-close-form"));
-    if (slot) {
-      slot.innerHTML = "";
-      var opener = document.querySelector("[aria-controls='" + slot.id + "'][aria-expanded='true']");
-      if (opener) { opener.setAttribute("aria-expanded", "false"); opener.focus(); }
-    }
+    if (slot) closeSlot(slot);
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape" || event.defaultPrevented || event.isComposing) return;
+    var close = event.target.closest && event.target.closest("form") &&
+      event.target.closest("form").querySelector("[data-close-form]");
+    var slot = close && document.getElementById(close.getAttribute("data-close-form"));
+    if (!slot || !slot.contains(event.target)) return;
+    event.preventDefault();
+    closeSlot(slot);
   });
 })();
