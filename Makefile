@@ -32,9 +32,9 @@ migrate: install ## apply the database migrations (SQLite under var/ unless SAMO
 	$(BIN)/samordna migrate
 
 demo: migrate ## load the demo area «Eksempelvik kommune» (idempotent)
-	$(BIN)/samordna demo
+	$(BIN)/samordna demo --host $(HOST) --port $(PORT)
 
-run: demo ## install, migrate, load the demo and serve on http://127.0.0.1:8000
+run: demo ## install, migrate, load the demo and serve on http://127.0.0.1:8000 (or HOST=… PORT=…)
 	$(BIN)/samordna serve --host $(HOST) --port $(PORT)
 
 test: install-dev ## install and run the whole test suite

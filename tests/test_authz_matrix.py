@@ -121,6 +121,7 @@ POLICY: dict[tuple[str, str], Policy] = {
     ("GET", "/login"): public(),
     ("POST", "/login"): public(303),
     ("POST", "/logout"): public(303),
+    ("POST", "/language"): public(303),  # anonymous: a cookie for the log-in page; logged in: also the user's
     ("GET", "/static/{file_path:path}"): public(),
     ("HEAD", "/static/{file_path:path}"): public(),
     ("GET", "/schema"): public(),
@@ -137,7 +138,6 @@ POLICY: dict[tuple[str, str], Policy] = {
     ("GET", "/"): account(303),
     ("GET", "/account/password"): account(200),
     ("POST", "/account/password"): account(303),
-    ("POST", "/language"): account(303),
     # ---- API (bearer tokens)
     ("GET", "/api/v1/areas"): api(200, EVERYONE, outsider=OK),
     ("GET", "/api/v1/workflows/measure"): api(200, EVERYONE, outsider=OK),

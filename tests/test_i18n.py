@@ -290,3 +290,51 @@ def test_api_answers_in_bokmal(live_server, web_world: World) -> None:
     )
     assert r.status_code == 404
     assert r.json()["detail"] == "Fant ikke tiltaket."
+
+
+# ---------------------------------------------------------------- before logging in
+
+
+def test_the_login_page_offers_the_languages_and_renders_in_the_chosen_one(live_server, web_world: World) -> None:  # type: ignore[no-untyped-def]
+    b = WebClient.live(live_server.url)
+    try:
+        page = b.get("/login?next=/measures/5").text
+        assert '<html lang="nb">' in page and h1(page) == "Logg inn"
+        for code, name in LANGUAGES.items():
+            assert f'name="lang" value="{code}" lang="{code}"' in page and f">{name}</button>" in page
+        assert '<input type="hidden" name="next" value="/login?next=/measures/5">' in page
+
+        # anonymous: remembered in a cookie (no session row for a visitor), back to the same log-in page
+        r = choose(b, "en", "/login?next=/measures/5")
+        assert "samordna_lang=en" in r.headers["set-cookie"] and "HttpOnly" in r.headers["set-cookie"]
+        assert b.session_id is None
+        page = b.get("/login?next=/measures/5").text
+        assert '<html lang="en">' in page and h1(page) == "Log in"
+        assert "Email address" in text_of(page)
+
+        # the choice carries into the session at log-in, before the user's stored language
+        with web_world.samordna.db.write() as s:
+            s.execute(update(User).where(User.id == web_world.user_ids["coordinator"]).values(language="nn"))
+        b.login("coordinator")
+        assert h1(b.get(BOARD).text) == "Coordination board"
+        # logged out, the log-in page keeps the browser's language; a wrong password is answered in it too
+        b.post("/logout")
+        r = b.login_response("coordinator@example.no", "feil passord")
+        assert r.status_code == 401 and "Incorrect email address or password." in text_of(r.text)
+    finally:
+        b.close()
+
+
+def test_a_choice_made_while_logged_in_is_the_browsers_too(browser, live_server) -> None:  # type: ignore[no-untyped-def]
+    b = browser("coordinator")
+    choose(b, "nn", BOARD)
+    b.post("/logout")
+    assert '<html lang="nn">' in b.get("/login").text
+
+
+def test_a_choice_after_the_session_expired_still_counts_for_the_log_in_page(browser, web_world: World) -> None:  # type: ignore[no-untyped-def]
+    b = browser("coordinator")
+    with web_world.samordna.db.write() as s:  # a new password elsewhere ends this browser's session
+        s.execute(update(User).where(User.id == web_world.user_ids["coordinator"]).values(password_hash="x"))
+    choose(b, "en", "/login")
+    assert h1(b.get("/login").text) == "Log in"

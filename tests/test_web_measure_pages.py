@@ -212,7 +212,7 @@ def test_refused_422_keeps_what_was_typed_and_puts_the_message_beside_the_field(
         assert error and error.group(1) == "Feltet må fylles ut."
         assert re.search(
             r'<textarea id="f-initiate-success_criteria"[^>]*aria-invalid="true"'
-            r'[^>]*aria-describedby="f-initiate-success_criteria-error"',
+            r'[^>]*aria-describedby="f-initiate-success_criteria-error f-initiate-success_criteria-count"',
             body,
         )
         assert 'id="f-initiate-goal_id-error"' in body

@@ -25,10 +25,19 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def site_url(host: str, port: int) -> str:
+    """The address a person opens for a server on host:port (one listening everywhere: this machine)."""
+    if host in ("", "0.0.0.0", "::"):
+        host = "127.0.0.1"
+    elif ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from samordna.demo import load_demo
 
-    load_demo(_services(settings), out=sys.stdout)
+    load_demo(_services(settings), out=sys.stdout, url=site_url(args.host, args.port))
     return 0
 
 
@@ -140,7 +149,7 @@ def cmd_workflow_check(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
-    print(f"Samordna kjører på http://{args.host}:{args.port}", flush=True)
+    print(f"Samordna kjører på {site_url(args.host, args.port)}", flush=True)
     uvicorn.run(
         "samordna.app:create_app",
         factory=True,
@@ -161,7 +170,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="KOMMANDO")
 
     sub.add_parser("migrate", help="oppdater databaseskjemaet (Alembic)").set_defaults(fn=cmd_migrate)
-    sub.add_parser("demo", help="last inn demo-området eksempelvik (kan kjøres flere ganger)").set_defaults(fn=cmd_demo)
+    p = sub.add_parser("demo", help="last inn demo-området eksempelvik (kan kjøres flere ganger)")
+    p.add_argument("--host", default="127.0.0.1", help="vertsnavnet serveren lytter på (for adressen som skrives ut)")
+    p.add_argument("--port", type=int, default=8000, help="porten serveren lytter på (for adressen som skrives ut)")
+    p.set_defaults(fn=cmd_demo)
 
     area = sub.add_parser("area", help="SLT-områder").add_subparsers(dest="sub", required=True)
     p = area.add_parser("add", help="opprett et område")

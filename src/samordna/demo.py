@@ -561,12 +561,13 @@ def _data(trigger: str, i: int, goal_id: int, unit_id: int | None, today) -> dic
     return {}
 
 
-def load_demo(samordna: Services, out: TextIO = sys.stdout) -> None:
+def load_demo(samordna: Services, out: TextIO = sys.stdout, url: str = "http://127.0.0.1:8000") -> None:
+    """Load the demo area (once) and print how to log in at `url`, where the server will answer."""
     with samordna.db.read() as s:
         exists = s.execute(select(Area.id).where(Area.slug == SLUG)).first() is not None
     if exists:
         print("Demo-området «Eksempelvik kommune» finnes allerede; ingenting er endret.", file=out)
-        _print_logins(out)
+        _print_logins(out, url)
         return
 
     with samordna.db.write() as s:
@@ -632,7 +633,7 @@ def load_demo(samordna: Services, out: TextIO = sys.stdout) -> None:
     finally:
         samordna.clock.source = real_clock
     print(f"Lastet demo-området «Eksempelvik kommune» med {len(MEASURES)} tiltak.", file=out)
-    _print_logins(out)
+    _print_logins(out, url)
 
 
 def _actor_for(trigger: str, unit: str | None, actors, i: int):  # type: ignore[no-untyped-def]
@@ -645,8 +646,8 @@ def _actor_for(trigger: str, unit: str | None, actors, i: int):  # type: ignore[
     return actors["coordinator"] if i % 2 else actors["coordination"]
 
 
-def _print_logins(out: TextIO) -> None:
-    print("Logg inn på http://127.0.0.1:8000 med passordet «demo» og en av disse:", file=out)
+def _print_logins(out: TextIO, url: str) -> None:
+    print(f"Logg inn på {url}/login med passordet «demo» og en av disse:", file=out)
     for email, name, role, unit in USERS:
         where = f", {unit}" if unit else ""
         print(f"  {email:<30} {name} ({role}{where})", file=out)

@@ -19,6 +19,7 @@ from tests.browser.conftest import (
     submit,
 )
 from tests.factories import World
+from tests.web_support import PASSWORD
 
 pytestmark = BROWSER
 
@@ -185,3 +186,52 @@ def test_the_skip_link_is_the_first_tab_stop_and_moves_focus_to_main(
     expect(page.locator("main#main")).to_be_focused()
     page.keyboard.press("Tab")  # and the next stop is inside main, not back in the header
     assert page.evaluate("document.activeElement.closest('main') !== null")
+
+
+def test_the_login_page_in_another_language(new_context: Callable[..., BrowserContext], web_world: World) -> None:
+    page = new_context().new_page()
+    page.goto("/login")
+    languages = page.get_by_role("group", name="Språk")
+    expect(languages.get_by_role("button", name="Bokmål")).to_have_attribute("aria-pressed", "true")
+    languages.get_by_role("button", name="English").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Log in")
+    expect(page.get_by_role("group", name="Language").get_by_role("button", name="English")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    axe_check(page, "the login page in English")
+    page.get_by_label("Email address").fill("coordinator@example.no")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Coordination board")
+
+
+def test_escape_closes_a_cards_form_and_gives_focus_back_to_its_button(
+    user: Callable[..., Page], web_world: World
+) -> None:
+    m = web_world.register()
+    page = user("coordinator")
+    opener = page.locator(f"#measure-{m.id} .card__actions").get_by_role("link", name="Initier tiltak")
+    slot = page.locator(f"#card-slot-{m.id}")
+    for where in ("Plan for tiltaket", "Mål"):  # a text box, and a closed select
+        opener.focus()
+        with page.expect_response(lambda r: "/actions/" in r.url):
+            page.keyboard.press("Enter")
+        form = slot.locator("form")
+        expect(form).to_be_visible()
+        expect(opener).to_have_attribute("aria-expanded", "true")
+        field(form, where).focus()
+        if where == "Plan for tiltaket":
+            page.keyboard.type("Noe som ikke skal lagres")
+        page.keyboard.press("Escape")
+        expect(form).to_have_count(0)
+        expect(opener).to_be_focused()
+        expect(opener).to_have_attribute("aria-expanded", "false")
+    # Escape elsewhere on the board closes nothing
+    opener.focus()
+    with page.expect_response(lambda r: "/actions/" in r.url):
+        page.keyboard.press("Enter")
+    expect(slot.locator("form")).to_be_visible()
+    page.locator("#filter-goal").focus()
+    page.keyboard.press("Escape")
+    expect(slot.locator("form")).to_be_visible()

@@ -31,6 +31,10 @@ BOARD_OF_ROLE = {
 }
 
 
+LANG_COOKIE = "samordna_lang"  # the language last chosen in this browser, also before logging in
+LANG_COOKIE_SECONDS = 365 * 24 * 3600
+
+
 class LoginRequired(NotAuthorizedException):
     """Raised for a page that needs a logged-in user; answered with a redirect to /login."""
 
@@ -77,7 +81,7 @@ async def set_language_hook(request: Request) -> None:
     """before_request: the session's language for everything rendered in this request."""
     lang = "nb"
     if "session" in request.scope:
-        lang = pick_language(request.session.get("lang"))
+        lang = pick_language(request.session.get("lang"), request.cookies.get(LANG_COOKIE))
     current_lang.set(lang)
 
 
@@ -156,7 +160,9 @@ def login(
         )
     actor, preferred = found.actor, found.language
     areas = samordna.organisation.areas(actor=actor)
-    lang = pick_language(preferred, areas[0].language if areas else None)
+    chosen = request.cookies.get(LANG_COOKIE)  # chosen on the log-in page (or last time): it wins
+    chosen = chosen if chosen in LANGUAGES else None
+    lang = pick_language(chosen, preferred, areas[0].language if areas else None)
     rotate_session(request)
     now = int(time.time())
     request.set_session(
@@ -165,7 +171,7 @@ def login(
             "started": now,
             "seen": now,
             "lang": lang,
-            "lang_chosen": bool(preferred),
+            "lang_chosen": bool(chosen or preferred),
             "pw": found.password_mark,
         }
     )
@@ -193,12 +199,27 @@ class LanguageForm:
 def choose_language(
     request: Request, data: Annotated[LanguageForm, Body(media_type=RequestEncodingType.URL_ENCODED)]
 ) -> Redirect:
-    page = page_for(request)
+    """The language for this browser (a cookie: the log-in page too) and, once logged in, for the user."""
     lang = pick_language(data.lang)
-    request.session["lang"] = lang
-    request.session["lang_chosen"] = True
-    request.app.state.services.accounts.set_language(user_id=page.actor.user_id, lang=lang)
-    return Redirect(safe_next(data.next), status_code=HTTP_303_SEE_OTHER)
+    try:
+        page = page_for(request) if request.session.get("uid") else None
+    except LoginRequired:
+        page = None  # a session that has expired: the choice is this browser's only
+    if page is not None:
+        request.session["lang"] = lang
+        request.session["lang_chosen"] = True
+        request.app.state.services.accounts.set_language(user_id=page.actor.user_id, lang=lang)
+    response = Redirect(safe_next(data.next), status_code=HTTP_303_SEE_OTHER)
+    response.set_cookie(
+        LANG_COOKIE,
+        lang,
+        max_age=LANG_COOKIE_SECONDS,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=request.app.state.services.settings.secure_cookies,
+    )
+    return response
 
 
 @get("/", sync_to_thread=True)

@@ -30,7 +30,7 @@ from samordna.web.rendering import label
 
 NO_STORE = {"Cache-Control": "no-store"}  # case data: never kept by a browser or proxy cache
 MEASURE_TEMPLATE = "pages/measures/measure.html"
-ACTION_TEMPLATE = "pages/measures/_action.html"
+REFUSED_TEMPLATE = "pages/measures/_refused.html"  # the refused form, and the status above it (htmx)
 NEW_TEMPLATE = "pages/measures/new.html"
 EDIT = "edit"  # the container id of the «Endre beskrivelse» form; never a trigger (reserved)
 FLASH = "measure_flash"
@@ -303,7 +303,7 @@ def _refused(page: Page, measure_id: int, action: Action, status: int) -> Respon
     """The refused form again, with the messages and what was typed: alone for htmx, else in the page."""
     if _is_htmx(page.request):
         return Template(
-            template_name=ACTION_TEMPLATE,
+            template_name=REFUSED_TEMPLATE,
             context={"action": action, "page": page, "lang": page.lang},
             status_code=status,
             headers=NO_STORE,

@@ -37,15 +37,80 @@
       focus.focus();
     }
   });
-  // Close an inline form: buttons with data-close-form restore the card's action list.
+  // Character counters («42 av 200 tegn») under text fields with a limit (templates/macros/forms.html).
+  // Counted as the server counts: the trimmed text, each line break sent as two characters (CR LF).
+  // The visible counter follows every key; its aria-live twin speaks once typing pauses.
+  function length(value) {
+    return Array.from(value.trim().replace(/\r?\n/g, "\r\n")).length;
+  }
+  function startCounters(root) {
+    if (!root || !root.querySelectorAll) return;
+    root.querySelectorAll("[data-counter-for]").forEach(function (counter) {
+      var field = document.getElementById(counter.getAttribute("data-counter-for"));
+      if (!field || counter.hasAttribute("data-counting")) return;
+      counter.setAttribute("data-counting", "");
+      var live = document.getElementById(counter.id + "-live");
+      var max = parseInt(counter.getAttribute("data-max"), 10);
+      var lang = document.documentElement.lang || "nb";
+      var timer = null;
+      function update() {
+        var n = length(field.value);
+        var text = counter.getAttribute(n > max ? "data-over" : "data-text")
+          .replace("{n}", n.toLocaleString(lang)).replace("{max}", max.toLocaleString(lang))
+          .replace("{over}", (n - max).toLocaleString(lang));
+        counter.textContent = text;
+        counter.classList.toggle("counter--over", n > max);
+        if (live) {
+          clearTimeout(timer);
+          timer = setTimeout(function () { live.textContent = text; }, 700);
+        }
+      }
+      field.addEventListener("input", update);
+      update();
+      if (live) { clearTimeout(timer); live.textContent = ""; }  // nothing to announce before typing
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { startCounters(document.body); });
+  document.addEventListener("htmx:load", function (event) { startCounters(event.target); });
+  // A text box the user made taller keeps its height when a refused form comes back. The browser records
+  // the size in a style attribute; htmx must not copy that attribute over (a CSP violation: base.html's
+  // attributesToSettle leaves "style" out), so the height goes across through CSSOM, which CSP allows.
+  var heights = {};
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    heights = {};
+    var target = event.detail.target;
+    if (!target || !target.querySelectorAll) return;
+    target.querySelectorAll("textarea[id]").forEach(function (box) {
+      if (box.style.height) heights[box.id] = box.style.height;
+    });
+  });
+  document.addEventListener("htmx:afterSwap", function () {
+    Object.keys(heights).forEach(function (id) {
+      var box = document.getElementById(id);
+      if (box) box.style.height = heights[id];
+    });
+    heights = {};
+  });
+  // Close an inline form: buttons with data-close-form, or Esc inside the form, restore the card's action
+  // list and give focus back to the button that opened the form.
+  function closeSlot(slot) {
+    slot.innerHTML = "";
+    var opener = document.querySelector("[aria-controls='" + slot.id + "'][aria-expanded='true']");
+    if (opener) { opener.setAttribute("aria-expanded", "false"); opener.focus(); }
+  }
   document.addEventListener("click", function (event) {
     var button = event.target.closest && event.target.closest("[data-close-form]");
     if (!button) return;
     var slot = document.getElementById(button.getAttribute("data-close-form"));
-    if (slot) {
-      slot.innerHTML = "";
-      var opener = document.querySelector("[aria-controls='" + slot.id + "'][aria-expanded='true']");
-      if (opener) { opener.setAttribute("aria-expanded", "false"); opener.focus(); }
-    }
+    if (slot) closeSlot(slot);
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape" || event.defaultPrevented || event.isComposing) return;
+    var close = event.target.closest && event.target.closest("form") &&
+      event.target.closest("form").querySelector("[data-close-form]");
+    var slot = close && document.getElementById(close.getAttribute("data-close-form"));
+    if (!slot || !slot.contains(event.target)) return;
+    event.preventDefault();
+    closeSlot(slot);
   });
 })();
