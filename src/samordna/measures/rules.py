@@ -8,11 +8,12 @@ from typing import Any
 
 from samordna.domain import policy
 from samordna.domain.confidentiality import contains_national_id, guard_message
-from samordna.domain.errors import FieldError
+from samordna.domain.errors import Conflict, FieldError, NotAllowed
 from samordna.domain.vocabulary import ARENA_LABELS, ARENAS, role_list
 from samordna.fields import message_for
+from samordna.i18n import current_lang
 from samordna.i18n import gettext as _
-from samordna.workflow import FieldDef, Label, TransitionDef
+from samordna.workflow import FieldDef, Label, TransitionDef, Workflow
 
 CREATE_ROLES = policy.REGISTER_NEED
 EDIT_ROLES = policy.EDIT_MEASURE
@@ -91,3 +92,38 @@ def comment_errors(comment: str | None) -> list[FieldError]:
     if contains_national_id(comment):
         return [FieldError("comment", guard_message())]
     return []
+
+
+# ---------------------------------------------------------------- refusals of a transition
+
+
+def not_in_state(wf: Workflow, trigger: str, row: Mapping[str, Any], allowed: tuple[str, ...]) -> Conflict:
+    """409: `trigger` cannot be fired from the measure's state (or is no trigger at all)."""
+    state = row["state"]
+    label = wf.states[state].label.get(current_lang.get())
+    return Conflict(
+        _("Handlingen kan ikke utføres når tiltaket har status «{state}».").format(state=label)
+        if trigger in wf.triggers()
+        else _("Ukjent handling «{trigger}».").format(trigger=trigger[:40]),
+        state=state,
+        current_version=row["version"],
+        allowed_triggers=allowed,
+    )
+
+
+def not_permitted(td: TransitionDef) -> NotAllowed:
+    """403: the actor's role or unit may not fire `td`; the message says who may."""
+    return NotAllowed(
+        _("«{action}» kan bare gjøres av {who}.").format(action=td.label.get(current_lang.get()), who=who_may(td)),
+        allowed_roles=td.roles(),
+    )
+
+
+def condition_refused(td: TransitionDef, row: Mapping[str, Any], allowed: tuple[str, ...]) -> Conflict:
+    """409: a condition of `td` answered no. The request was valid; the measure is not ready for it."""
+    return Conflict(
+        _("Tiltaket oppfyller ikke vilkårene for «{action}».").format(action=td.label.get(current_lang.get())),
+        state=row["state"],
+        current_version=row["version"],
+        allowed_triggers=allowed,
+    )

@@ -29,7 +29,6 @@ from samordna.domain.clock import Clock, aware
 from samordna.domain.errors import Conflict, Invalid, NotAllowed, NotFound
 from samordna.domain.vocabulary import role_list
 from samordna.fields import Wanted, clean, message_for
-from samordna.i18n import current_lang
 from samordna.i18n import gettext as _
 from samordna.measures import repository as repo
 from samordna.measures.callbacks import MeasureChange
@@ -41,9 +40,12 @@ from samordna.measures.rules import (
     NEED_FIELDS,
     age_range_errors,
     comment_errors,
+    condition_refused,
+    not_in_state,
+    not_permitted,
     permitted_rule,
-    who_may,
 )
+from samordna.measures.rules import who_may as who_may  # re-exported: the boards name who may
 from samordna.measures.views import EventView, MeasureDetails, MeasureView
 from samordna.organisation import repository as org
 from samordna.store.db import Database
@@ -134,9 +136,7 @@ class MeasureService:
                 conn, actor=actor, measure_id=measure_id, trigger=trigger, version=version, data=data, comment=comment
             )
 
-    # ------------------------------------------------------------ inside a transaction
-
-    # ------------------------------------------------------------ reads
+    # ------------------------------------------------------------ reads, inside a transaction
 
     def _member(self, actor: Actor, area_id: int) -> MemberView:
         member = actor.in_area(area_id)
@@ -308,24 +308,10 @@ class MeasureService:
         state = row["state"]
         td = wf.transition(state, trigger)
         if td is None:
-            known = trigger in wf.triggers()
-            label = wf.states[state].label.get(current_lang.get())
-            raise Conflict(
-                _("Handlingen kan ikke utføres når tiltaket har status «{state}».").format(state=label)
-                if known
-                else _("Ukjent handling «{trigger}».").format(trigger=trigger[:40]),
-                state=state,
-                current_version=row["version"],
-                allowed_triggers=tuple(self.allowed_for(member, row, participating)),
-            )
+            raise not_in_state(wf, trigger, row, tuple(self.allowed_for(member, row, participating)))
         rule = permitted_rule(td, member, row["responsible_unit_id"], participating)
         if rule is None:
-            raise NotAllowed(
-                _("«{action}» kan bare gjøres av {who}.").format(
-                    action=td.label.get(current_lang.get()), who=who_may(td)
-                ),
-                allowed_roles=td.roles(),
-            )
+            raise not_permitted(td)
         wanted = [Wanted(wf.fields[n], n in td.required or n in rule.requires) for n in td.fields()]
         values, errors = clean(
             session=session, area_id=row["area_id"], wanted=wanted, data=data, today=self.today(), current=row
@@ -353,12 +339,7 @@ class MeasureService:
         try:
             new_state = wf.fire(change, trigger)  # the machine: conditions, before, the new state, after
         except TransitionRefused:
-            raise Conflict(
-                _("Tiltaket oppfyller ikke vilkårene for «{action}».").format(action=td.label.get(current_lang.get())),
-                state=state,
-                current_version=row["version"],
-                allowed_triggers=tuple(self.allowed_for(member, row, participating)),
-            ) from None
+            raise condition_refused(td, row, tuple(self.allowed_for(member, row, participating))) from None
         changes = {k: [row[k], v] for k, v in change.values.items() if row[k] != v}
         if participating_new is not None and sorted(participating_new) != participating:
             changes["participating_unit_ids"] = [participating, sorted(participating_new)]
