@@ -208,7 +208,12 @@ class Server:
 
 def server_env(database_url: str, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SAMORDNA_", "GRANIAN_"))}
-    env.update(SAMORDNA_DATABASE_URL=database_url, SAMORDNA_SECRET_KEY=SECRET, PYTHONPATH=str(ROOT), **extra)
+    env.update(
+        SAMORDNA_DATABASE_URL=database_url,
+        SAMORDNA_SECRET_KEY=SECRET,
+        PYTHONPATH=os.pathsep.join((str(ROOT / "src"), str(ROOT))),
+        **extra,
+    )
     return env
 
 

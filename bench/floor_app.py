@@ -29,7 +29,8 @@ from jinja2_fragments import render_block
 from samordna.boards.service import BoardFilters, BoardView, Card, Column, ColumnPage, board_states
 from samordna.boards.web import TEMPLATE, BoardUI
 from samordna.domain.actor import MemberView
-from samordna.measures.service import DEFAULT_FOLLOW_UP_DAYS, permitted_rule
+from samordna.measures.callbacks import DEFAULT_FOLLOW_UP_DAYS
+from samordna.measures.service import permitted_rule
 from samordna.organisation.repository import GoalView, UnitView
 from samordna.settings import Settings
 from samordna.web.forms import build_form, transition_fields

@@ -60,6 +60,11 @@ def follow_up_moved(c: Ctx) -> dict[str, Any]:
     return {"next_follow_up_at": [iso(c.t0 + timedelta(days=14)), iso(c.today + timedelta(days=14))]}
 
 
+def follow_up_cleared(c: Ctx) -> dict[str, Any]:
+    """`adjust` sends the measure back to planning: no next follow-up (and no last health) any more."""
+    return {"next_follow_up_at": [iso(c.t0 + timedelta(days=14)), None]}
+
+
 EVAL = {"effect": "achieved", "method": "Intervjuer.", "findings": "Mindre uro.", "recommendation": "close"}
 
 CASES = {
@@ -351,7 +356,9 @@ CASES = {
         "initiated",
         [],
         std("adjust"),
-        lambda c: {"decision_note": [None, "Justeres med ny plan."]},
+        lambda c: {"decision_note": [None, "Justeres med ny plan."], **follow_up_cleared(c)},
+        follow_up="none",
+        body=lambda c: {"last_health": None},
     ),
     "adjust/coordinator+meeting_date": Case(
         "adjust",
@@ -360,8 +367,9 @@ CASES = {
         "initiated",
         ["assign"],
         lambda c: {"decision_note": "Ny plan.", "meeting_date": iso(c.today)},
-        lambda c: {"decision_note": [None, "Ny plan."]},
+        lambda c: {"decision_note": [None, "Ny plan."], **follow_up_cleared(c)},
         event_data=lambda c: {"meeting_date": iso(c.today)},
+        follow_up="none",
     ),
     "close/steering": Case(
         "close",

@@ -456,3 +456,24 @@ def test_a_field_added_to_the_workflow_file_appears_in_its_form(
             assert "Budsjett i kroner 25000" in timeline
     finally:
         samordna.db.dispose()
+
+
+def test_adjust_takes_the_health_badge_off_the_page_and_the_card(browser, web_world: World) -> None:
+    """«Justere» sends the measure back to «Initiert»: its last health and next follow-up go with it."""
+    w = web_world
+    m = w.advance(w.register(), "in_follow_up")
+    m = w.fire("executing", m, "report_status", health="off_track", note="Ute av kurs.")
+    m = w.fire("coordination", w.fire("executing", m, "request_evaluation"), "submit_evaluation")
+    b = browser("steering")
+    assert "badge--off_track" in section(b.get(f"/measures/{m.id}").text, "measure-main").split("</header>")[0]
+    r = b.post(f"/measures/{m.id}/transitions/adjust", [("decision_note", "Ny plan."), ("version", m.version)])
+    assert r.status_code == 303
+    page = b.get(f"/measures/{m.id}").text
+    head = section(page, "measure-main").split("</header>")[0]
+    assert "Initiert" in head and "badge--off_track" not in head
+    follow = text_of(section(page, "h-follow").split("</section>")[0])
+    assert "Neste oppfølging Ikke angitt" in follow and "Ingen rapport ennå" in follow
+    board = browser("coordinator").get("/areas/alfa/boards/coordination").text
+    card = board[board.index(f'<li id="measure-{m.id}"') :]
+    card = card[: card.index("</li>")]
+    assert "badge--off_track" not in card and "Neste oppfølging" not in card

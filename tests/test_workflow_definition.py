@@ -100,7 +100,11 @@ def test_mini_file_loads(tmp_path: Path) -> None:
     assert workflow.fields["note"].label == Label("Merknad", "Merknad", "Note")
     assert workflow.fields["unit_id"].store == "unit_id"
     assert workflow.fields["note"].store is None
-    assert workflow.transitions[0].status_report is False
+    assert (workflow.transitions[0].conditions, workflow.transitions[0].before, workflow.transitions[0].after) == (
+        (),
+        (),
+        (),
+    )
     assert check_workflow_file(tmp_path / "mini.toml") == []
 
 
@@ -131,12 +135,14 @@ def test_transition_fields_and_roles_keep_order_without_repeats() -> None:
         ),
         required=("decision_note", "due_date"),
         optional=("meeting_date",),
-        status_report=False,
-        schedule_follow_up=True,
         label=Label("a", "b", "c"),
+        conditions=("has_goal",),
+        after=("schedule_follow_up",),
     )
     assert t.fields() == ("decision_note", "due_date", "meeting_date", "extra")
     assert t.roles() == ("steering", "coordinator")
+    assert t.before == ()
+    assert [t.calls(name) for name in ("has_goal", "schedule_follow_up", "status_report")] == [True, True, False]
 
 
 def test_definitions_are_frozen_and_hashable() -> None:
@@ -426,11 +432,56 @@ def test_required_and_optional_name_known_fields(tmp_path: Path, lines: str, wha
     assert_problem(path, messages, "transitions[1] (finish)", what)
 
 
-def test_flags_must_be_booleans(tmp_path: Path) -> None:
-    text = MINI.replace('required = ["note"]', 'required = ["note"]\nstatus_report = 1\nschedule_follow_up = "no"')
+def test_former_flags_say_to_name_the_callback(tmp_path: Path) -> None:
+    text = MINI.replace('required = ["note"]', 'required = ["note"]\nstatus_report = true\nschedule_follow_up = true')
     path, messages = problems_of(tmp_path, text)
-    assert_problem(path, messages, "transitions[1] (finish)", "status_report must be true or false")
-    assert_problem(path, messages, "transitions[1] (finish)", "schedule_follow_up must be true or false")
+    assert_problem(
+        path, messages, "transitions[1] (finish)", "status_report is no longer a key", 'after = ["status_report"]'
+    )
+    assert_problem(path, messages, "transitions[1] (finish)", "schedule_follow_up is no longer a key")
+    assert len(messages) == 2  # not also reported as unknown keys
+
+
+CALLBACKS = {"notify": lambda model: None, "has_goal": lambda model: True, "stamp": lambda model: None}
+
+
+def test_callbacks_load_in_order(tmp_path: Path) -> None:
+    lines = 'required = ["note"]\nconditions = ["has_goal"]\nbefore = ["stamp"]\nafter = ["notify", "stamp"]'
+    path = write(tmp_path, MINI.replace('required = ["note"]', lines))
+    for workflow in (load_workflow(path), load_workflow(path, callbacks=CALLBACKS)):
+        t = workflow.transitions[0]
+        assert (t.conditions, t.before, t.after) == (("has_goal",), ("stamp",), ("notify", "stamp"))
+    assert check_workflow_file(path, callbacks=CALLBACKS) == []
+
+
+@pytest.mark.parametrize(
+    ("lines", "what"),
+    [
+        ('after = ["notfiy"]', "after names 'notfiy', which is not a known callback (did you mean 'notify'?)"),
+        ('before = ["email"]', "before names 'email', which is not a known callback (known: has_goal, notify, stamp)"),
+        ('conditions = ["Has-Goal"]', "conditions names 'Has-Goal', which must be lower-case letters"),
+        ('after = "notify"', "after must be a list of names"),
+        ('after = ["notify", "notify"]', "after names 'notify' more than once"),
+    ],
+    ids=["typo", "unknown", "bad-name", "not-list", "repeated"],
+)
+def test_callbacks_must_be_known(tmp_path: Path, lines: str, what: str) -> None:
+    path = write(tmp_path, MINI.replace('required = ["note"]', 'required = ["note"]\n' + lines))
+    with pytest.raises(WorkflowError) as caught:
+        load_workflow(path, callbacks=CALLBACKS)
+    assert check_workflow_file(path, callbacks=CALLBACKS) == caught.value.messages
+    assert_problem(str(path), caught.value.messages, "transitions[1] (finish)", what)
+
+
+def test_unknown_callback_is_refused_by_load_workflows_with_the_file_named(tmp_path: Path) -> None:
+    write(tmp_path, MINI.replace('required = ["note"]', 'required = ["note"]\nafter = ["nope"]'))
+    assert load_workflows(tmp_path)["mini"].transitions[0].after == ("nope",)  # no registry: spelling only
+    with pytest.raises(WorkflowError) as caught:
+        load_workflows(tmp_path, callbacks=CALLBACKS)
+    assert caught.value.messages == [
+        f"{tmp_path / 'mini.toml'}: transitions[1] (finish): after names 'nope', which is not a known callback "
+        "(known: has_goal, notify, stamp)"
+    ]
 
 
 def test_transitions_must_be_an_array_of_tables(tmp_path: Path) -> None:

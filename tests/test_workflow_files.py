@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from samordna.diagrams import mermaid
+from samordna.measures.callbacks import CALLBACKS
 from samordna.workflow import check_workflow_file, load_workflow, load_workflows
 from samordna.workflow.check import main_check
 
@@ -21,6 +22,7 @@ def test_there_are_workflow_files() -> None:
 @pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
 def test_workflow_file_loads(path: Path) -> None:
     assert check_workflow_file(path) == []
+    assert check_workflow_file(path, callbacks=CALLBACKS) == []  # every callback it names is provided
     workflow = load_workflow(path)
     assert workflow.path == str(path)
     assert workflow.machine.models == []
@@ -70,3 +72,18 @@ def test_check_reports_every_problem(tmp_path: Path, capsys: pytest.CaptureFixtu
         f"{path}: transitions[2] (decline): unknown key 'requried' (did you mean 'required'?)",
         f"{path}: transitions[7] (pause): unknown key 'requried' (did you mean 'required'?)",
     ]
+
+
+def test_check_with_the_registry_reports_an_unknown_callback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = (WORKFLOWS / "measure.toml").read_text(encoding="utf-8")
+    (tmp_path / "measure.toml").write_text(text.replace('after = ["clear_follow_up"]', 'after = ["clear_health"]'))
+    monkeypatch.chdir(tmp_path)
+    assert main_check("measure.toml") == 0  # without a registry only the spelling of names is checked
+    capsys.readouterr()
+    assert main_check("measure.toml", callbacks=CALLBACKS) == 1  # what `samordna workflow check` does
+    assert capsys.readouterr().err == (
+        "measure.toml: transitions[12] (adjust): after names 'clear_health', which is not a known callback "
+        "(known: clear_follow_up, schedule_follow_up, status_report)\n"
+    )

@@ -1,4 +1,5 @@
-"""The measure workflow compiled: DESIGN §3 as a table, allowed triggers, fire(), one machine."""
+"""The measure workflow compiled: DESIGN §3 as a table, allowed triggers, fire() with the callbacks the file
+names, one machine shared without a lock."""
 
 from __future__ import annotations
 
@@ -11,7 +12,15 @@ from pydantic import BaseModel
 from transitions import MachineError
 
 import samordna.workflow.machine as machine_module
-from samordna.workflow import BOARDS, LANGS, TriggerNotAllowed, Workflow, load_workflow
+from samordna.workflow import (
+    BOARDS,
+    LANGS,
+    TransitionRefused,
+    TriggerNotAllowed,
+    UnboundCallback,
+    Workflow,
+    load_workflow,
+)
 
 MEASURE = Path(__file__).resolve().parents[1] / "workflows" / "measure.toml"
 
@@ -90,16 +99,39 @@ ALLOWED = {
     "declined": (),
 }
 
+# trigger -> the callbacks it names, in order (all `after`)
+AFTER = {
+    "assign": ("schedule_follow_up",),
+    "start": ("schedule_follow_up",),
+    "report_status": ("status_report", "schedule_follow_up"),
+    "resume": ("schedule_follow_up",),
+    "extend": ("schedule_follow_up",),
+    "adjust": ("clear_follow_up",),
+}
+
 PAIRS = [(source, trigger) for trigger, spec in TRANSITIONS.items() for source in spec[0]]
+
+
+def recorder(name: str):  # type: ignore[no-untyped-def]
+    """A callback that notes its name and the state it saw on the model's own list (if it has one)."""
+
+    def record(model) -> None:  # type: ignore[no-untyped-def]
+        if isinstance(getattr(model, "calls", None), list):
+            model.calls.append((name, model.state))
+
+    return record
+
+
+RECORDING = {name: recorder(name) for names in AFTER.values() for name in names}
 
 
 @pytest.fixture(scope="module")
 def workflow() -> Workflow:
-    return load_workflow(MEASURE)
+    return load_workflow(MEASURE, callbacks=RECORDING)
 
 
 def row(state: str) -> SimpleNamespace:
-    return SimpleNamespace(state=state, title="Natteravner i sentrum")
+    return SimpleNamespace(state=state, title="Natteravner i sentrum", calls=[])
 
 
 # ------------------------------------------------------------------------------------- DESIGN §3
@@ -132,16 +164,9 @@ def test_measure_has_the_transitions_of_design(workflow: Workflow) -> None:
         assert all(t.label.get(lang) for lang in LANGS)
 
 
-def test_measure_flags_and_field_rules(workflow: Workflow) -> None:
-    flags = {t.trigger: (t.status_report, t.schedule_follow_up) for t in workflow.transitions}
-    assert [k for k, (report, _) in flags.items() if report] == ["report_status"]
-    assert [k for k, (_, follow) in flags.items() if follow] == [
-        "assign",
-        "start",
-        "report_status",
-        "resume",
-        "extend",
-    ]
+def test_measure_callbacks_and_field_rules(workflow: Workflow) -> None:
+    assert {t.trigger: t.after for t in workflow.transitions if t.after} == AFTER
+    assert not [t.trigger for t in workflow.transitions if t.before or t.conditions]
     f = workflow.fields
     assert f["due_date"].rule == "not_past" and f["meeting_date"].rule == "not_future"
     assert (f["follow_up_days"].min, f["follow_up_days"].max) == (7, 180)
@@ -199,9 +224,11 @@ def test_states_on_board(workflow: Workflow) -> None:
 @pytest.mark.parametrize(("source", "trigger"), PAIRS, ids=[f"{s}-{t}" for s, t in PAIRS])
 def test_fire_every_transition(workflow: Workflow, source: str, trigger: str) -> None:
     r = row(source)
-    assert workflow.fire(r, trigger) == TRANSITIONS[trigger][1]
-    assert r.state == TRANSITIONS[trigger][1]
+    dest = TRANSITIONS[trigger][1]
+    assert workflow.fire(r, trigger) == dest
+    assert r.state == dest
     assert r.title == "Natteravner i sentrum"
+    assert r.calls == [(name, dest) for name in AFTER.get(trigger, ())]  # after: in the new state
     assert workflow.machine.models == []
 
 
@@ -221,6 +248,7 @@ def test_disallowed_trigger_raises_and_leaves_state(workflow: Workflow, state: s
     )
     assert f"trigger {trigger!r} is not allowed in state {state!r}" in str(caught.value)
     assert r.state == state
+    assert r.calls == []
     assert workflow.machine.models == []
 
 
@@ -244,30 +272,68 @@ def test_machine_has_no_auto_transitions(workflow: Workflow) -> None:
     m = workflow.machine
     assert m.auto_transitions is False
     assert m.ignore_invalid_triggers is False
-    assert m.send_event is False
+    assert m.send_event is True  # callbacks get the EventData; the registry's functions get its model
     assert sorted(m.events) == sorted(TRANSITIONS)
     assert not [name for name in m.events if name.startswith("to_")]
     assert m.initial == "need_identified"
 
 
-def test_proxy_gets_no_to_state_shortcuts(workflow: Workflow, monkeypatch: pytest.MonkeyPatch) -> None:
-    seen = []
-    real_add_model = workflow.machine.add_model
+def test_fire_attaches_nothing_to_the_machine_or_the_model(workflow: Workflow, monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise AssertionError("fire() must not add or remove models")
 
-    def spy(model, initial=None):
-        seen.append(model)
-        real_add_model(model, initial=initial)
-
-    monkeypatch.setattr(workflow.machine, "add_model", spy)
+    monkeypatch.setattr(workflow.machine, "add_model", refuse)
+    monkeypatch.setattr(workflow.machine, "remove_model", refuse)
     r = row("evaluated")
-    workflow.fire(r, "close")
-    (proxy,) = seen
-    assert proxy is not r and isinstance(proxy, machine_module.RowProxy)
-    names = set(dir(proxy))
-    assert not [n for n in names if n.startswith("to_")]
-    assert not hasattr(proxy, "to_closed") and not hasattr(proxy, "to_need_identified")
-    assert {"trigger", "close", "extend", "may_close", "is_closed"} <= names
-    assert not hasattr(r, "close") and not hasattr(r, "trigger")  # the row itself is never decorated
+    before = set(vars(r))
+    assert workflow.fire(r, "close") == "closed"
+    assert set(vars(r)) == before  # no trigger(), to_*(), may_*() or is_*() added to the model
+    assert workflow.machine.models == []
+
+
+def test_conditions_and_callbacks_run_in_order_and_a_failed_condition_refuses(tmp_path: Path) -> None:
+    text = MEASURE.read_text(encoding="utf-8").replace(
+        'after = ["clear_follow_up"]',
+        'conditions = ["first_ok", "second_ok"]\nbefore = ["before_a"]\nafter = ["clear_follow_up", "after_b"]',
+    )
+    (tmp_path / "measure.toml").write_text(text, encoding="utf-8")
+    answers = {"first_ok": True, "second_ok": True}
+
+    def condition(name: str):  # type: ignore[no-untyped-def]
+        def check(model) -> bool:  # type: ignore[no-untyped-def]
+            model.calls.append((name, model.state))
+            return answers[name]
+
+        return check
+
+    names = ("first_ok", "second_ok", "before_a", "clear_follow_up", "after_b")
+    callbacks = {**RECORDING, **{n: condition(n) if n.endswith("_ok") else recorder(n) for n in names}}
+    workflow = load_workflow(tmp_path / "measure.toml", callbacks=callbacks)
+    r = row("evaluated")
+    assert workflow.fire(r, "adjust") == "initiated"
+    assert r.calls == [
+        ("first_ok", "evaluated"),
+        ("second_ok", "evaluated"),
+        ("before_a", "evaluated"),
+        ("clear_follow_up", "initiated"),
+        ("after_b", "initiated"),
+    ]
+    answers["second_ok"] = False
+    r = row("evaluated")
+    with pytest.raises(TransitionRefused) as caught:
+        workflow.fire(r, "adjust")
+    assert isinstance(caught.value, MachineError)
+    assert (caught.value.trigger, caught.value.state, caught.value.condition) == ("adjust", "evaluated", "second_ok")
+    assert r.state == "evaluated"
+    assert r.calls == [("first_ok", "evaluated"), ("second_ok", "evaluated")]  # no before, no after
+
+
+def test_a_callback_without_a_registry_is_not_skipped() -> None:
+    workflow = load_workflow(MEASURE)  # names checked for spelling only, bound to nothing
+    r = row("initiated")
+    with pytest.raises(UnboundCallback, match="'schedule_follow_up' is not bound"):
+        workflow.fire(r, "assign")
+    assert workflow.fire(row("need_identified"), "decline") == "declined"  # names no callback
 
 
 class PydanticRow(BaseModel):
@@ -282,39 +348,17 @@ def test_fire_on_pydantic_rows_that_compare_equal(workflow: Workflow) -> None:
     assert a == b
     with pytest.raises(ValueError, match="trigger"):
         a.trigger = print  # why the row itself can never be the machine's model
-    assert workflow.fire(a, "assign") == "assigned"
+    assert workflow.fire(a, "assign") == "assigned"  # the row is the model: nothing is added to it
     assert (a.state, b.state) == ("assigned", "initiated")
     assert workflow.fire(b, "assign") == "assigned"
     assert workflow.machine.models == []
-
-
-def test_proxy_does_not_rewrite_an_unchanged_state() -> None:
-    class Counting:
-        def __init__(self) -> None:
-            self._state, self.writes = "in_follow_up", 0
-
-        @property
-        def state(self) -> str:
-            return self._state
-
-        @state.setter
-        def state(self, value: str) -> None:
-            self.writes += 1
-            self._state = value
-
-    workflow = load_workflow(MEASURE)
-    r = Counting()
-    assert workflow.fire(r, "report_status") == "in_follow_up"
-    assert r.writes == 0
-    assert workflow.fire(r, "pause") == "paused"
-    assert r.writes == 1
 
 
 # ------------------------------------------------------------------------------------- one machine
 
 
 def test_machine_is_built_once_per_load_and_shared_by_rows(monkeypatch: pytest.MonkeyPatch) -> None:
-    first, second = load_workflow(MEASURE), load_workflow(MEASURE)
+    first, second = load_workflow(MEASURE, callbacks=RECORDING), load_workflow(MEASURE, callbacks=RECORDING)
     assert first.machine is not second.machine
     machine = first.machine
 
@@ -353,4 +397,7 @@ def test_fire_from_many_threads(workflow: Workflow) -> None:
         t.join()
     assert errors == []
     assert {r.state for r in rows} == {"evaluated"}
+    # each row's callbacks ran on that row and no other, in the order of its own path
+    expected = [(name, TRANSITIONS[t][1]) for t in path for name in AFTER.get(t, ())]
+    assert all(r.calls == expected for r in rows)
     assert workflow.machine.models == []

@@ -141,9 +141,10 @@ def cmd_token_create(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_workflow_check(args: argparse.Namespace, settings: Settings) -> int:
+    from samordna.measures.callbacks import CALLBACKS
     from samordna.workflow.check import main_check
 
-    return main_check(args.file)
+    return main_check(args.file, callbacks=CALLBACKS)
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from samordna.accounts.service import AccountService
 from samordna.boards.service import BoardService
 from samordna.domain.clock import Clock
+from samordna.measures.callbacks import CALLBACKS as MEASURE_CALLBACKS
 from samordna.measures.service import MeasureService
 from samordna.organisation.service import OrganisationService
 from samordna.settings import Settings
@@ -31,7 +32,7 @@ class Services:
         """The services over `settings`; a test may share another's database and clock."""
         db = db or Database.from_url(settings.database_url, pool_size=settings.db_pool_size)
         clock = clock or Clock(settings.timezone)
-        workflows = load_workflows(settings.workflows_dir)
+        workflows = load_workflows(settings.workflows_dir, callbacks=MEASURE_CALLBACKS)
         measure = workflows["measure"]
         return cls(
             settings=settings,

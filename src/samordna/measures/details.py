@@ -4,50 +4,16 @@ to, who may edit it, and its timeline (events with their status reports), newest
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
-
-from sqlalchemy import select
+from typing import TYPE_CHECKING
 
 from samordna.domain import policy
 from samordna.domain.actor import Actor
 from samordna.domain.clock import aware
-from samordna.organisation import repository as org
-from samordna.store.models import Event, Measure, StatusReport, User
+from samordna.measures import repository as repo
+from samordna.measures.views import MeasureDetails, TimelineEntry
 
 if TYPE_CHECKING:
-    from samordna.measures.service import MeasureService, MeasureView
-
-
-@dataclass(frozen=True)
-class TimelineEntry:
-    """One thing that happened: an event (with its status report, if it made one) or a lone report."""
-
-    kind: str  # "event" | "report"
-    at: datetime
-    actor_name: str
-    trigger: str | None = None
-    from_state: str | None = None
-    to_state: str | None = None
-    changes: dict[str, Any] = field(default_factory=dict)
-    data: dict[str, Any] = field(default_factory=dict)
-    comment: str | None = None
-    health: str | None = None
-    note: str | None = None
-    version: int | None = None
-
-
-@dataclass(frozen=True)
-class MeasureDetails:
-    measure: MeasureView
-    timeline: list[TimelineEntry]  # newest first
-    goal_titles: dict[int, str]
-    unit_names: dict[int, str]
-    user_names: dict[int, str]
-    created_by: str
-    updated_by: str
-    can_edit: bool  # may change the descriptive fields (`edit`)
+    from samordna.measures.service import MeasureService
 
 
 def read_details(service: MeasureService, *, actor: Actor, measure_id: int) -> MeasureDetails:
@@ -55,31 +21,16 @@ def read_details(service: MeasureService, *, actor: Actor, measure_id: int) -> M
     wf = service.workflow
     with service.db.read() as s:
         measure = service._get_in(s, actor=actor, measure_id=measure_id)
-        created_by_id, updated_by_id = s.execute(
-            select(Measure.created_by_id, Measure.updated_by_id).where(Measure.id == measure_id)
-        ).one()
-        events = s.execute(
-            select(Event, User.name)
-            .join(User, User.id == Event.actor_id)
-            .where(Event.measure_id == measure_id)
-            .order_by(Event.id)
-        ).all()
-        reports = s.execute(
-            select(StatusReport, User.name)
-            .join(User, User.id == StatusReport.author_id)
-            .where(StatusReport.measure_id == measure_id)
-            .order_by(StatusReport.id)
-        ).all()
-        goals = {g.id: g.title for g in org.goals_of(s, measure.area_id)}
-        units = {u.id: u.name for u in org.units_of(s, measure.area_id)}
+        rows = repo.page_rows(s, measure_id=measure_id, area_id=measure.area_id)
+        created_by_id, updated_by_id = rows.created_by_id, rows.updated_by_id
 
-        # A trigger with status_report writes its event and its report in one transaction, so the
-        # n-th reporting event and the n-th report belong together.
-        reporting = {t.trigger for t in wf.transitions if t.status_report}
-        queue = list(reports)
+        # A trigger with the status_report callback writes its event and its report in one transaction, so
+        # the n-th reporting event and the n-th report belong together.
+        reporting = {t.trigger for t in wf.transitions if t.calls("status_report")}
+        queue = list(rows.reports)
         timeline: list[TimelineEntry] = []
         user_ids = {created_by_id, updated_by_id, measure.contact_user_id}
-        for event, name in events:
+        for event, name in rows.events:
             changes = json.loads(event.changes)
             health = note = None
             if event.trigger in reporting and queue:
@@ -110,7 +61,7 @@ def read_details(service: MeasureService, *, actor: Actor, measure_id: int) -> M
                 )
             )
         user_ids.discard(None)
-        users = dict(s.execute(select(User.id, User.name).where(User.id.in_(user_ids))).all()) if user_ids else {}
+        users = repo.user_names(s, user_ids)
 
     member = actor.in_area(measure.area_id)
     state = wf.states.get(measure.state)
@@ -127,8 +78,8 @@ def read_details(service: MeasureService, *, actor: Actor, measure_id: int) -> M
     return MeasureDetails(
         measure=measure,
         timeline=timeline,
-        goal_titles=goals,  # type: ignore[arg-type]
-        unit_names=units,  # type: ignore[arg-type]
+        goal_titles=rows.goal_titles,
+        unit_names=rows.unit_names,
         user_names=users,
         created_by=users.get(created_by_id, ""),
         updated_by=users.get(updated_by_id, ""),

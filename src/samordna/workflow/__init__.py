@@ -23,7 +23,7 @@ from samordna.workflow.definition import (
     load_workflow,
     load_workflows,
 )
-from samordna.workflow.machine import TriggerNotAllowed
+from samordna.workflow.machine import Callback, TransitionRefused, TriggerNotAllowed, UnboundCallback
 
 __all__ = [
     "BOARDS",
@@ -35,11 +35,14 @@ __all__ = [
     "ROLES",
     "UNIT_SCOPES",
     "AllowRule",
+    "Callback",
     "FieldDef",
     "Label",
     "StateDef",
     "TransitionDef",
+    "TransitionRefused",
     "TriggerNotAllowed",
+    "UnboundCallback",
     "Workflow",
     "WorkflowError",
     "check_workflow_file",

@@ -5,12 +5,12 @@ from __future__ import annotations
 import difflib
 import re
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from samordna.workflow.machine import CompiledMachine
+from samordna.workflow.machine import CALLBACK_KEYS, Callback, CompiledMachine
 
 if TYPE_CHECKING:
     from transitions import Machine
@@ -88,9 +88,14 @@ class TransitionDef:
     allow: tuple[AllowRule, ...]
     required: tuple[str, ...]
     optional: tuple[str, ...]
-    status_report: bool
-    schedule_follow_up: bool
     label: Label
+    conditions: tuple[str, ...] = ()  # callbacks that must answer True, or the transition is refused
+    before: tuple[str, ...] = ()  # callbacks run before the state changes
+    after: tuple[str, ...] = ()  # callbacks run once it has
+
+    def calls(self, callback: str) -> bool:
+        """Whether the transition names `callback` (as a condition, before or after)."""
+        return callback in self.conditions or callback in self.before or callback in self.after
 
     def fields(self) -> tuple[str, ...]:
         """Every field this transition can take: required, optional, then role-specific, no repeats."""
@@ -106,7 +111,11 @@ class TransitionDef:
 
 @dataclass(frozen=True, eq=False)
 class Workflow:
-    """A validated workflow file, compiled once into the transitions Machine every row shares."""
+    """A validated workflow file, compiled once into the transitions Machine every row shares.
+
+    `callbacks` binds the names the file's transitions give (conditions, before, after) to functions of the
+    model; without it a callback reached by fire() raises UnboundCallback.
+    """
 
     name: str
     initial: str
@@ -115,6 +124,7 @@ class Workflow:
     states: dict[str, StateDef]
     fields: dict[str, FieldDef]
     transitions: tuple[TransitionDef, ...]
+    callbacks: Mapping[str, Callback] | None = field(default=None, repr=False, compare=False)
     _compiled: CompiledMachine = field(init=False, repr=False, compare=False)
     _boards: dict[str, tuple[str, ...]] = field(init=False, repr=False, compare=False)
     _triggers: tuple[str, ...] = field(init=False, repr=False, compare=False)
@@ -122,7 +132,12 @@ class Workflow:
 
     def __post_init__(self) -> None:
         compiled = CompiledMachine(
-            name=self.name, states=tuple(self.states), initial=self.initial, transitions=self.transitions
+            name=self.name,
+            path=self.path,
+            states=tuple(self.states),
+            initial=self.initial,
+            transitions=self.transitions,
+            callbacks=self.callbacks,
         )
         boards = {board: tuple(s.name for s in self.states.values() if s.board == board) for board in BOARDS}
         object.__setattr__(self, "_compiled", compiled)
@@ -135,7 +150,7 @@ class Workflow:
 
     @property
     def machine(self) -> Machine:
-        """The one transitions Machine of this workflow (no models attached between fire() calls)."""
+        """The one transitions Machine of this workflow (fire() never attaches a model to it)."""
         return self._compiled.machine
 
     def allowed_triggers(self, state: str) -> tuple[str, ...]:
@@ -158,13 +173,15 @@ class Workflow:
         """The states a board shows, in declaration order."""
         return self._boards.get(board, ())
 
-    def fire(self, row: Any, trigger: str) -> str:
-        """Move `row` (anything with a `state` attribute) by `trigger`; returns and writes the new state.
+    def fire(self, model: Any, trigger: str) -> str:
+        """Move `model` (anything with a writable `state`) by `trigger` through the shared machine, running
+        the transition's conditions and callbacks on it; returns and writes the new state. No lock, and
+        nothing is added to the model.
 
-        Raises TriggerNotAllowed (a transitions.MachineError) and leaves the row alone when `trigger`
-        cannot be fired from the row's state.
+        Raises TriggerNotAllowed when `trigger` cannot be fired from the model's state and TransitionRefused
+        when a condition answers False (both transitions.MachineError), leaving the state alone.
         """
-        return self._compiled.fire(row, trigger)
+        return self._compiled.fire(model, trigger)
 
 
 class WorkflowError(Exception):
@@ -181,21 +198,25 @@ class WorkflowError(Exception):
 # ------------------------------------------------------------------------------------- loading
 
 
-def load_workflow(path: str | Path) -> Workflow:
-    """Read, validate and compile one workflow file; raises WorkflowError listing every problem."""
-    return _Loader(str(path)).load()
+def load_workflow(path: str | Path, *, callbacks: Mapping[str, Callback] | None = None) -> Workflow:
+    """Read, validate and compile one workflow file; raises WorkflowError listing every problem.
+
+    With `callbacks` (name -> function of the model), every callback the file names must be one of them
+    and is bound to it; without, callback names are only checked for their spelling.
+    """
+    return _Loader(str(path), callbacks).load()
 
 
-def check_workflow_file(path: str | Path) -> list[str]:
+def check_workflow_file(path: str | Path, *, callbacks: Mapping[str, Callback] | None = None) -> list[str]:
     """Every problem of a workflow file, [] when it is fine."""
     try:
-        load_workflow(path)
+        load_workflow(path, callbacks=callbacks)
     except WorkflowError as e:
         return e.messages
     return []
 
 
-def load_workflows(folder: str | Path) -> dict[str, Workflow]:
+def load_workflows(folder: str | Path, *, callbacks: Mapping[str, Callback] | None = None) -> dict[str, Workflow]:
     """Every *.toml in `folder`, keyed by workflow name; raises WorkflowError with all files' problems."""
     folder = Path(folder)
     if not folder.is_dir():
@@ -204,7 +225,7 @@ def load_workflows(folder: str | Path) -> dict[str, Workflow]:
     problems: list[str] = []
     for path in sorted(folder.glob("*.toml")):
         try:
-            workflow = load_workflow(path)
+            workflow = load_workflow(path, callbacks=callbacks)
         except WorkflowError as e:
             problems.extend(e.messages)
             continue
@@ -229,10 +250,10 @@ _TRANSITION_KEYS = (
     "allow",
     "required",
     "optional",
-    "status_report",
-    "schedule_follow_up",
+    *CALLBACK_KEYS,
     "label",
 )
+_FORMER_FLAGS = ("status_report", "schedule_follow_up")  # now callbacks: after = ["schedule_follow_up"]
 _ALLOW_KEYS = ("role", "unit", "requires")
 _NO_LABEL = Label("", "", "")
 
@@ -244,8 +265,9 @@ def _one_of(values: Iterable[str]) -> str:
 class _Loader:
     """Checks one file, collecting every problem as `<file>: <where>: <what>` before giving up."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, callbacks: Mapping[str, Callback] | None = None) -> None:
         self.path = path
+        self.callbacks = callbacks
         self.problems: list[str] = []
         self.edges: list[tuple[str, tuple[str, ...], str]] = []  # (trigger, sources, dest), even if flawed
         self.edges_complete = True  # False once a source or dest could not be read: skip the graph checks
@@ -370,6 +392,7 @@ class _Loader:
                 states=states,
                 fields=fields,
                 transitions=tuple(transitions),
+                callbacks=self.callbacks,
             )
         except Exception as e:  # the checks above should make this unreachable
             raise WorkflowError(f"{self.path}: cannot compile the state machine: {e}") from e
@@ -547,7 +570,11 @@ class _Loader:
                 continue
             if isinstance(table.get("trigger"), str):
                 where += f" ({table['trigger']})"
-            self.keys(where, table, _TRANSITION_KEYS, ("trigger", "source", "dest", "allow"))
+            for flag in _FORMER_FLAGS:
+                if flag in table:
+                    self.problem(where, f'{flag} is no longer a key: name the callback, e.g. after = ["{flag}"]')
+            known = {k: v for k, v in table.items() if k not in _FORMER_FLAGS}
+            self.keys(where, known, _TRANSITION_KEYS, ("trigger", "source", "dest", "allow"))
             trigger = self.identifier(where, table, "trigger")
             if trigger is not None and (trigger in RESERVED_TRIGGERS or trigger.startswith(RESERVED_PREFIXES)):
                 reserved = ", ".join(RESERVED_TRIGGERS) + ", " + ", ".join(p + "*" for p in RESERVED_PREFIXES)
@@ -588,8 +615,7 @@ class _Loader:
             for name in required:
                 if name in optional:
                     self.problem(where, f"field {name!r} is both required and optional")
-            status_report = self.boolean(where, table, "status_report")
-            schedule_follow_up = self.boolean(where, table, "schedule_follow_up")
+            conditions, before, after = (self.callback_list(where, table, key) for key in CALLBACK_KEYS)
             label = self.label(where, table)
             if trigger is not None and sources and dest is not None:
                 transitions.append(
@@ -600,9 +626,10 @@ class _Loader:
                         allow=tuple(allow),
                         required=tuple(required),
                         optional=tuple(optional),
-                        status_report=status_report,
-                        schedule_follow_up=schedule_follow_up,
                         label=label or _NO_LABEL,
+                        conditions=tuple(conditions),
+                        before=tuple(before),
+                        after=tuple(after),
                     )
                 )
         return transitions
@@ -612,6 +639,21 @@ class _Loader:
         for name in names:
             if name not in fields:
                 self.problem(where, f"{key} names {name!r}, which is not a declared field")
+        return names
+
+    def callback_list(self, where: str, table: dict[str, Any], key: str) -> list[str]:
+        """The callbacks named under `key`; each must be known to the registry when one is given."""
+        names = []
+        for name in self.string_list(where, table, key):
+            if not _IDENTIFIER.match(name):
+                self.problem(where, f"{key} names {name!r}, which {_NAME_RULE}")
+            elif self.callbacks is not None and name not in self.callbacks:
+                known = sorted(self.callbacks)
+                close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+                hint = f"did you mean {close[0]!r}?" if close else "known: " + (", ".join(known) or "none")
+                self.problem(where, f"{key} names {name!r}, which is not a known callback ({hint})")
+            else:
+                names.append(name)
         return names
 
     def allow(self, where: str, table: dict[str, Any], fields: dict[str, FieldDef]) -> list[AllowRule]:
