@@ -1,10 +1,10 @@
 """The organisation pages of an area (units, members, goals, the audit log): HTTP in, HTML out; no SQL.
 
-services.admin decides who may and does the work. Plain forms: an accepted POST answers 303 back to its
-page with a short message (Post/Redirect/Get); a refused one renders the page again with the messages
-beside the fields and what was typed (422), or the error page naming who may (403) — another area is a
-404. One exception to the redirect: a new user's one-time password is shown once, in the answer to the
-POST that created it, and is stored nowhere but as its hash.
+The OrganisationService (by dependency injection) decides who may and does the work. Plain forms: an accepted
+POST answers 303 back to its page with a short message (Post/Redirect/Get); a refused one renders the page
+again with the messages beside the fields and what was typed (422), or the error page naming who may (403) —
+another area is a 404. One exception to the redirect: a new user's one-time password is shown once, in the
+answer to the POST that created it, and is stored nowhere but as its hash.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Any
 
 import anyio.to_thread
 from litestar import Request, Response, get, post
+from litestar.di import NamedDependency
 from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
@@ -26,8 +27,9 @@ from samordna.domain import policy
 from samordna.domain.actor import MemberView
 from samordna.domain.errors import Invalid
 from samordna.organisation import service as admin
+from samordna.organisation.labels import UI
+from samordna.organisation.service import OrganisationService
 from samordna.web.forms import Form, build_form, parse_form
-from samordna.web.i18n import N_
 from samordna.web.i18n import gettext as _
 
 BASE = "/areas/{slug:str}/admin"
@@ -36,49 +38,6 @@ MEMBER = f"{BASE}/members/{{membership_id:int}}"
 GOAL = f"{BASE}/goals/{{goal_id:int}}"
 FLASH = "admin_flash"
 NO_STORE = {"Cache-Control": "no-store"}
-
-
-# ---------------------------------------------------------------- labels for the templates
-
-
-KIND_LABELS = {
-    "unit_added": N_("Enhet lagt til"),
-    "unit_renamed": N_("Enhet har fått nytt navn"),
-    "unit_deactivated": N_("Enhet deaktivert"),
-    "unit_reactivated": N_("Enhet aktivert igjen"),
-    "member_added": N_("Medlem lagt til"),
-    "member_role_changed": N_("Rolle endret"),
-    "member_unit_changed": N_("Enhet for medlem endret"),
-    "member_deactivated": N_("Medlemskap deaktivert"),
-    "member_reactivated": N_("Medlemskap aktivert igjen"),
-    "user_deactivated": N_("Bruker deaktivert: innlogging og API-nøkler stengt"),
-    "user_reactivated": N_("Bruker aktivert igjen"),
-    "goal_created": N_("Mål opprettet"),
-    "goal_archived": N_("Mål arkivert"),
-    "goal_unarchived": N_("Mål hentet fram igjen"),
-    "login": N_("Innlogging"),
-    "login_failed": N_("Mislykket innlogging"),
-    "login_throttled": N_("Innlogging stanset etter for mange forsøk"),
-    "logout": N_("Utlogging"),
-    "password_changed": N_("Passord endret"),
-    "password_reset": N_("Passord satt på nytt"),
-    "authorization_refused": N_("Tilgang nektet"),
-}
-
-DETAIL_LABELS = {
-    "name": N_("Navn"),
-    "kind": N_("Type"),
-    "role": N_("Rolle"),
-    "unit": N_("Enhet"),
-    "new_user": N_("Ny bruker"),
-    "period": N_("Periode"),
-    "priority": N_("Prioritet"),
-    "tokens_revoked": N_("API-nøkler stengt"),
-    "sessions_ended": N_("Innlogginger avsluttet"),
-    "status": N_("Svar"),
-    "method": N_("Metode"),
-    "via": N_("Via"),
-}
 
 
 @dataclass(frozen=True)
@@ -94,49 +53,6 @@ class Choice:
 
     id: int
     name: str
-
-
-class UI:
-    """Words the admin templates show for stored values, in the page's language."""
-
-    def __init__(self, lang: str) -> None:
-        self.lang = lang
-
-    def role(self, key: str) -> str:
-        label = admin.ROLE_OPTION_LABELS.get(key)
-        return label.get(self.lang) if label else key
-
-    def kind(self, key: str) -> str:
-        label = admin.UNIT_KIND_LABELS.get(key)
-        return label.get(self.lang) if label else key
-
-    def event(self, kind: str) -> str:
-        return _(KIND_LABELS[kind]) if kind in KIND_LABELS else kind
-
-    def _value(self, key: str, value: Any) -> str:
-        if value is None or value == "":
-            return _("ingen")
-        if key == "role":
-            return self.role(str(value))
-        if key == "kind":
-            return self.kind(str(value))
-        if isinstance(value, bool):
-            return _("ja") if value else _("nei")
-        return str(value)
-
-    def details(self, entry: admin.AuditRow) -> list[tuple[str, str]]:
-        """(label, text) per detail: «Rolle: Utførende nivå → Koordineringsgruppen»."""
-        out = []
-        for key, value in entry.detail.items():
-            label = _(DETAIL_LABELS[key]) if key in DETAIL_LABELS else key
-            if key == "period" and isinstance(value, list) and len(value) == 2:
-                text = f"{value[0]}–{value[1]}"
-            elif isinstance(value, list) and len(value) == 2:
-                text = f"{self._value(key, value[0])} → {self._value(key, value[1])}"
-            else:
-                text = self._value(key, value)
-            out.append((label, text))
-        return out
 
 
 # ---------------------------------------------------------------- shared steps
@@ -195,10 +111,6 @@ def _flash(page: Page) -> str | None:
     return page.request.session.pop(FLASH, None)
 
 
-def _samordna(page: Page) -> Any:
-    return page.request.app.state.services
-
-
 async def _in_thread(work: Callable[[], Template]) -> Template:
     """A page read in a worker thread. (GET handlers sharing their path with a POST are async: Litestar
     2.25 wraps a sync_to_thread handler twice when its route holds two handlers, and the call fails.)"""
@@ -206,13 +118,15 @@ async def _in_thread(work: Callable[[], Template]) -> Template:
 
 
 def _form_route(path: str, name: str, handler: Callable[..., Response], **fixed: Any) -> HTTPRouteHandler:
-    """POST `path`: read the form (a multi-dict) in the event loop, then run `handler(request, form=...)` in a
-    worker thread with the path parameters (already converted, and checked by the `ids_in_range` guard) and
-    `fixed` as keyword arguments."""
+    """POST `path`: read the form (a multi-dict) in the event loop, then run
+    `handler(request, organisation, form=...)` in a worker thread with the path parameters (already converted,
+    and checked by the `ids_in_range` guard) and `fixed` as keyword arguments; `organisation` comes by
+    dependency injection."""
 
-    async def run(request: Request) -> Response:
+    async def run(request: Request, organisation: NamedDependency[OrganisationService]) -> Response:
         form = await request.form()
-        return await anyio.to_thread.run_sync(partial(handler, request, form=form, **request.path_params, **fixed))
+        work = partial(handler, request, organisation, form=form, **request.path_params, **fixed)
+        return await anyio.to_thread.run_sync(work)
 
     run.__name__ = run.__qualname__ = name
     return post(path, name=name)(run)
@@ -234,6 +148,7 @@ def admin_home(request: Request, slug: FromPath[str]) -> Redirect:
 
 def _units_page(
     page: Page,
+    organisation: OrganisationService,
     *,
     add: Form | None = None,
     refused_id: int | None = None,
@@ -241,7 +156,7 @@ def _units_page(
     status: int = 200,
     error: str | None = None,
 ) -> Template:
-    units = _samordna(page).organisation.list_units(actor=page.actor, slug=page.area.slug)
+    units = organisation.list_units(actor=page.actor, slug=page.area.slug)
     rename = {
         u.id: refused if u.id == refused_id and refused else build_form(admin.RENAME_FIELDS, values={"name": u.name})
         for u in units
@@ -261,30 +176,37 @@ def _units_page(
 
 
 @get(f"{BASE}/units", name="admin_units")
-async def units_page(request: Request, slug: FromPath[str]) -> Template:
-    return await _in_thread(lambda: _units_page(page_for(request, slug)))
+async def units_page(
+    request: Request, organisation: NamedDependency[OrganisationService], slug: FromPath[str]
+) -> Template:
+    return await _in_thread(lambda: _units_page(page_for(request, slug), organisation))
 
 
-def _add_unit(request: Request, slug: str, form: Mapping[str, Any]) -> Response:
+def _add_unit(request: Request, organisation: OrganisationService, slug: str, form: Mapping[str, Any]) -> Response:
     page = page_for(request, slug)
     data = parse_form(admin.UNIT_FIELDS, form)
     try:
-        unit = _samordna(page).organisation.add_unit(actor=page.actor, slug=slug, data=data)
+        unit = organisation.add_unit(actor=page.actor, slug=slug, data=data)
     except Invalid as exc:
         add = build_form(admin.UNIT_FIELDS, values=data, errors=exc.errors)
-        return _units_page(page, add=add, status=422, error=_("Enheten ble ikke lagt til. Se meldingen ved skjemaet."))
+        return _units_page(
+            page, organisation, add=add, status=422, error=_("Enheten ble ikke lagt til. Se meldingen ved skjemaet.")
+        )
     return _done(page, "units", _("Enheten «%(name)s» er lagt til.") % {"name": unit.name})
 
 
-def _rename_unit(request: Request, slug: str, unit_id: int, form: Mapping[str, Any]) -> Response:
+def _rename_unit(
+    request: Request, organisation: OrganisationService, slug: str, unit_id: int, form: Mapping[str, Any]
+) -> Response:
     page = page_for(request, slug)
     data = parse_form(admin.RENAME_FIELDS, form)
     try:
-        unit = _samordna(page).organisation.rename_unit(actor=page.actor, slug=slug, unit_id=unit_id, data=data)
+        unit = organisation.rename_unit(actor=page.actor, slug=slug, unit_id=unit_id, data=data)
     except Invalid as exc:
         refused = build_form(admin.RENAME_FIELDS, values=data, errors=exc.errors)
         return _units_page(
             page,
+            organisation,
             refused_id=unit_id,
             refused=refused,
             status=422,
@@ -293,9 +215,11 @@ def _rename_unit(request: Request, slug: str, unit_id: int, form: Mapping[str, A
     return _done(page, "units", _("Enheten heter nå «%(name)s».") % {"name": unit.name})
 
 
-def _unit_active(request: Request, slug: str, unit_id: int, active: bool, form: Mapping[str, Any]) -> Response:
+def _unit_active(
+    request: Request, organisation: OrganisationService, slug: str, unit_id: int, active: bool, form: Mapping[str, Any]
+) -> Response:
     page = page_for(request, slug)
-    unit = _samordna(page).organisation.set_unit_active(actor=page.actor, slug=slug, unit_id=unit_id, active=active)
+    unit = organisation.set_unit_active(actor=page.actor, slug=slug, unit_id=unit_id, active=active)
     message = (
         _("Enheten «%(name)s» er aktiv igjen.")
         if active
@@ -323,6 +247,7 @@ def _unit_choices(units: list[admin.UnitRow], current: admin.MemberRow | None = 
 
 def _members_page(
     page: Page,
+    organisation: OrganisationService,
     *,
     add: Form | None = None,
     refused_id: int | None = None,
@@ -330,8 +255,9 @@ def _members_page(
     status: int = 200,
     error: str | None = None,
     added: admin.MemberAdded | None = None,
+    view: admin.MembersPage | None = None,
 ) -> Template:
-    view = _samordna(page).organisation.members_page(actor=page.actor, slug=page.area.slug)
+    view = view or organisation.members_page(actor=page.actor, slug=page.area.slug)
     change = {
         m.id: refused
         if m.id == refused_id and refused
@@ -358,25 +284,32 @@ def _members_page(
 
 
 @get(f"{BASE}/members", name="admin_members")
-async def members_page(request: Request, slug: FromPath[str]) -> Template:
-    return await _in_thread(lambda: _members_page(page_for(request, slug)))
+async def members_page(
+    request: Request, organisation: NamedDependency[OrganisationService], slug: FromPath[str]
+) -> Template:
+    return await _in_thread(lambda: _members_page(page_for(request, slug), organisation))
 
 
-def _add_member(request: Request, slug: str, form: Mapping[str, Any]) -> Response:
+def _add_member(request: Request, organisation: OrganisationService, slug: str, form: Mapping[str, Any]) -> Response:
     page = page_for(request, slug)
-    samordna = _samordna(page)
     data = parse_form(admin.MEMBER_FIELDS, form)
     try:
-        added = samordna.organisation.add_member(actor=page.actor, slug=slug, data=data)
+        added = organisation.add_member(actor=page.actor, slug=slug, data=data)
     except Invalid as exc:
-        units = samordna.organisation.list_units(actor=page.actor, slug=slug)
-        add = build_form(admin.MEMBER_FIELDS, choices={"units": _unit_choices(units)}, values=data, errors=exc.errors)
+        view = organisation.members_page(actor=page.actor, slug=slug)
+        choices = {"units": _unit_choices(view.units)}
+        add = build_form(admin.MEMBER_FIELDS, choices=choices, values=data, errors=exc.errors)
         return _members_page(
-            page, add=add, status=422, error=_("Medlemmet ble ikke lagt til. Se meldingen ved skjemaet.")
+            page,
+            organisation,
+            view=view,
+            add=add,
+            status=422,
+            error=_("Medlemmet ble ikke lagt til. Se meldingen ved skjemaet."),
         )
     m = added.member
     if added.password:  # shown now or never: no redirect, nothing kept in the session
-        return _members_page(page, added=added, status=201)
+        return _members_page(page, organisation, added=added, status=201)
     return _done(
         page,
         "members",
@@ -385,14 +318,15 @@ def _add_member(request: Request, slug: str, form: Mapping[str, Any]) -> Respons
     )
 
 
-def _change_member(request: Request, slug: str, membership_id: int, form: Mapping[str, Any]) -> Response:
+def _change_member(
+    request: Request, organisation: OrganisationService, slug: str, membership_id: int, form: Mapping[str, Any]
+) -> Response:
     page = page_for(request, slug)
-    samordna = _samordna(page)
     data = parse_form(admin.MEMBER_CHANGE_FIELDS, form)
     try:
-        m = samordna.organisation.change_member(actor=page.actor, slug=slug, membership_id=membership_id, data=data)
+        m = organisation.change_member(actor=page.actor, slug=slug, membership_id=membership_id, data=data)
     except Invalid as exc:
-        view = samordna.organisation.members_page(actor=page.actor, slug=slug)
+        view = organisation.members_page(actor=page.actor, slug=slug)
         current = next((x for x in view.members if x.id == membership_id), None)
         refused = build_form(
             admin.MEMBER_CHANGE_FIELDS,
@@ -402,6 +336,8 @@ def _change_member(request: Request, slug: str, membership_id: int, form: Mappin
         )
         return _members_page(
             page,
+            organisation,
+            view=view,
             refused_id=membership_id,
             refused=refused,
             status=422,
@@ -417,14 +353,21 @@ def _change_member(request: Request, slug: str, membership_id: int, form: Mappin
     )
 
 
-def _member_active(request: Request, slug: str, membership_id: int, active: bool, form: Mapping[str, Any]) -> Response:
+def _member_active(
+    request: Request,
+    organisation: OrganisationService,
+    slug: str,
+    membership_id: int,
+    active: bool,
+    form: Mapping[str, Any],
+) -> Response:
     page = page_for(request, slug)
     try:
-        changed = _samordna(page).organisation.set_member_active(
+        changed = organisation.set_member_active(
             actor=page.actor, slug=slug, membership_id=membership_id, active=active
         )
     except Invalid as exc:
-        return _members_page(page, status=422, error=exc.message, refused_id=membership_id)
+        return _members_page(page, organisation, status=422, error=exc.message, refused_id=membership_id)
     m = changed.member
     if not active and m.user_id == page.actor.user_id:
         return Redirect("/", status_code=HTTP_303_SEE_OTHER, headers=NO_STORE)  # they left the area themselves
@@ -453,13 +396,20 @@ reactivate_member = _form_route(f"{MEMBER}/reactivate", "admin_member_reactivate
 # ---------------------------------------------------------------- goals
 
 
-def _goal_defaults(page: Page) -> dict[str, Any]:
-    year = _samordna(page).clock.today().year
+def _goal_defaults(organisation: OrganisationService) -> dict[str, Any]:
+    year = organisation.today().year
     return {"period_from": year, "period_to": year + 3, "priority": 1}
 
 
-def _goals_page(page: Page, *, add: Form | None = None, status: int = 200, error: str | None = None) -> Template:
-    goals = _samordna(page).organisation.list_goals(actor=page.actor, slug=page.area.slug)
+def _goals_page(
+    page: Page,
+    organisation: OrganisationService,
+    *,
+    add: Form | None = None,
+    status: int = 200,
+    error: str | None = None,
+) -> Template:
+    goals = organisation.list_goals(actor=page.actor, slug=page.area.slug)
     return _tab_page(
         page,
         "goals",
@@ -468,29 +418,35 @@ def _goals_page(page: Page, *, add: Form | None = None, status: int = 200, error
         error=error,
         goals=goals,
         anchor="add-goal",
-        add=add or build_form(admin.GOAL_FIELDS, values=_goal_defaults(page)),
+        add=add or build_form(admin.GOAL_FIELDS, values=_goal_defaults(organisation)),
     )
 
 
 @get(f"{BASE}/goals", name="admin_goals")
-async def goals_page(request: Request, slug: FromPath[str]) -> Template:
-    return await _in_thread(lambda: _goals_page(page_for(request, slug)))
+async def goals_page(
+    request: Request, organisation: NamedDependency[OrganisationService], slug: FromPath[str]
+) -> Template:
+    return await _in_thread(lambda: _goals_page(page_for(request, slug), organisation))
 
 
-def _create_goal(request: Request, slug: str, form: Mapping[str, Any]) -> Response:
+def _create_goal(request: Request, organisation: OrganisationService, slug: str, form: Mapping[str, Any]) -> Response:
     page = page_for(request, slug)
     data = parse_form(admin.GOAL_FIELDS, form)
     try:
-        goal = _samordna(page).organisation.create_goal(actor=page.actor, slug=slug, data=data)
+        goal = organisation.create_goal(actor=page.actor, slug=slug, data=data)
     except Invalid as exc:
         add = build_form(admin.GOAL_FIELDS, values=data, errors=exc.errors)
-        return _goals_page(page, add=add, status=422, error=_("Målet ble ikke opprettet. Se meldingen ved skjemaet."))
+        return _goals_page(
+            page, organisation, add=add, status=422, error=_("Målet ble ikke opprettet. Se meldingen ved skjemaet.")
+        )
     return _done(page, "goals", _("Målet «%(title)s» er opprettet.") % {"title": goal.title})
 
 
-def _goal_active(request: Request, slug: str, goal_id: int, active: bool, form: Mapping[str, Any]) -> Response:
+def _goal_active(
+    request: Request, organisation: OrganisationService, slug: str, goal_id: int, active: bool, form: Mapping[str, Any]
+) -> Response:
     page = page_for(request, slug)
-    goal = _samordna(page).organisation.set_goal_active(actor=page.actor, slug=slug, goal_id=goal_id, active=active)
+    goal = organisation.set_goal_active(actor=page.actor, slug=slug, goal_id=goal_id, active=active)
     message = (
         _("Målet «%(title)s» er hentet fram igjen.")
         if active
@@ -508,11 +464,16 @@ unarchive_goal = _form_route(f"{GOAL}/unarchive", "admin_goal_unarchive", _goal_
 
 
 @get(f"{BASE}/log", sync_to_thread=True, name="admin_log")
-def log_page(request: Request, slug: FromPath[str], before: FromQuery[str | None] = None) -> Template:
+def log_page(
+    request: Request,
+    organisation: NamedDependency[OrganisationService],
+    slug: FromPath[str],
+    before: FromQuery[str | None] = None,
+) -> Template:
     page = page_for(request, slug)
     # ASCII digits only (isdigit() alone accepts «²»), and few enough for a database INTEGER
     before_id = int(before) if before and before.isascii() and before.isdigit() and len(before) < 10 else None
-    log = _samordna(page).organisation.audit_log(actor=page.actor, slug=slug, before=before_id)
+    log = organisation.audit_log(actor=page.actor, slug=slug, before=before_id)
     return _render("log.html", _context(page, "log", _("Logg over endringer"), log=log, first=before_id is None))
 
 
