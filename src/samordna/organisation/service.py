@@ -20,18 +20,9 @@ from samordna.domain.clock import Clock
 from samordna.domain.errors import FieldError, Invalid, NotFound
 from samordna.i18n import gettext as _
 from samordna.organisation import repository as org
-from samordna.organisation.fields import (  # noqa: F401 (the pages and tests read them here)
-    GOAL_FIELDS,
-    MEMBER_CHANGE_FIELDS,
-    MEMBER_FIELDS,
-    RENAME_FIELDS,
-    ROLE_OPTION_LABELS,
-    UNIT_FIELDS,
-    UNIT_KIND_LABELS,
-)
-from samordna.organisation.views import (  # noqa: F401
+from samordna.organisation.fields import MEMBER_CHANGE_FIELDS, MEMBER_FIELDS, RENAME_FIELDS, UNIT_FIELDS
+from samordna.organisation.views import (
     AuditPage,
-    AuditRow,
     GoalView,
     MemberAdded,
     MemberChanged,
@@ -42,14 +33,6 @@ from samordna.organisation.views import (  # noqa: F401
 )
 from samordna.store.db import Database
 from samordna.workflow import FieldDef
-
-# Who may open which page (the header link shows for anyone who may open one of them).
-ADMIN_ROLES = policy.ADMINISTER
-LOG_PAGE_SIZE = 50
-EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-# One-time passwords: no 0/o, 1/l/i, so they can be read aloud or copied from a screen.
-PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
-
 
 # Who may open which page (the header link shows for anyone who may open one of them).
 ADMIN_ROLES = policy.ADMINISTER

@@ -26,7 +26,7 @@ from samordna.accounts.web import Page, page_for
 from samordna.domain import policy
 from samordna.domain.actor import MemberView
 from samordna.domain.errors import Invalid
-from samordna.organisation import service as admin
+from samordna.organisation import fields, views
 from samordna.organisation.labels import UI
 from samordna.organisation.service import OrganisationService
 from samordna.web.forms import Form, build_form, parse_form
@@ -139,7 +139,7 @@ def _form_route(path: str, name: str, handler: Callable[..., Response], **fixed:
 def admin_home(request: Request, slug: FromPath[str]) -> Redirect:
     """«Administrasjon» in the header: the first page this user may open."""
     page = page_for(request, slug)
-    policy.require_role(page.member, admin.ADMIN_ROLES, _("bruke administrasjonssidene"))
+    policy.require_role(page.member, policy.ADMINISTER, _("bruke administrasjonssidene"))
     return Redirect(_tabs(page)[0].url, status_code=HTTP_303_SEE_OTHER, headers=NO_STORE)
 
 
@@ -158,7 +158,7 @@ def _units_page(
 ) -> Template:
     units = organisation.list_units(actor=page.actor, slug=page.area.slug)
     rename = {
-        u.id: refused if u.id == refused_id and refused else build_form(admin.RENAME_FIELDS, values={"name": u.name})
+        u.id: refused if u.id == refused_id and refused else build_form(fields.RENAME_FIELDS, values={"name": u.name})
         for u in units
     }
     return _tab_page(
@@ -171,7 +171,7 @@ def _units_page(
         rename=rename,
         open_id=refused_id,
         anchor=f"unit-{refused_id}" if refused_id else "add-unit",
-        add=add or build_form(admin.UNIT_FIELDS, values={"kind": "municipal"}),
+        add=add or build_form(fields.UNIT_FIELDS, values={"kind": "municipal"}),
     )
 
 
@@ -184,11 +184,11 @@ async def units_page(
 
 def _add_unit(request: Request, organisation: OrganisationService, slug: str, form: Mapping[str, Any]) -> Response:
     page = page_for(request, slug)
-    data = parse_form(admin.UNIT_FIELDS, form)
+    data = parse_form(fields.UNIT_FIELDS, form)
     try:
         unit = organisation.add_unit(actor=page.actor, slug=slug, data=data)
     except Invalid as exc:
-        add = build_form(admin.UNIT_FIELDS, values=data, errors=exc.errors)
+        add = build_form(fields.UNIT_FIELDS, values=data, errors=exc.errors)
         return _units_page(
             page, organisation, add=add, status=422, error=_("Enheten ble ikke lagt til. Se meldingen ved skjemaet.")
         )
@@ -199,11 +199,11 @@ def _rename_unit(
     request: Request, organisation: OrganisationService, slug: str, unit_id: int, form: Mapping[str, Any]
 ) -> Response:
     page = page_for(request, slug)
-    data = parse_form(admin.RENAME_FIELDS, form)
+    data = parse_form(fields.RENAME_FIELDS, form)
     try:
         unit = organisation.rename_unit(actor=page.actor, slug=slug, unit_id=unit_id, data=data)
     except Invalid as exc:
-        refused = build_form(admin.RENAME_FIELDS, values=data, errors=exc.errors)
+        refused = build_form(fields.RENAME_FIELDS, values=data, errors=exc.errors)
         return _units_page(
             page,
             organisation,
@@ -237,7 +237,7 @@ reactivate_unit = _form_route(f"{UNIT}/reactivate", "admin_unit_reactivate", _un
 # ---------------------------------------------------------------- members
 
 
-def _unit_choices(units: list[admin.UnitRow], current: admin.MemberRow | None = None) -> list[Choice]:
+def _unit_choices(units: list[views.UnitRow], current: views.MemberRow | None = None) -> list[Choice]:
     """Active units; a member's own unit stays selectable after it was deactivated."""
     out = [Choice(u.id, u.name) for u in units if u.active]
     if current is not None and current.unit_id is not None and not current.unit_active:
@@ -254,15 +254,15 @@ def _members_page(
     refused: Form | None = None,
     status: int = 200,
     error: str | None = None,
-    added: admin.MemberAdded | None = None,
-    view: admin.MembersPage | None = None,
+    added: views.MemberAdded | None = None,
+    view: views.MembersPage | None = None,
 ) -> Template:
     view = view or organisation.members_page(actor=page.actor, slug=page.area.slug)
     change = {
         m.id: refused
         if m.id == refused_id and refused
         else build_form(
-            admin.MEMBER_CHANGE_FIELDS,
+            fields.MEMBER_CHANGE_FIELDS,
             choices={"units": _unit_choices(view.units, m)},
             values={"role": m.role, "unit_id": m.unit_id},
         )
@@ -278,7 +278,7 @@ def _members_page(
         change=change,
         open_id=refused_id,
         anchor=f"member-{refused_id}" if refused_id else "add-member",
-        add=add or build_form(admin.MEMBER_FIELDS, choices={"units": _unit_choices(view.units)}),
+        add=add or build_form(fields.MEMBER_FIELDS, choices={"units": _unit_choices(view.units)}),
         added=added,
     )
 
@@ -292,13 +292,13 @@ async def members_page(
 
 def _add_member(request: Request, organisation: OrganisationService, slug: str, form: Mapping[str, Any]) -> Response:
     page = page_for(request, slug)
-    data = parse_form(admin.MEMBER_FIELDS, form)
+    data = parse_form(fields.MEMBER_FIELDS, form)
     try:
         added = organisation.add_member(actor=page.actor, slug=slug, data=data)
     except Invalid as exc:
         view = organisation.members_page(actor=page.actor, slug=slug)
         choices = {"units": _unit_choices(view.units)}
-        add = build_form(admin.MEMBER_FIELDS, choices=choices, values=data, errors=exc.errors)
+        add = build_form(fields.MEMBER_FIELDS, choices=choices, values=data, errors=exc.errors)
         return _members_page(
             page,
             organisation,
@@ -322,14 +322,14 @@ def _change_member(
     request: Request, organisation: OrganisationService, slug: str, membership_id: int, form: Mapping[str, Any]
 ) -> Response:
     page = page_for(request, slug)
-    data = parse_form(admin.MEMBER_CHANGE_FIELDS, form)
+    data = parse_form(fields.MEMBER_CHANGE_FIELDS, form)
     try:
         m = organisation.change_member(actor=page.actor, slug=slug, membership_id=membership_id, data=data)
     except Invalid as exc:
         view = organisation.members_page(actor=page.actor, slug=slug)
         current = next((x for x in view.members if x.id == membership_id), None)
         refused = build_form(
-            admin.MEMBER_CHANGE_FIELDS,
+            fields.MEMBER_CHANGE_FIELDS,
             choices={"units": _unit_choices(view.units, current)},
             values=data,
             errors=exc.errors,
@@ -418,7 +418,7 @@ def _goals_page(
         error=error,
         goals=goals,
         anchor="add-goal",
-        add=add or build_form(admin.GOAL_FIELDS, values=_goal_defaults(organisation)),
+        add=add or build_form(fields.GOAL_FIELDS, values=_goal_defaults(organisation)),
     )
 
 
@@ -431,11 +431,11 @@ async def goals_page(
 
 def _create_goal(request: Request, organisation: OrganisationService, slug: str, form: Mapping[str, Any]) -> Response:
     page = page_for(request, slug)
-    data = parse_form(admin.GOAL_FIELDS, form)
+    data = parse_form(fields.GOAL_FIELDS, form)
     try:
         goal = organisation.create_goal(actor=page.actor, slug=slug, data=data)
     except Invalid as exc:
-        add = build_form(admin.GOAL_FIELDS, values=data, errors=exc.errors)
+        add = build_form(fields.GOAL_FIELDS, values=data, errors=exc.errors)
         return _goals_page(
             page, organisation, add=add, status=422, error=_("Målet ble ikke opprettet. Se meldingen ved skjemaet.")
         )
