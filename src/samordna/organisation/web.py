@@ -9,25 +9,31 @@ answer to the POST that created it, and is stored nowhere but as its hash.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from functools import partial
+from collections.abc import Mapping
 from typing import Any
 
-import anyio.to_thread
-from litestar import Request, Response, get, post
+from litestar import Request, Response, get
 from litestar.di import NamedDependency
-from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from samordna.accounts.web import Page, page_for
 from samordna.domain import policy
-from samordna.domain.actor import MemberView
 from samordna.domain.errors import Invalid
 from samordna.organisation import fields, views
 from samordna.organisation.labels import UI
+from samordna.organisation.pages import (
+    NO_STORE,
+    Choice,
+    context,
+    done,
+    form_route,
+    in_thread,
+    render,
+    tab_page,
+    tabs_for,
+)
 from samordna.organisation.service import OrganisationService
 from samordna.web.forms import Form, build_form, parse_form
 from samordna.web.i18n import gettext as _
@@ -36,102 +42,6 @@ BASE = "/areas/{slug:str}/admin"
 UNIT = f"{BASE}/units/{{unit_id:int}}"
 MEMBER = f"{BASE}/members/{{membership_id:int}}"
 GOAL = f"{BASE}/goals/{{goal_id:int}}"
-FLASH = "admin_flash"
-NO_STORE = {"Cache-Control": "no-store"}
-
-
-@dataclass(frozen=True)
-class Tab:
-    key: str
-    label: str
-    url: str
-
-
-@dataclass(frozen=True)
-class Choice:
-    """A unit offered in a select (`build_form` reads .id and .name)."""
-
-    id: int
-    name: str
-
-
-# ---------------------------------------------------------------- shared steps
-
-
-def _base(page: Page) -> str:
-    return f"/areas/{page.area.slug}/admin"
-
-
-def _tabs(page: Page) -> list[Tab]:
-    member: MemberView | None = page.member
-    base, tabs = _base(page), []
-    if policy.may(member, policy.MANAGE_ORGANISATION):
-        tabs += [Tab("members", _("Medlemmer"), f"{base}/members"), Tab("units", _("Enheter"), f"{base}/units")]
-    if policy.may(member, policy.MANAGE_GOALS):
-        tabs.append(Tab("goals", _("Mål og prioriteringer"), f"{base}/goals"))
-    if policy.may(member, policy.READ_SECURITY_LOG):
-        tabs.append(Tab("log", _("Logg"), f"{base}/log"))
-    return tabs
-
-
-def _context(page: Page, tab: str, heading: str, **extra: Any) -> dict[str, Any]:
-    return {
-        "page": page,
-        "lang": page.lang,
-        "active": "admin",
-        "tab": tab,
-        "tabs": _tabs(page),
-        "heading": heading,
-        "base": _base(page),
-        "ui": UI(page.lang),
-        "flash": None,
-        "error": None,
-        "anchor": None,
-        **extra,
-    }
-
-
-def _render(template: str, context: dict[str, Any], status: int = 200) -> Template:
-    return Template(template_name=f"pages/admin/{template}", context=context, status_code=status, headers=NO_STORE)
-
-
-def _tab_page(page: Page, tab: str, heading: str, *, status: int, error: str | None, **extra: Any) -> Template:
-    """A tab with its table and forms: 200 shows the message left by the last change; 422 shows `error`."""
-    flash = _flash(page) if status == 200 else None
-    return _render(f"{tab}.html", _context(page, tab, heading, flash=flash, error=error, **extra), status)
-
-
-def _done(page: Page, tab: str, message: str) -> Redirect:
-    """Post/Redirect/Get: back to the tab, with `message` shown once."""
-    page.request.session[FLASH] = message
-    return Redirect(f"{_base(page)}/{tab}", status_code=HTTP_303_SEE_OTHER, headers=NO_STORE)
-
-
-def _flash(page: Page) -> str | None:
-    return page.request.session.pop(FLASH, None)
-
-
-async def _in_thread(work: Callable[[], Template]) -> Template:
-    """A page read in a worker thread. (GET handlers sharing their path with a POST are async: Litestar
-    2.25 wraps a sync_to_thread handler twice when its route holds two handlers, and the call fails.)"""
-    return await anyio.to_thread.run_sync(work)
-
-
-def _form_route(path: str, name: str, handler: Callable[..., Response], **fixed: Any) -> HTTPRouteHandler:
-    """POST `path`: read the form (a multi-dict) in the event loop, then run
-    `handler(request, organisation, form=...)` in a worker thread with the path parameters (already converted,
-    and checked by the `ids_in_range` guard) and `fixed` as keyword arguments; `organisation` comes by
-    dependency injection."""
-
-    async def run(request: Request, organisation: NamedDependency[OrganisationService]) -> Response:
-        form = await request.form()
-        work = partial(handler, request, organisation, form=form, **request.path_params, **fixed)
-        return await anyio.to_thread.run_sync(work)
-
-    run.__name__ = run.__qualname__ = name
-    return post(path, name=name)(run)
-
-
 # ---------------------------------------------------------------- landing
 
 
@@ -140,7 +50,7 @@ def admin_home(request: Request, slug: FromPath[str]) -> Redirect:
     """«Administrasjon» in the header: the first page this user may open."""
     page = page_for(request, slug)
     policy.require_role(page.member, policy.ADMINISTER, _("bruke administrasjonssidene"))
-    return Redirect(_tabs(page)[0].url, status_code=HTTP_303_SEE_OTHER, headers=NO_STORE)
+    return Redirect(tabs_for(page)[0].url, status_code=HTTP_303_SEE_OTHER, headers=NO_STORE)
 
 
 # ---------------------------------------------------------------- units
@@ -161,7 +71,7 @@ def _units_page(
         u.id: refused if u.id == refused_id and refused else build_form(fields.RENAME_FIELDS, values={"name": u.name})
         for u in units
     }
-    return _tab_page(
+    return tab_page(
         page,
         "units",
         _("Enheter"),
@@ -179,7 +89,7 @@ def _units_page(
 async def units_page(
     request: Request, organisation: NamedDependency[OrganisationService], slug: FromPath[str]
 ) -> Template:
-    return await _in_thread(lambda: _units_page(page_for(request, slug), organisation))
+    return await in_thread(lambda: _units_page(page_for(request, slug), organisation))
 
 
 def _add_unit(request: Request, organisation: OrganisationService, slug: str, form: Mapping[str, Any]) -> Response:
@@ -192,7 +102,7 @@ def _add_unit(request: Request, organisation: OrganisationService, slug: str, fo
         return _units_page(
             page, organisation, add=add, status=422, error=_("Enheten ble ikke lagt til. Se meldingen ved skjemaet.")
         )
-    return _done(page, "units", _("Enheten «%(name)s» er lagt til.") % {"name": unit.name})
+    return done(page, "units", _("Enheten «%(name)s» er lagt til.") % {"name": unit.name})
 
 
 def _rename_unit(
@@ -212,7 +122,7 @@ def _rename_unit(
             status=422,
             error=_("Navnet ble ikke endret. Se meldingen ved enheten."),
         )
-    return _done(page, "units", _("Enheten heter nå «%(name)s».") % {"name": unit.name})
+    return done(page, "units", _("Enheten heter nå «%(name)s».") % {"name": unit.name})
 
 
 def _unit_active(
@@ -225,13 +135,13 @@ def _unit_active(
         if active
         else _("Enheten «%(name)s» er deaktivert. Den tilbys ikke lenger i skjemaer; tiltak og medlemmer beholder den.")
     )
-    return _done(page, "units", message % {"name": unit.name})
+    return done(page, "units", message % {"name": unit.name})
 
 
-add_unit = _form_route(f"{BASE}/units", "admin_unit_add", _add_unit)
-rename_unit = _form_route(f"{UNIT}/rename", "admin_unit_rename", _rename_unit)
-deactivate_unit = _form_route(f"{UNIT}/deactivate", "admin_unit_deactivate", _unit_active, active=False)
-reactivate_unit = _form_route(f"{UNIT}/reactivate", "admin_unit_reactivate", _unit_active, active=True)
+add_unit = form_route(f"{BASE}/units", "admin_unit_add", _add_unit)
+rename_unit = form_route(f"{UNIT}/rename", "admin_unit_rename", _rename_unit)
+deactivate_unit = form_route(f"{UNIT}/deactivate", "admin_unit_deactivate", _unit_active, active=False)
+reactivate_unit = form_route(f"{UNIT}/reactivate", "admin_unit_reactivate", _unit_active, active=True)
 
 
 # ---------------------------------------------------------------- members
@@ -268,7 +178,7 @@ def _members_page(
         )
         for m in view.members
     }
-    return _tab_page(
+    return tab_page(
         page,
         "members",
         _("Medlemmer"),
@@ -287,7 +197,7 @@ def _members_page(
 async def members_page(
     request: Request, organisation: NamedDependency[OrganisationService], slug: FromPath[str]
 ) -> Template:
-    return await _in_thread(lambda: _members_page(page_for(request, slug), organisation))
+    return await in_thread(lambda: _members_page(page_for(request, slug), organisation))
 
 
 def _add_member(request: Request, organisation: OrganisationService, slug: str, form: Mapping[str, Any]) -> Response:
@@ -310,7 +220,7 @@ def _add_member(request: Request, organisation: OrganisationService, slug: str, 
     m = added.member
     if added.password:  # shown now or never: no redirect, nothing kept in the session
         return _members_page(page, organisation, added=added, status=201)
-    return _done(
+    return done(
         page,
         "members",
         _("%(name)s (%(email)s) er lagt til som %(role)s.")
@@ -346,7 +256,7 @@ def _change_member(
     if m.user_id == page.actor.user_id and m.role not in policy.MANAGE_ORGANISATION:
         return Redirect(page.board_url(), status_code=HTTP_303_SEE_OTHER, headers=NO_STORE)  # no longer theirs
     unit = m.unit_name or _("ingen enhet")
-    return _done(
+    return done(
         page,
         "members",
         _("%(name)s: %(role)s, %(unit)s.") % {"name": m.name, "role": UI(page.lang).role(m.role), "unit": unit},
@@ -384,13 +294,13 @@ def _member_active(
         }
     else:
         message = _("%(name)s er medlem igjen.") % {"name": m.name}
-    return _done(page, "members", message)
+    return done(page, "members", message)
 
 
-add_member = _form_route(f"{BASE}/members", "admin_member_add", _add_member)
-change_member = _form_route(f"{MEMBER}/change", "admin_member_change", _change_member)
-deactivate_member = _form_route(f"{MEMBER}/deactivate", "admin_member_deactivate", _member_active, active=False)
-reactivate_member = _form_route(f"{MEMBER}/reactivate", "admin_member_reactivate", _member_active, active=True)
+add_member = form_route(f"{BASE}/members", "admin_member_add", _add_member)
+change_member = form_route(f"{MEMBER}/change", "admin_member_change", _change_member)
+deactivate_member = form_route(f"{MEMBER}/deactivate", "admin_member_deactivate", _member_active, active=False)
+reactivate_member = form_route(f"{MEMBER}/reactivate", "admin_member_reactivate", _member_active, active=True)
 
 
 # ---------------------------------------------------------------- goals
@@ -410,7 +320,7 @@ def _goals_page(
     error: str | None = None,
 ) -> Template:
     goals = organisation.list_goals(actor=page.actor, slug=page.area.slug)
-    return _tab_page(
+    return tab_page(
         page,
         "goals",
         _("Mål og prioriteringer"),
@@ -426,7 +336,7 @@ def _goals_page(
 async def goals_page(
     request: Request, organisation: NamedDependency[OrganisationService], slug: FromPath[str]
 ) -> Template:
-    return await _in_thread(lambda: _goals_page(page_for(request, slug), organisation))
+    return await in_thread(lambda: _goals_page(page_for(request, slug), organisation))
 
 
 def _create_goal(request: Request, organisation: OrganisationService, slug: str, form: Mapping[str, Any]) -> Response:
@@ -439,7 +349,7 @@ def _create_goal(request: Request, organisation: OrganisationService, slug: str,
         return _goals_page(
             page, organisation, add=add, status=422, error=_("Målet ble ikke opprettet. Se meldingen ved skjemaet.")
         )
-    return _done(page, "goals", _("Målet «%(title)s» er opprettet.") % {"title": goal.title})
+    return done(page, "goals", _("Målet «%(title)s» er opprettet.") % {"title": goal.title})
 
 
 def _goal_active(
@@ -452,12 +362,12 @@ def _goal_active(
         if active
         else _("Målet «%(title)s» er arkivert. Nye tiltak kan ikke knyttes til det; tiltak som har det, beholder det.")
     )
-    return _done(page, "goals", message % {"title": goal.title})
+    return done(page, "goals", message % {"title": goal.title})
 
 
-create_goal = _form_route(f"{BASE}/goals", "admin_goal_create", _create_goal)
-archive_goal = _form_route(f"{GOAL}/archive", "admin_goal_archive", _goal_active, active=False)
-unarchive_goal = _form_route(f"{GOAL}/unarchive", "admin_goal_unarchive", _goal_active, active=True)
+create_goal = form_route(f"{BASE}/goals", "admin_goal_create", _create_goal)
+archive_goal = form_route(f"{GOAL}/archive", "admin_goal_archive", _goal_active, active=False)
+unarchive_goal = form_route(f"{GOAL}/unarchive", "admin_goal_unarchive", _goal_active, active=True)
 
 
 # ---------------------------------------------------------------- the log
@@ -474,7 +384,7 @@ def log_page(
     # ASCII digits only (isdigit() alone accepts «²»), and few enough for a database INTEGER
     before_id = int(before) if before and before.isascii() and before.isdigit() and len(before) < 10 else None
     log = organisation.audit_log(actor=page.actor, slug=slug, before=before_id)
-    return _render("log.html", _context(page, "log", _("Logg over endringer"), log=log, first=before_id is None))
+    return render("log.html", context(page, "log", _("Logg over endringer"), log=log, first=before_id is None))
 
 
 HANDLERS = [
