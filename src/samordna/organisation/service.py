@@ -1,9 +1,10 @@
 """The organisation pages of an area: units, members, goals and the audit log, for its coordinator.
 
-Each public function is one transaction. Access is decided by services.policy before anything is
-read or written; every change writes its AuditEntry in the same transaction (never a password or a
-national identity number: every free text has passed the confidentiality guard in validation.clean).
-Installation administration — areas, users across areas — stays in the CLI (services.org).
+Each public method is one transaction. Access is decided by domain.policy before anything else is
+read or written; every change writes its audit entry in the same transaction (never a password or a
+national identity number: every free text has passed the confidentiality guard in fields.clean).
+All SQL is in organisation.repository; installation administration — areas, users across areas — is
+the CLI's (organisation.installation).
 """
 
 from __future__ import annotations
