@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
-from samordna.accounts.service import MIN_LENGTH
+from samordna.accounts.service import MIN_LENGTH, AccountService
 from samordna.accounts.web import Page, page_for
 from samordna.domain.errors import Invalid, Throttled
 from samordna.web.i18n import gettext as _
@@ -64,11 +65,14 @@ class AccountController(Controller):
 
     @post("/password", sync_to_thread=True, status_code=HTTP_303_SEE_OTHER, name="account_password_change")
     def change_password(
-        self, request: Request, data: Annotated[PasswordForm, Body(media_type=RequestEncodingType.URL_ENCODED)]
+        self,
+        request: Request,
+        accounts: NamedDependency[AccountService],
+        data: Annotated[PasswordForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
     ) -> Response:
         page = page_for(request)
         try:
-            mark = request.app.state.services.accounts.change_password(
+            mark = accounts.change_password(
                 page.actor.user_id,
                 current=data.current_password,
                 new=data.new_password,

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import Connection, and_, bindparam, select
+from sqlalchemy import Connection, and_, bindparam, select, update
 from sqlmodel import Session
 
 from samordna.domain.actor import Actor, MemberView
@@ -96,3 +97,29 @@ def create_token(session: Session, *, user_id: int, name: str = "") -> str:
 
 def find_user(session: Session, email: str) -> User | None:
     return session.execute(select(User).where(User.email == email.strip().lower())).scalar_one_or_none()
+
+
+def get_user(session: Session, user_id: int) -> User | None:
+    return session.get(User, user_id)
+
+
+def set_password_hash(session: Session, user_id: int, password_hash: str) -> None:
+    session.execute(update(User).where(User.id == user_id).values(password_hash=password_hash))
+
+
+# The session's user, its active memberships and their areas, in one query (one row per membership, or
+# one row of NULL memberships for a user who has none); no row for a deactivated user.
+SESSION_ACTOR = (
+    select(User.name, User.email, User.password_hash, *MEMBER_COLUMNS, Area.kind, Area.language)
+    .select_from(User)
+    .outerjoin(Membership, and_(Membership.user_id == User.id, Membership.active))
+    .outerjoin(Area, Area.id == Membership.area_id)
+    .outerjoin(Unit, Unit.id == Membership.unit_id)
+    .where(User.id == bindparam("user_id"), User.active)
+    .order_by(Area.name)
+)
+
+
+def session_actor_rows(connection: Connection, user_id: int) -> list[Any]:
+    """(name, email, password_hash, *MEMBER_COLUMNS, area kind, area language) per active membership."""
+    return list(connection.execute(SESSION_ACTOR, {"user_id": user_id}).all())

@@ -21,15 +21,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, select, update
-from sqlmodel import Session
-
 from samordna.accounts.repository import (
-    MEMBER_COLUMNS,
     actor_for_token,
     find_user,
+    get_user,
     hash_password,
     load_actor,
+    session_actor_rows,
+    set_password_hash,
     verify_password,
 )
 from samordna.domain.actor import Actor, AreaView, MemberView
@@ -40,20 +39,8 @@ from samordna.i18n import gettext as _
 from samordna.i18n import ngettext
 from samordna.store.audit import ATTEMPT, failure_times, failures_since, nth_newest_at, record_audit
 from samordna.store.db import Database
-from samordna.store.models import Area, Membership, Unit, User
 
-# The session's user, its active memberships and their areas, in one query (one row per membership, or
-# one row of NULL memberships for a user who has none); no row for a deactivated user.
-SESSION_ACTOR = (
-    select(User.name, User.email, User.password_hash, *MEMBER_COLUMNS, Area.kind, Area.language)
-    .select_from(User)
-    .outerjoin(Membership, and_(Membership.user_id == User.id, Membership.active))
-    .outerjoin(Area, Area.id == Membership.area_id)
-    .outerjoin(Unit, Unit.id == Membership.unit_id)
-    .where(User.id == bindparam("user_id"), User.active)
-    .order_by(Area.name)
-)
-
+Session = Any  # a store session, opened by Database and handed to the repository; no SQL is asked here
 WINDOW = timedelta(minutes=15)
 MAX_FAILURES = 5  # the sixth attempt within the window is refused
 MIN_LENGTH = 10
@@ -147,7 +134,7 @@ class AccountService:
                     waits.append(aware(failed[MAX_FAILURES - 1]) + WINDOW - now)
         return max(waits) if waits else None
 
-    def _attempt(self, *, email: str, ip: str | None, via: str | None = None) -> tuple[_Attempt, User | None]:
+    def _attempt(self, *, email: str, ip: str | None, via: str | None = None) -> tuple[_Attempt, Any]:
         """Refuse (Throttled) while locked; otherwise write the attempt *before* the password is checked,
         so parallel guesses are counted (as failures until a success is appended), and return it and the
         account (if any)."""
@@ -205,7 +192,7 @@ class AccountService:
             self._failed(attempt)
             return None
         with self.db.write() as s:
-            fresh = s.get(User, user.id)
+            fresh = get_user(s, user.id)
             if fresh is None or not fresh.active or fresh.password_hash != user.password_hash:
                 self._outcome(s, attempt, "login_failed")  # changed while we were checking
                 return None
@@ -214,7 +201,7 @@ class AccountService:
 
     def log_out(self, user_id: int, *, ip: str | None) -> None:
         with self.db.write() as s:
-            user = s.get(User, user_id)
+            user = get_user(s, user_id)
             record_audit(
                 s,
                 kind="logout",
@@ -228,7 +215,7 @@ class AccountService:
         """The session's actor and the areas it is a member of (one query, every page asks it), or None
         once the user is deactivated or has a new password."""
         with self.db.read_rows() as connection:
-            rows = connection.execute(SESSION_ACTOR, {"user_id": user_id}).all()
+            rows = session_actor_rows(connection, user_id)
         if not rows or not mark or password_mark(rows[0][2]) != mark:
             return None
         name, email = rows[0][:2]
@@ -248,7 +235,7 @@ class AccountService:
         Raises Invalid with a message beside each field, or Throttled; a wrong current password counts
         as a failed log-in for the account."""
         with self.db.read() as s:
-            user = s.get(User, user_id)
+            user = get_user(s, user_id)
             if user is None or not user.active:
                 raise NotFound(_("Fant ikke brukeren."))
             email = user.email
@@ -267,7 +254,7 @@ class AccountService:
         new_hash = hash_password(new)
         with self.db.write() as s:
             self._outcome(s, attempt, "password_changed")
-            s.execute(update(User).where(User.id == user_id).values(password_hash=new_hash))
+            set_password_hash(s, user_id, new_hash)
         return password_mark(new_hash)
 
     def reset_password(self, email: str, password: str) -> None:
@@ -317,11 +304,11 @@ class AccountService:
     def actor_for_user(self, *, user_id: int) -> Actor | None:
         """The actor behind a browser session, or None once the user is deactivated."""
         with self.db.read() as s:
-            user = s.get(User, user_id)
+            user = get_user(s, user_id)
             return load_actor(s, user) if user is not None and user.active else None
 
     def set_language(self, *, user_id: int, lang: str) -> None:
         with self.db.write() as s:
-            user = s.get(User, user_id)
+            user = get_user(s, user_id)
             if user is not None:
                 user.language = lang

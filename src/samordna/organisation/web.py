@@ -1,223 +1,47 @@
 """The organisation pages of an area (units, members, goals, the audit log): HTTP in, HTML out; no SQL.
 
-services.admin decides who may and does the work. Plain forms: an accepted POST answers 303 back to its
-page with a short message (Post/Redirect/Get); a refused one renders the page again with the messages
-beside the fields and what was typed (422), or the error page naming who may (403) — another area is a
-404. One exception to the redirect: a new user's one-time password is shown once, in the answer to the
-POST that created it, and is stored nowhere but as its hash.
+The OrganisationService (by dependency injection) decides who may and does the work. Plain forms: an accepted
+POST answers 303 back to its page with a short message (Post/Redirect/Get); a refused one renders the page
+again with the messages beside the fields and what was typed (422), or the error page naming who may (403) —
+another area is a 404. One exception to the redirect: a new user's one-time password is shown once, in the
+answer to the POST that created it, and is stored nowhere but as its hash.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from functools import partial
+from collections.abc import Mapping
 from typing import Any
 
-import anyio.to_thread
-from litestar import Request, Response, get, post
-from litestar.handlers import HTTPRouteHandler
+from litestar import Request, Response, get
+from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from samordna.accounts.web import Page, page_for
 from samordna.domain import policy
-from samordna.domain.actor import MemberView
 from samordna.domain.errors import Invalid
-from samordna.organisation import service as admin
+from samordna.organisation import fields, views
+from samordna.organisation.labels import UI
+from samordna.organisation.pages import (
+    NO_STORE,
+    Choice,
+    context,
+    done,
+    form_route,
+    in_thread,
+    render,
+    tab_page,
+    tabs_for,
+)
+from samordna.organisation.service import OrganisationService
 from samordna.web.forms import Form, build_form, parse_form
-from samordna.web.i18n import N_
 from samordna.web.i18n import gettext as _
 
 BASE = "/areas/{slug:str}/admin"
 UNIT = f"{BASE}/units/{{unit_id:int}}"
 MEMBER = f"{BASE}/members/{{membership_id:int}}"
 GOAL = f"{BASE}/goals/{{goal_id:int}}"
-FLASH = "admin_flash"
-NO_STORE = {"Cache-Control": "no-store"}
-
-
-# ---------------------------------------------------------------- labels for the templates
-
-
-KIND_LABELS = {
-    "unit_added": N_("Enhet lagt til"),
-    "unit_renamed": N_("Enhet har fått nytt navn"),
-    "unit_deactivated": N_("Enhet deaktivert"),
-    "unit_reactivated": N_("Enhet aktivert igjen"),
-    "member_added": N_("Medlem lagt til"),
-    "member_role_changed": N_("Rolle endret"),
-    "member_unit_changed": N_("Enhet for medlem endret"),
-    "member_deactivated": N_("Medlemskap deaktivert"),
-    "member_reactivated": N_("Medlemskap aktivert igjen"),
-    "user_deactivated": N_("Bruker deaktivert: innlogging og API-nøkler stengt"),
-    "user_reactivated": N_("Bruker aktivert igjen"),
-    "goal_created": N_("Mål opprettet"),
-    "goal_archived": N_("Mål arkivert"),
-    "goal_unarchived": N_("Mål hentet fram igjen"),
-    "login": N_("Innlogging"),
-    "login_failed": N_("Mislykket innlogging"),
-    "login_throttled": N_("Innlogging stanset etter for mange forsøk"),
-    "logout": N_("Utlogging"),
-    "password_changed": N_("Passord endret"),
-    "password_reset": N_("Passord satt på nytt"),
-    "authorization_refused": N_("Tilgang nektet"),
-}
-
-DETAIL_LABELS = {
-    "name": N_("Navn"),
-    "kind": N_("Type"),
-    "role": N_("Rolle"),
-    "unit": N_("Enhet"),
-    "new_user": N_("Ny bruker"),
-    "period": N_("Periode"),
-    "priority": N_("Prioritet"),
-    "tokens_revoked": N_("API-nøkler stengt"),
-    "sessions_ended": N_("Innlogginger avsluttet"),
-    "status": N_("Svar"),
-    "method": N_("Metode"),
-    "via": N_("Via"),
-}
-
-
-@dataclass(frozen=True)
-class Tab:
-    key: str
-    label: str
-    url: str
-
-
-@dataclass(frozen=True)
-class Choice:
-    """A unit offered in a select (`build_form` reads .id and .name)."""
-
-    id: int
-    name: str
-
-
-class UI:
-    """Words the admin templates show for stored values, in the page's language."""
-
-    def __init__(self, lang: str) -> None:
-        self.lang = lang
-
-    def role(self, key: str) -> str:
-        label = admin.ROLE_OPTION_LABELS.get(key)
-        return label.get(self.lang) if label else key
-
-    def kind(self, key: str) -> str:
-        label = admin.UNIT_KIND_LABELS.get(key)
-        return label.get(self.lang) if label else key
-
-    def event(self, kind: str) -> str:
-        return _(KIND_LABELS[kind]) if kind in KIND_LABELS else kind
-
-    def _value(self, key: str, value: Any) -> str:
-        if value is None or value == "":
-            return _("ingen")
-        if key == "role":
-            return self.role(str(value))
-        if key == "kind":
-            return self.kind(str(value))
-        if isinstance(value, bool):
-            return _("ja") if value else _("nei")
-        return str(value)
-
-    def details(self, entry: admin.AuditRow) -> list[tuple[str, str]]:
-        """(label, text) per detail: «Rolle: Utførende nivå → Koordineringsgruppen»."""
-        out = []
-        for key, value in entry.detail.items():
-            label = _(DETAIL_LABELS[key]) if key in DETAIL_LABELS else key
-            if key == "period" and isinstance(value, list) and len(value) == 2:
-                text = f"{value[0]}–{value[1]}"
-            elif isinstance(value, list) and len(value) == 2:
-                text = f"{self._value(key, value[0])} → {self._value(key, value[1])}"
-            else:
-                text = self._value(key, value)
-            out.append((label, text))
-        return out
-
-
-# ---------------------------------------------------------------- shared steps
-
-
-def _base(page: Page) -> str:
-    return f"/areas/{page.area.slug}/admin"
-
-
-def _tabs(page: Page) -> list[Tab]:
-    member: MemberView | None = page.member
-    base, tabs = _base(page), []
-    if policy.may(member, policy.MANAGE_ORGANISATION):
-        tabs += [Tab("members", _("Medlemmer"), f"{base}/members"), Tab("units", _("Enheter"), f"{base}/units")]
-    if policy.may(member, policy.MANAGE_GOALS):
-        tabs.append(Tab("goals", _("Mål og prioriteringer"), f"{base}/goals"))
-    if policy.may(member, policy.READ_SECURITY_LOG):
-        tabs.append(Tab("log", _("Logg"), f"{base}/log"))
-    return tabs
-
-
-def _context(page: Page, tab: str, heading: str, **extra: Any) -> dict[str, Any]:
-    return {
-        "page": page,
-        "lang": page.lang,
-        "active": "admin",
-        "tab": tab,
-        "tabs": _tabs(page),
-        "heading": heading,
-        "base": _base(page),
-        "ui": UI(page.lang),
-        "flash": None,
-        "error": None,
-        "anchor": None,
-        **extra,
-    }
-
-
-def _render(template: str, context: dict[str, Any], status: int = 200) -> Template:
-    return Template(template_name=f"pages/admin/{template}", context=context, status_code=status, headers=NO_STORE)
-
-
-def _tab_page(page: Page, tab: str, heading: str, *, status: int, error: str | None, **extra: Any) -> Template:
-    """A tab with its table and forms: 200 shows the message left by the last change; 422 shows `error`."""
-    flash = _flash(page) if status == 200 else None
-    return _render(f"{tab}.html", _context(page, tab, heading, flash=flash, error=error, **extra), status)
-
-
-def _done(page: Page, tab: str, message: str) -> Redirect:
-    """Post/Redirect/Get: back to the tab, with `message` shown once."""
-    page.request.session[FLASH] = message
-    return Redirect(f"{_base(page)}/{tab}", status_code=HTTP_303_SEE_OTHER, headers=NO_STORE)
-
-
-def _flash(page: Page) -> str | None:
-    return page.request.session.pop(FLASH, None)
-
-
-def _samordna(page: Page) -> Any:
-    return page.request.app.state.services
-
-
-async def _in_thread(work: Callable[[], Template]) -> Template:
-    """A page read in a worker thread. (GET handlers sharing their path with a POST are async: Litestar
-    2.25 wraps a sync_to_thread handler twice when its route holds two handlers, and the call fails.)"""
-    return await anyio.to_thread.run_sync(work)
-
-
-def _form_route(path: str, name: str, handler: Callable[..., Response], **fixed: Any) -> HTTPRouteHandler:
-    """POST `path`: read the form (a multi-dict) in the event loop, then run `handler(request, form=...)` in a
-    worker thread with the path parameters (already converted, and checked by the `ids_in_range` guard) and
-    `fixed` as keyword arguments."""
-
-    async def run(request: Request) -> Response:
-        form = await request.form()
-        return await anyio.to_thread.run_sync(partial(handler, request, form=form, **request.path_params, **fixed))
-
-    run.__name__ = run.__qualname__ = name
-    return post(path, name=name)(run)
-
-
 # ---------------------------------------------------------------- landing
 
 
@@ -225,8 +49,8 @@ def _form_route(path: str, name: str, handler: Callable[..., Response], **fixed:
 def admin_home(request: Request, slug: FromPath[str]) -> Redirect:
     """«Administrasjon» in the header: the first page this user may open."""
     page = page_for(request, slug)
-    policy.require_role(page.member, admin.ADMIN_ROLES, _("bruke administrasjonssidene"))
-    return Redirect(_tabs(page)[0].url, status_code=HTTP_303_SEE_OTHER, headers=NO_STORE)
+    policy.require_role(page.member, policy.ADMINISTER, _("bruke administrasjonssidene"))
+    return Redirect(tabs_for(page)[0].url, status_code=HTTP_303_SEE_OTHER, headers=NO_STORE)
 
 
 # ---------------------------------------------------------------- units
@@ -234,6 +58,7 @@ def admin_home(request: Request, slug: FromPath[str]) -> Redirect:
 
 def _units_page(
     page: Page,
+    organisation: OrganisationService,
     *,
     add: Form | None = None,
     refused_id: int | None = None,
@@ -241,12 +66,12 @@ def _units_page(
     status: int = 200,
     error: str | None = None,
 ) -> Template:
-    units = _samordna(page).organisation.list_units(actor=page.actor, slug=page.area.slug)
+    units = organisation.list_units(actor=page.actor, slug=page.area.slug)
     rename = {
-        u.id: refused if u.id == refused_id and refused else build_form(admin.RENAME_FIELDS, values={"name": u.name})
+        u.id: refused if u.id == refused_id and refused else build_form(fields.RENAME_FIELDS, values={"name": u.name})
         for u in units
     }
-    return _tab_page(
+    return tab_page(
         page,
         "units",
         _("Enheter"),
@@ -256,64 +81,73 @@ def _units_page(
         rename=rename,
         open_id=refused_id,
         anchor=f"unit-{refused_id}" if refused_id else "add-unit",
-        add=add or build_form(admin.UNIT_FIELDS, values={"kind": "municipal"}),
+        add=add or build_form(fields.UNIT_FIELDS, values={"kind": "municipal"}),
     )
 
 
 @get(f"{BASE}/units", name="admin_units")
-async def units_page(request: Request, slug: FromPath[str]) -> Template:
-    return await _in_thread(lambda: _units_page(page_for(request, slug)))
+async def units_page(
+    request: Request, organisation: NamedDependency[OrganisationService], slug: FromPath[str]
+) -> Template:
+    return await in_thread(lambda: _units_page(page_for(request, slug), organisation))
 
 
-def _add_unit(request: Request, slug: str, form: Mapping[str, Any]) -> Response:
+def _add_unit(request: Request, organisation: OrganisationService, slug: str, form: Mapping[str, Any]) -> Response:
     page = page_for(request, slug)
-    data = parse_form(admin.UNIT_FIELDS, form)
+    data = parse_form(fields.UNIT_FIELDS, form)
     try:
-        unit = _samordna(page).organisation.add_unit(actor=page.actor, slug=slug, data=data)
+        unit = organisation.add_unit(actor=page.actor, slug=slug, data=data)
     except Invalid as exc:
-        add = build_form(admin.UNIT_FIELDS, values=data, errors=exc.errors)
-        return _units_page(page, add=add, status=422, error=_("Enheten ble ikke lagt til. Se meldingen ved skjemaet."))
-    return _done(page, "units", _("Enheten «%(name)s» er lagt til.") % {"name": unit.name})
+        add = build_form(fields.UNIT_FIELDS, values=data, errors=exc.errors)
+        return _units_page(
+            page, organisation, add=add, status=422, error=_("Enheten ble ikke lagt til. Se meldingen ved skjemaet.")
+        )
+    return done(page, "units", _("Enheten «%(name)s» er lagt til.") % {"name": unit.name})
 
 
-def _rename_unit(request: Request, slug: str, unit_id: int, form: Mapping[str, Any]) -> Response:
+def _rename_unit(
+    request: Request, organisation: OrganisationService, slug: str, unit_id: int, form: Mapping[str, Any]
+) -> Response:
     page = page_for(request, slug)
-    data = parse_form(admin.RENAME_FIELDS, form)
+    data = parse_form(fields.RENAME_FIELDS, form)
     try:
-        unit = _samordna(page).organisation.rename_unit(actor=page.actor, slug=slug, unit_id=unit_id, data=data)
+        unit = organisation.rename_unit(actor=page.actor, slug=slug, unit_id=unit_id, data=data)
     except Invalid as exc:
-        refused = build_form(admin.RENAME_FIELDS, values=data, errors=exc.errors)
+        refused = build_form(fields.RENAME_FIELDS, values=data, errors=exc.errors)
         return _units_page(
             page,
+            organisation,
             refused_id=unit_id,
             refused=refused,
             status=422,
             error=_("Navnet ble ikke endret. Se meldingen ved enheten."),
         )
-    return _done(page, "units", _("Enheten heter nå «%(name)s».") % {"name": unit.name})
+    return done(page, "units", _("Enheten heter nå «%(name)s».") % {"name": unit.name})
 
 
-def _unit_active(request: Request, slug: str, unit_id: int, active: bool, form: Mapping[str, Any]) -> Response:
+def _unit_active(
+    request: Request, organisation: OrganisationService, slug: str, unit_id: int, active: bool, form: Mapping[str, Any]
+) -> Response:
     page = page_for(request, slug)
-    unit = _samordna(page).organisation.set_unit_active(actor=page.actor, slug=slug, unit_id=unit_id, active=active)
+    unit = organisation.set_unit_active(actor=page.actor, slug=slug, unit_id=unit_id, active=active)
     message = (
         _("Enheten «%(name)s» er aktiv igjen.")
         if active
         else _("Enheten «%(name)s» er deaktivert. Den tilbys ikke lenger i skjemaer; tiltak og medlemmer beholder den.")
     )
-    return _done(page, "units", message % {"name": unit.name})
+    return done(page, "units", message % {"name": unit.name})
 
 
-add_unit = _form_route(f"{BASE}/units", "admin_unit_add", _add_unit)
-rename_unit = _form_route(f"{UNIT}/rename", "admin_unit_rename", _rename_unit)
-deactivate_unit = _form_route(f"{UNIT}/deactivate", "admin_unit_deactivate", _unit_active, active=False)
-reactivate_unit = _form_route(f"{UNIT}/reactivate", "admin_unit_reactivate", _unit_active, active=True)
+add_unit = form_route(f"{BASE}/units", "admin_unit_add", _add_unit)
+rename_unit = form_route(f"{UNIT}/rename", "admin_unit_rename", _rename_unit)
+deactivate_unit = form_route(f"{UNIT}/deactivate", "admin_unit_deactivate", _unit_active, active=False)
+reactivate_unit = form_route(f"{UNIT}/reactivate", "admin_unit_reactivate", _unit_active, active=True)
 
 
 # ---------------------------------------------------------------- members
 
 
-def _unit_choices(units: list[admin.UnitRow], current: admin.MemberRow | None = None) -> list[Choice]:
+def _unit_choices(units: list[views.UnitRow], current: views.MemberRow | None = None) -> list[Choice]:
     """Active units; a member's own unit stays selectable after it was deactivated."""
     out = [Choice(u.id, u.name) for u in units if u.active]
     if current is not None and current.unit_id is not None and not current.unit_active:
@@ -323,26 +157,28 @@ def _unit_choices(units: list[admin.UnitRow], current: admin.MemberRow | None = 
 
 def _members_page(
     page: Page,
+    organisation: OrganisationService,
     *,
     add: Form | None = None,
     refused_id: int | None = None,
     refused: Form | None = None,
     status: int = 200,
     error: str | None = None,
-    added: admin.MemberAdded | None = None,
+    added: views.MemberAdded | None = None,
+    view: views.MembersPage | None = None,
 ) -> Template:
-    view = _samordna(page).organisation.members_page(actor=page.actor, slug=page.area.slug)
+    view = view or organisation.members_page(actor=page.actor, slug=page.area.slug)
     change = {
         m.id: refused
         if m.id == refused_id and refused
         else build_form(
-            admin.MEMBER_CHANGE_FIELDS,
+            fields.MEMBER_CHANGE_FIELDS,
             choices={"units": _unit_choices(view.units, m)},
             values={"role": m.role, "unit_id": m.unit_id},
         )
         for m in view.members
     }
-    return _tab_page(
+    return tab_page(
         page,
         "members",
         _("Medlemmer"),
@@ -352,32 +188,39 @@ def _members_page(
         change=change,
         open_id=refused_id,
         anchor=f"member-{refused_id}" if refused_id else "add-member",
-        add=add or build_form(admin.MEMBER_FIELDS, choices={"units": _unit_choices(view.units)}),
+        add=add or build_form(fields.MEMBER_FIELDS, choices={"units": _unit_choices(view.units)}),
         added=added,
     )
 
 
 @get(f"{BASE}/members", name="admin_members")
-async def members_page(request: Request, slug: FromPath[str]) -> Template:
-    return await _in_thread(lambda: _members_page(page_for(request, slug)))
+async def members_page(
+    request: Request, organisation: NamedDependency[OrganisationService], slug: FromPath[str]
+) -> Template:
+    return await in_thread(lambda: _members_page(page_for(request, slug), organisation))
 
 
-def _add_member(request: Request, slug: str, form: Mapping[str, Any]) -> Response:
+def _add_member(request: Request, organisation: OrganisationService, slug: str, form: Mapping[str, Any]) -> Response:
     page = page_for(request, slug)
-    samordna = _samordna(page)
-    data = parse_form(admin.MEMBER_FIELDS, form)
+    data = parse_form(fields.MEMBER_FIELDS, form)
     try:
-        added = samordna.organisation.add_member(actor=page.actor, slug=slug, data=data)
+        added = organisation.add_member(actor=page.actor, slug=slug, data=data)
     except Invalid as exc:
-        units = samordna.organisation.list_units(actor=page.actor, slug=slug)
-        add = build_form(admin.MEMBER_FIELDS, choices={"units": _unit_choices(units)}, values=data, errors=exc.errors)
+        view = organisation.members_page(actor=page.actor, slug=slug)
+        choices = {"units": _unit_choices(view.units)}
+        add = build_form(fields.MEMBER_FIELDS, choices=choices, values=data, errors=exc.errors)
         return _members_page(
-            page, add=add, status=422, error=_("Medlemmet ble ikke lagt til. Se meldingen ved skjemaet.")
+            page,
+            organisation,
+            view=view,
+            add=add,
+            status=422,
+            error=_("Medlemmet ble ikke lagt til. Se meldingen ved skjemaet."),
         )
     m = added.member
     if added.password:  # shown now or never: no redirect, nothing kept in the session
-        return _members_page(page, added=added, status=201)
-    return _done(
+        return _members_page(page, organisation, added=added, status=201)
+    return done(
         page,
         "members",
         _("%(name)s (%(email)s) er lagt til som %(role)s.")
@@ -385,23 +228,26 @@ def _add_member(request: Request, slug: str, form: Mapping[str, Any]) -> Respons
     )
 
 
-def _change_member(request: Request, slug: str, membership_id: int, form: Mapping[str, Any]) -> Response:
+def _change_member(
+    request: Request, organisation: OrganisationService, slug: str, membership_id: int, form: Mapping[str, Any]
+) -> Response:
     page = page_for(request, slug)
-    samordna = _samordna(page)
-    data = parse_form(admin.MEMBER_CHANGE_FIELDS, form)
+    data = parse_form(fields.MEMBER_CHANGE_FIELDS, form)
     try:
-        m = samordna.organisation.change_member(actor=page.actor, slug=slug, membership_id=membership_id, data=data)
+        m = organisation.change_member(actor=page.actor, slug=slug, membership_id=membership_id, data=data)
     except Invalid as exc:
-        view = samordna.organisation.members_page(actor=page.actor, slug=slug)
+        view = organisation.members_page(actor=page.actor, slug=slug)
         current = next((x for x in view.members if x.id == membership_id), None)
         refused = build_form(
-            admin.MEMBER_CHANGE_FIELDS,
+            fields.MEMBER_CHANGE_FIELDS,
             choices={"units": _unit_choices(view.units, current)},
             values=data,
             errors=exc.errors,
         )
         return _members_page(
             page,
+            organisation,
+            view=view,
             refused_id=membership_id,
             refused=refused,
             status=422,
@@ -410,21 +256,28 @@ def _change_member(request: Request, slug: str, membership_id: int, form: Mappin
     if m.user_id == page.actor.user_id and m.role not in policy.MANAGE_ORGANISATION:
         return Redirect(page.board_url(), status_code=HTTP_303_SEE_OTHER, headers=NO_STORE)  # no longer theirs
     unit = m.unit_name or _("ingen enhet")
-    return _done(
+    return done(
         page,
         "members",
         _("%(name)s: %(role)s, %(unit)s.") % {"name": m.name, "role": UI(page.lang).role(m.role), "unit": unit},
     )
 
 
-def _member_active(request: Request, slug: str, membership_id: int, active: bool, form: Mapping[str, Any]) -> Response:
+def _member_active(
+    request: Request,
+    organisation: OrganisationService,
+    slug: str,
+    membership_id: int,
+    active: bool,
+    form: Mapping[str, Any],
+) -> Response:
     page = page_for(request, slug)
     try:
-        changed = _samordna(page).organisation.set_member_active(
+        changed = organisation.set_member_active(
             actor=page.actor, slug=slug, membership_id=membership_id, active=active
         )
     except Invalid as exc:
-        return _members_page(page, status=422, error=exc.message, refused_id=membership_id)
+        return _members_page(page, organisation, status=422, error=exc.message, refused_id=membership_id)
     m = changed.member
     if not active and m.user_id == page.actor.user_id:
         return Redirect("/", status_code=HTTP_303_SEE_OTHER, headers=NO_STORE)  # they left the area themselves
@@ -441,26 +294,33 @@ def _member_active(request: Request, slug: str, membership_id: int, active: bool
         }
     else:
         message = _("%(name)s er medlem igjen.") % {"name": m.name}
-    return _done(page, "members", message)
+    return done(page, "members", message)
 
 
-add_member = _form_route(f"{BASE}/members", "admin_member_add", _add_member)
-change_member = _form_route(f"{MEMBER}/change", "admin_member_change", _change_member)
-deactivate_member = _form_route(f"{MEMBER}/deactivate", "admin_member_deactivate", _member_active, active=False)
-reactivate_member = _form_route(f"{MEMBER}/reactivate", "admin_member_reactivate", _member_active, active=True)
+add_member = form_route(f"{BASE}/members", "admin_member_add", _add_member)
+change_member = form_route(f"{MEMBER}/change", "admin_member_change", _change_member)
+deactivate_member = form_route(f"{MEMBER}/deactivate", "admin_member_deactivate", _member_active, active=False)
+reactivate_member = form_route(f"{MEMBER}/reactivate", "admin_member_reactivate", _member_active, active=True)
 
 
 # ---------------------------------------------------------------- goals
 
 
-def _goal_defaults(page: Page) -> dict[str, Any]:
-    year = _samordna(page).clock.today().year
+def _goal_defaults(organisation: OrganisationService) -> dict[str, Any]:
+    year = organisation.today().year
     return {"period_from": year, "period_to": year + 3, "priority": 1}
 
 
-def _goals_page(page: Page, *, add: Form | None = None, status: int = 200, error: str | None = None) -> Template:
-    goals = _samordna(page).organisation.list_goals(actor=page.actor, slug=page.area.slug)
-    return _tab_page(
+def _goals_page(
+    page: Page,
+    organisation: OrganisationService,
+    *,
+    add: Form | None = None,
+    status: int = 200,
+    error: str | None = None,
+) -> Template:
+    goals = organisation.list_goals(actor=page.actor, slug=page.area.slug)
+    return tab_page(
         page,
         "goals",
         _("Mål og prioriteringer"),
@@ -468,52 +328,63 @@ def _goals_page(page: Page, *, add: Form | None = None, status: int = 200, error
         error=error,
         goals=goals,
         anchor="add-goal",
-        add=add or build_form(admin.GOAL_FIELDS, values=_goal_defaults(page)),
+        add=add or build_form(fields.GOAL_FIELDS, values=_goal_defaults(organisation)),
     )
 
 
 @get(f"{BASE}/goals", name="admin_goals")
-async def goals_page(request: Request, slug: FromPath[str]) -> Template:
-    return await _in_thread(lambda: _goals_page(page_for(request, slug)))
+async def goals_page(
+    request: Request, organisation: NamedDependency[OrganisationService], slug: FromPath[str]
+) -> Template:
+    return await in_thread(lambda: _goals_page(page_for(request, slug), organisation))
 
 
-def _create_goal(request: Request, slug: str, form: Mapping[str, Any]) -> Response:
+def _create_goal(request: Request, organisation: OrganisationService, slug: str, form: Mapping[str, Any]) -> Response:
     page = page_for(request, slug)
-    data = parse_form(admin.GOAL_FIELDS, form)
+    data = parse_form(fields.GOAL_FIELDS, form)
     try:
-        goal = _samordna(page).organisation.create_goal(actor=page.actor, slug=slug, data=data)
+        goal = organisation.create_goal(actor=page.actor, slug=slug, data=data)
     except Invalid as exc:
-        add = build_form(admin.GOAL_FIELDS, values=data, errors=exc.errors)
-        return _goals_page(page, add=add, status=422, error=_("Målet ble ikke opprettet. Se meldingen ved skjemaet."))
-    return _done(page, "goals", _("Målet «%(title)s» er opprettet.") % {"title": goal.title})
+        add = build_form(fields.GOAL_FIELDS, values=data, errors=exc.errors)
+        return _goals_page(
+            page, organisation, add=add, status=422, error=_("Målet ble ikke opprettet. Se meldingen ved skjemaet.")
+        )
+    return done(page, "goals", _("Målet «%(title)s» er opprettet.") % {"title": goal.title})
 
 
-def _goal_active(request: Request, slug: str, goal_id: int, active: bool, form: Mapping[str, Any]) -> Response:
+def _goal_active(
+    request: Request, organisation: OrganisationService, slug: str, goal_id: int, active: bool, form: Mapping[str, Any]
+) -> Response:
     page = page_for(request, slug)
-    goal = _samordna(page).organisation.set_goal_active(actor=page.actor, slug=slug, goal_id=goal_id, active=active)
+    goal = organisation.set_goal_active(actor=page.actor, slug=slug, goal_id=goal_id, active=active)
     message = (
         _("Målet «%(title)s» er hentet fram igjen.")
         if active
         else _("Målet «%(title)s» er arkivert. Nye tiltak kan ikke knyttes til det; tiltak som har det, beholder det.")
     )
-    return _done(page, "goals", message % {"title": goal.title})
+    return done(page, "goals", message % {"title": goal.title})
 
 
-create_goal = _form_route(f"{BASE}/goals", "admin_goal_create", _create_goal)
-archive_goal = _form_route(f"{GOAL}/archive", "admin_goal_archive", _goal_active, active=False)
-unarchive_goal = _form_route(f"{GOAL}/unarchive", "admin_goal_unarchive", _goal_active, active=True)
+create_goal = form_route(f"{BASE}/goals", "admin_goal_create", _create_goal)
+archive_goal = form_route(f"{GOAL}/archive", "admin_goal_archive", _goal_active, active=False)
+unarchive_goal = form_route(f"{GOAL}/unarchive", "admin_goal_unarchive", _goal_active, active=True)
 
 
 # ---------------------------------------------------------------- the log
 
 
 @get(f"{BASE}/log", sync_to_thread=True, name="admin_log")
-def log_page(request: Request, slug: FromPath[str], before: FromQuery[str | None] = None) -> Template:
+def log_page(
+    request: Request,
+    organisation: NamedDependency[OrganisationService],
+    slug: FromPath[str],
+    before: FromQuery[str | None] = None,
+) -> Template:
     page = page_for(request, slug)
     # ASCII digits only (isdigit() alone accepts «²»), and few enough for a database INTEGER
     before_id = int(before) if before and before.isascii() and before.isdigit() and len(before) < 10 else None
-    log = _samordna(page).organisation.audit_log(actor=page.actor, slug=slug, before=before_id)
-    return _render("log.html", _context(page, "log", _("Logg over endringer"), log=log, first=before_id is None))
+    log = organisation.audit_log(actor=page.actor, slug=slug, before=before_id)
+    return render("log.html", context(page, "log", _("Logg over endringer"), log=log, first=before_id is None))
 
 
 HANDLERS = [
