@@ -307,6 +307,34 @@ class MeasureService:
 
     # ------------------------------------------------------------ inside a transaction
 
+    def get_in(self, conn: Db, *, actor: Actor, measure_id: int) -> MeasureView:
+        """`get` inside the caller's transaction."""
+        return self._get_in(conn, actor=actor, measure_id=measure_id)
+
+    def record_transition_in(
+        self,
+        conn: Db,
+        *,
+        actor: Actor,
+        measure_id: int,
+        trigger: str,
+        version: int,
+        data: Mapping[str, Any] | None = None,
+        comment: str | None = None,
+    ) -> tuple[str, MeasureView]:
+        """`record_transition` inside the caller's write transaction (a board fires the trigger and reads
+        the card's new place in one): (the state before, the measure after)."""
+        return self._fire_in(
+            conn,
+            actor=actor,
+            measure_id=measure_id,
+            trigger=trigger,
+            version=version,
+            data=data,
+            comment=comment,
+            with_source=True,
+        )
+
     # ------------------------------------------------------------ reads
 
     def _member(self, actor: Actor, area_id: int) -> MemberView:
@@ -523,8 +551,10 @@ class MeasureService:
         version: int,
         data: Mapping[str, Any] | None = None,
         comment: str | None = None,
-    ) -> MeasureView:
-        """Fire `trigger` on a measure for `actor`, who saw `version`. One transaction, one Event."""
+        with_source: bool = False,
+    ) -> Any:
+        """Fire `trigger` on a measure for `actor`, who saw `version`. One transaction, one Event.
+        The measure after; with `with_source`, (the state before, the measure after)."""
         data = dict(data or {})
         wf = self.workflow
         conn = connection_of(session)
@@ -599,7 +629,7 @@ class MeasureService:
                     "note": unstored.get("note") or "",
                 },
             )
-        return view
+        return (state, view) if with_source else view
 
     # ------------------------------------------------------------ internals
 
