@@ -47,15 +47,18 @@ from samordna.workflow import Workflow
 
 __all__ = [
     "BOARDS",
+    "DECLINED_DAYS",
     "MAX_LIMIT",
     "MIN_COUNT",
     "NO_HEALTH",
     "PAGE_SIZE",
     "REGISTERED",
+    "ActionForm",
     "BoardFilters",
     "BoardService",
     "BoardView",
     "Card",
+    "CardMoved",
     "Column",
     "ColumnPage",
     "GoalProgress",
