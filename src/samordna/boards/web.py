@@ -219,8 +219,11 @@ def _form_version(data: Mapping[str, Any]) -> str:
 
 
 def _version(data: Mapping[str, Any]) -> int | None:
-    value = _form_version(data)
-    return int(value) if value else None
+    """The version the form was opened with; any number is passed on (one no column holds is a 409)."""
+    try:
+        return int(str(data.get("version", "")).strip())
+    except ValueError:
+        return None
 
 
 def _form_data(wf: Any, trigger: str, data: Mapping[str, Any]) -> dict[str, Any]:
