@@ -224,7 +224,7 @@ class Floor:
             unit_locked=locked,
             may_register=member.role != "viewer",
         )
-        ui = BoardUI(page, board)
+        ui = BoardUI(page, board, self.wf)
         ctx = {
             "page": page,
             "ui": ui,
@@ -245,7 +245,7 @@ class Floor:
             params += shown
         rows = self.first_rows(where, params, (state,), PAGE_SIZE + 1)
         cards = self.cards(member, rows[:PAGE_SIZE], {u.id: u.name for u in units}, {g.id: g.title for g in goals})
-        ui = BoardUI(page, board)
+        ui = BoardUI(page, board, self.wf)
         ctx = {
             "page": page,
             "ui": ui,
@@ -267,7 +267,7 @@ class Floor:
         wanted = transition_fields(self.wf, td, rule) if td else []
         form = build_form(wanted, values={f.name: row[f.store] if f.store in row.keys() else None for f, _ in wanted})
         m = SimpleNamespace(**{k: row[k] for k in row.keys()})
-        ui = BoardUI(page, board)
+        ui = BoardUI(page, board, self.wf)
         ctx = {
             "page": page,
             "ui": ui,

@@ -17,7 +17,7 @@ from samordna.boards import service as boards
 from samordna.boards.service import BoardFilters
 from samordna.domain.errors import NotFound
 from samordna.store.models import Measure, MeasureUnit
-from tests.factories import World
+from tests.factories import World, valid_data
 
 MEASURE = Measure.__table__
 _refs = count(1)
@@ -498,3 +498,175 @@ def test_place_card_after_a_transition(world: World) -> None:
         actor=actor, slug="alfa", board="coordination", measure_id=need.id, filters=BoardFilters(arena="school")
     )
     assert hidden.card is None and hidden.counts["initiated"] == 0
+
+
+# ---------------------------------------------------------------- an action on a card
+
+
+@contextmanager
+def count_transactions(world: World) -> Iterator[list[str]]:
+    """Every transaction begun on the engine (SQLAlchemy's «begin» event), with the first statement in it."""
+    begun: list[str] = []
+
+    def on_begin(conn):  # type: ignore[no-untyped-def]
+        begun.append("BEGIN")
+
+    engine = world.samordna.db.engine
+    event.listen(engine, "begin", on_begin)
+    try:
+        yield begun
+    finally:
+        event.remove(engine, "begin", on_begin)
+
+
+def test_an_accepted_card_action_is_one_transaction_that_also_places_the_card(world: World) -> None:
+    need, other = world.register(), world.register()
+    actor = world.actors["coordination"]
+    with count_transactions(world) as begun, count_queries(world) as statements:
+        moved = world.samordna.boards.submit_action(
+            actor=actor,
+            slug="alfa",
+            board="coordination",
+            measure_id=need.id,
+            trigger="initiate",
+            version=need.version,
+            data=valid_data(world, "initiate"),
+        )
+    assert isinstance(moved, boards.CardMoved)
+    assert len(begun) == 1, begun
+    # (The transition's own statements run on the DBAPI cursor, unseen here: samordna.store.prepared.)
+    assert any("GROUP BY" in s.upper() for s in statements)  # the counts, in that same transaction
+    assert moved.before_state == "need_identified" and moved.measure.state == "initiated"
+    assert moved.placement.card is not None and moved.placement.card.state == "initiated"
+    assert moved.placement.card.version == 2 and "assign" in moved.placement.card.allowed_triggers
+    assert moved.placement.counts["need_identified"] == 1 and moved.placement.counts["initiated"] == 1
+    assert other.id != need.id
+
+
+def test_a_refused_card_action_writes_nothing_and_gives_the_form_back(world: World) -> None:
+    need = world.register()
+    samordna = world.samordna
+
+    def submit(who: str, trigger: str, version: int | None, data: dict[str, Any]) -> Any:
+        return samordna.boards.submit_action(
+            actor=world.actors[who],
+            slug="alfa",
+            board="coordination",
+            measure_id=need.id,
+            trigger=trigger,
+            version=version,
+            data=data,
+        )
+
+    invalid = submit("coordination", "initiate", need.version, {"plan": "Bare en plan."})
+    assert isinstance(invalid, boards.ActionForm) and invalid.status == 422
+    assert {e.field for e in invalid.errors} >= {"success_criteria"}
+    assert invalid.measure.state == "need_identified" and not invalid.changed
+    refused = submit("viewer", "initiate", need.version, valid_data(world, "initiate"))
+    assert (
+        isinstance(refused, boards.ActionForm)
+        and refused.status == 403
+        and "kan bare gjøres av" in refused.errors[0].message
+    )
+    missing = submit("coordination", "initiate", None, valid_data(world, "initiate"))
+    assert isinstance(missing, boards.ActionForm) and missing.status == 400
+    world.fire("coordinator", need, "initiate")  # someone else was quicker
+    stale = submit("coordination", "decline", need.version, {"reason": "Dekkes av andre."})
+    assert isinstance(stale, boards.ActionForm) and stale.status == 409 and stale.changed
+    assert stale.measure.state == "initiated" and stale.measure.version == 2 and not stale.still_possible
+    events = samordna.measures.events(actor=world.actors["coordinator"], measure_id=need.id)
+    assert [e.trigger for e in events] == ["create", "initiate"]  # nothing written by the refusals
+    with pytest.raises(NotFound):
+        submit("coordination", "fly", need.version, {})
+
+
+def test_the_action_form_says_who_may_and_what_the_state_allows(world: World) -> None:
+    need = world.register()
+    samordna = world.samordna
+
+    def form(who: str, trigger: str, board: str = "coordination") -> Any:
+        return samordna.boards.action_form(
+            actor=world.actors[who], slug="alfa", board=board, measure_id=need.id, trigger=trigger
+        )
+
+    opened = form("coordination", "initiate")
+    assert opened.status == 200 and not opened.errors
+    assert {f.name for f, _ in opened.fields} >= {"goal_id", "plan", "success_criteria"}
+    assert opened.choices["goals"]  # the goal field offers the area's active goals
+    assert form("viewer", "initiate").status == 403
+    assert form("coordinator", "start").status == 409
+    theirs = world.register(who="beta_coordinator", area="beta")
+    with pytest.raises(NotFound):
+        samordna.boards.action_form(
+            actor=world.actors["coordinator"],
+            slug="alfa",
+            board="coordination",
+            measure_id=theirs.id,
+            trigger="initiate",
+        )
+
+
+# ---------------------------------------------------------------- «Behov vi har meldt»
+
+
+def test_execution_board_shows_the_needs_we_registered(world: World) -> None:
+    samordna = world.samordna
+    mine = world.register(title="Mitt behov")  # executing, Ungdomsskolene
+    police = world.register(who="executing_police", title="Politiets behov")
+    coordinators = world.register(who="coordinator", title="Koordinatorens behov")
+    initiated = world.fire("coordination", world.register(title="Initiert behov"), "initiate")
+    declined = world.fire("coordination", world.register(title="Avslått behov"), "decline")
+    assigned = world.advance(world.register(title="Tildelt"), "assigned")  # now one of «our measures»
+
+    def registered(who: str, **kw: Any) -> list[str]:
+        view = samordna.boards.read_board(actor=world.actors[who], slug="alfa", board="execution", **kw)
+        assert view.registered is not None
+        assert view.registered.total == len(view.registered.cards)
+        return [c.title for c in view.registered.cards]
+
+    assert set(registered("executing")) == {"Mitt behov", "Initiert behov", "Avslått behov"}
+    assert registered("executing_police") == ["Politiets behov"]
+    assert registered("coordinator") == ["Koordinatorens behov"]  # no unit: the own needs
+    view = samordna.boards.read_board(actor=world.actors["executing"], slug="alfa", board="execution")
+    assert view.registered is not None
+    cards = {c.id: c for c in view.registered.cards}
+    assert cards[declined.id].state == "declined" and cards[initiated.id].state == "initiated"
+    assert all(c.allowed_triggers == () for c in cards.values())  # to find them; actions are elsewhere
+    assert assigned.id not in cards and assigned.id in {c.id for col in view.columns for c in col.cards}
+    assert mine.id in cards and police.id not in cards and coordinators.id not in cards
+    # The filters of the board apply (the unit filter is about «us»).
+    assert registered("executing", filters=BoardFilters(arena="digital")) == []
+
+    # A declined need stays for DECLINED_DAYS days after the decision.
+    later = datetime.now(UTC) + timedelta(days=boards.DECLINED_DAYS + 1)
+    samordna.clock.source = lambda: later
+    assert "Avslått behov" not in registered("executing")
+
+
+def test_needs_we_registered_page_on_and_cost_no_more_queries(world: World) -> None:
+    actor = world.actors["executing"]
+    uid = world.user_ids["executing"]
+    bulk_measures(world, [{"state": "need_identified", "created_by_id": uid} for _ in range(3)])
+    bulk_measures(world, spread(world, 20))
+    with count_queries(world) as small:
+        view = world.samordna.boards.read_board(actor=actor, slug="alfa", board="execution")
+    bulk_measures(world, [{"state": "need_identified", "created_by_id": uid} for _ in range(40)])
+    bulk_measures(world, spread(world, 380))
+    with count_queries(world) as large:
+        view = world.samordna.boards.read_board(actor=actor, slug="alfa", board="execution")
+    assert len(small) == len(large) <= 8, large
+    assert view.registered is not None and view.registered.total == 43 and view.registered.has_more
+    first = [c.id for c in view.registered.cards]
+    assert len(first) == boards.PAGE_SIZE
+    rest = world.samordna.boards.read_column(
+        actor=actor, slug="alfa", board="execution", state=boards.REGISTERED, shown=first, limit=30
+    )
+    assert len(rest.cards) == 23 and not rest.has_more and not set(first) & {c.id for c in rest.cards}
+    longer = world.samordna.boards.read_board(
+        actor=actor, slug="alfa", board="execution", limits={boards.REGISTERED: 50}
+    ).registered
+    assert longer is not None and len(longer.cards) == 43
+    with pytest.raises(NotFound):
+        world.samordna.boards.read_column(
+            actor=actor, slug="alfa", board="coordination", state=boards.REGISTERED, shown=first
+        )

@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 import httpx
 import pytest
+from sqlalchemy import event
 
 from samordna.domain.confidentiality import GUARD_MESSAGE
 from tests.factories import World, national_id, valid_data
@@ -426,3 +427,91 @@ def test_post_without_csrf_token_is_refused(browser, web_world: World) -> None:
         web_world.samordna.measures.get(actor=web_world.actors["coordination"], measure_id=need.id).state
         == "need_identified"
     )
+
+
+# ---------------------------------------------------------------- one transaction per card action
+
+
+def test_an_accepted_card_action_touches_the_measures_in_one_transaction(browser, web_world: World) -> None:
+    """Over HTTP: the log-in's session and actor are read as for every page, but the action itself — the
+    transition, the card's new place and the counts — is one transaction (BEGINs counted on the engine)."""
+    need = web_world.register()
+    b = browser("coordination")
+    b.get(board_url("coordination"))
+    transactions: list[list[str]] = []
+
+    def on_begin(conn):  # type: ignore[no-untyped-def]
+        transactions.append([])
+
+    def on_statement(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        if transactions:
+            transactions[-1].append(statement)
+
+    engine = web_world.samordna.db.engine
+    event.listen(engine, "begin", on_begin)
+    event.listen(engine, "before_cursor_execute", on_statement)
+    try:
+        r = card_post(
+            b,
+            action_url("coordination", need.id, "initiate"),
+            {"version": need.version, **valid_data(web_world, "initiate")},
+            page=board_url("coordination"),
+        )
+    finally:
+        event.remove(engine, "begin", on_begin)
+        event.remove(engine, "before_cursor_execute", on_statement)
+    assert r.status_code == 200, r.text
+    # Apart from the log-in's reads (the session, the actor; and the session's write when it changed), one
+    # transaction: the transition (its own statements run on the DBAPI cursor, unseen here) and, in the
+    # same transaction, the card's new place and the counts.
+    login = [t for t in transactions if t and ("web_session" in t[0] or "user_account" in t[0])]
+    action = [t for t in transactions if t not in login]
+    assert len(login) >= 2 and len(action) == 1, transactions
+    assert any("GROUP BY measure.state" in s for s in action[0])
+    assert 'hx-swap-oob="afterbegin:#cards-initiated"' in r.text
+
+
+# ---------------------------------------------------------------- the language keeps the board's filters
+
+
+def test_choosing_a_language_keeps_the_board_and_its_filters(browser, web_world: World) -> None:
+    b = browser("coordinator")
+    goal = web_world.goals["alfa"]
+    url = board_url("coordination") + f"?goal={goal}&arena=school"
+    page = b.get(url).text
+    match = re.search(r'<input type="hidden" id="lang-next" name="next" value="([^"]*)"', page)
+    assert match, "no language form"
+    target = html.unescape(match.group(1))
+    assert target == url
+    r = b.post("/language", {"lang": "nn", "next": target})
+    assert r.status_code == 303 and r.headers["location"] == url
+    page = b.get(r.headers["location"]).text
+    assert '<html lang="nn">' in page and f'<option value="{goal}" selected>' in page
+    assert '<option value="school" selected>' in page
+
+    # After a filter change by htmx (the header is not re-rendered), the language form learns the new URL.
+    r = b.get(board_url("coordination") + "?arena=digital", htmx=True, **{"hx-target": "board-body"})
+    assert r.status_code == 200
+    assert (
+        f'<input type="hidden" id="lang-next" name="next" value="{board_url("coordination")}?arena=digital"'
+        ' hx-swap-oob="true">'
+    ) in r.text
+
+
+# ---------------------------------------------------------------- «Behov vi har meldt»
+
+
+def test_executing_staff_find_the_needs_they_registered_on_their_board(browser, web_world: World) -> None:
+    web_world.register(title="Leksehjelp på biblioteket")  # by «executing» (Ungdomsskolene)
+    web_world.fire("coordination", web_world.register(title="Skatepark"), "decline")
+    web_world.register(who="executing_police", title="Politiets eget behov")
+    page = browser("executing").get(board_url("execution")).text
+    text = html.unescape(page)
+    start = page.index('id="column-registered"')
+    section = html.unescape(page[start : page.index("</section>", start)])
+    assert "Behov vi har meldt" in section
+    assert "Leksehjelp på biblioteket" in section and "Skatepark" in section
+    assert "Ikke prioritert" in section  # the state, since the section mixes them
+    assert "Politiets eget behov" not in text
+    assert count_of(page, "registered") == 2
+    assert 'href="#column-registered"' in page

@@ -34,6 +34,7 @@ class Services:
         clock = clock or Clock(settings.timezone)
         workflows = load_workflows(settings.workflows_dir, callbacks=MEASURE_CALLBACKS)
         measure = workflows["measure"]
+        measures = MeasureService(db=db, workflow=measure, clock=clock)
         return cls(
             settings=settings,
             db=db,
@@ -41,8 +42,8 @@ class Services:
             workflows=workflows,
             accounts=AccountService(db=db, now=clock.now),
             organisation=OrganisationService(db=db, clock=clock),
-            measures=MeasureService(db=db, workflow=measure, clock=clock),
-            boards=BoardService(db=db, workflow=measure, clock=clock),
+            measures=measures,
+            boards=BoardService(db=db, workflow=measure, clock=clock, measures=measures),
         )
 
     @property

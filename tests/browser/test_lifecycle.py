@@ -30,10 +30,11 @@ pytestmark = BROWSER
 TITLE = "Leksehjelp og aktiviteter i Nordbyen"
 
 
-# Where the measure's card stands on each board in each state (None: not on that board).
+# Where the measure's card stands on each board in each state (None: not on that board). The executing
+# user registered the need: until it is assigned, their board shows it under «Behov vi har meldt».
 PLACES = {
-    "need_identified": {"coordination": "need_identified", "execution": None, "steering": None},
-    "initiated": {"coordination": "initiated", "execution": None, "steering": None},
+    "need_identified": {"coordination": "need_identified", "execution": "registered", "steering": None},
+    "initiated": {"coordination": "initiated", "execution": "registered", "steering": None},
     "assigned": {"coordination": "assigned", "execution": "assigned", "steering": None},
     "in_follow_up": {"coordination": "in_follow_up", "execution": "in_follow_up", "steering": None},
     "under_evaluation": {"coordination": "under_evaluation", "execution": "under_evaluation", "steering": None},

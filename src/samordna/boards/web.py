@@ -1,22 +1,23 @@
 """The three level boards (coordination, execution, steering): HTTP in, HTML out; no SQL here.
 
-Reads come from services.boards; actions go through web.actions.submit_transition. An htmx request
-gets only the blocks of templates/pages/boards/board.html that changed: the board body after a filter
-change, the next cards of a column, a card's action form, or — after an accepted action — the card
-and the column counts as out-of-band swaps. Without JavaScript every path is a plain link or form.
+Every handler parses the request, makes one call to the BoardService (a Litestar dependency) and
+renders; the service decides what the member may do. An htmx request gets only the blocks of
+templates/pages/boards/board.html that changed: the board body after a filter change, the next cards
+of a column, a card's action form, or — after an accepted action — the card and the column counts as
+out-of-band swaps. Without JavaScript every path is a plain link or form.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from jinja2_fragments.litestar import HTMXBlockTemplate
 from litestar import Controller, Request, get, post
 from litestar.datastructures import CacheControlHeader
+from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
@@ -24,12 +25,13 @@ from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from samordna.accounts.web import Page, page_for
 from samordna.boards import service as boards
-from samordna.boards.service import BoardFilters, Card, SafeCount
-from samordna.domain.errors import NotFound
-from samordna.measures.actions import submit_transition, transition_form
-from samordna.measures.service import MeasureView, permitted_rule, who_may
-from samordna.web.forms import Form
+from samordna.boards.service import BoardService
+from samordna.boards.views import REGISTERED, ActionForm, BoardFilters, CardMoved, SafeCount
+from samordna.domain.errors import FieldError, NotFound
+from samordna.web.forms import Form, build_form, parse_form
 from samordna.web.i18n import gettext as _
+
+BoardsDep = NamedDependency[BoardService]
 
 TEMPLATE = "pages/boards/board.html"
 ACTION_TEMPLATE = "pages/boards/action.html"
@@ -65,9 +67,10 @@ def parse_filters(params: Mapping[str, Any]) -> BoardFilters:
 
 
 def parse_limits(params: Mapping[str, Any], states: tuple[str, ...]) -> dict[str, int]:
-    """«Vis flere» without JavaScript: `limit_<state>=40` shows that many cards in the column."""
+    """«Vis flere» without JavaScript: `limit_<state>=40` shows that many cards in the column (and
+    `limit_registered` in the execution board's «Behov vi har meldt»)."""
     out = {}
-    for state in states:
+    for state in (*states, REGISTERED):
         value = str(params.get(LIMIT_PREFIX + state) or "").strip()
         if _digits(value, 5):
             out[state] = max(boards.PAGE_SIZE, min(int(value), boards.MAX_LIMIT))
@@ -111,12 +114,9 @@ class BoardUI:
 
     page: Page
     board: str
+    wf: Any  # the measure workflow (labels of states, triggers and options)
     query: dict[str, str] = field(default_factory=dict)  # the active filters
     limits: dict[str, int] = field(default_factory=dict)  # «Vis flere» without JavaScript
-
-    @cached_property
-    def wf(self) -> Any:
-        return self.page.request.app.state.services.workflow
 
     @property
     def lang(self) -> str:
@@ -147,11 +147,17 @@ class BoardUI:
     def action_url(self, card: Any, trigger: str) -> str:
         return f"{self.base}/cards/{card.id}/actions/{trigger}"
 
+    @property
+    def declined_days(self) -> int:
+        return boards.DECLINED_DAYS
+
     def state_label(self, state: str) -> str:
         st = self.wf.states.get(state)
         return st.label.get(self.lang) if st else state
 
     def column_label(self, state: str) -> str:
+        if state == REGISTERED:
+            return _("Behov vi har meldt")
         if self.board == "execution":
             groups = {
                 "assigned": _("Til oppstart"),
@@ -207,16 +213,23 @@ def _board(board: str) -> str:
     return board
 
 
-def _measure_in_area(page: Page, measure_id: int) -> MeasureView:
-    measure = page.request.app.state.services.measures.get(actor=page.actor, measure_id=measure_id)
-    if measure.area_id != page.area.id:
-        raise NotFound(_("Fant ikke tiltaket."))
-    return measure
-
-
 def _form_version(data: Mapping[str, Any]) -> str:
     value = str(data.get("version") or "").strip()
     return value if _digits(value, 9) else ""
+
+
+def _version(data: Mapping[str, Any]) -> int | None:
+    """The version the form was opened with; any number is passed on (one no column holds is a 409)."""
+    try:
+        return int(str(data.get("version", "")).strip())
+    except ValueError:
+        return None
+
+
+def _form_data(wf: Any, trigger: str, data: Mapping[str, Any]) -> dict[str, Any]:
+    """The submitted values of the trigger's fields (which of them are required is the service's call)."""
+    td = wf.first_transition(trigger)
+    return parse_form([(wf.fields[n], False) for n in td.fields()], data) if td else {}
 
 
 # ---------------------------------------------------------------- the controller
@@ -228,37 +241,33 @@ class BoardController(Controller):
     include_in_schema = False
 
     @get("/{board:str}", sync_to_thread=True)
-    def board_page(self, request: Request, slug: FromPath[str], board: FromPath[str]) -> Template:
+    def board_page(self, request: Request, boards: BoardsDep, slug: FromPath[str], board: FromPath[str]) -> Template:
         page = page_for(request, slug)
         board = _board(board)
-        samordna = request.app.state.services
         params = request.query_params
         filters = parse_filters(params)
-        limits = parse_limits(params, boards.board_states(samordna.workflow, board))
-        view = samordna.boards.read_board(actor=page.actor, slug=slug, board=board, filters=filters, limits=limits)
-        ui = BoardUI(page, board, filter_query(filters), limits)
-        ctx = context(page, ui, view=view)
+        limits = parse_limits(params, boards_states(boards, board))
+        view = boards.read_board(actor=page.actor, slug=slug, board=board, filters=filters, limits=limits)
+        ui = BoardUI(page, board, boards.workflow, filter_query(filters), limits)
         htmx = is_htmx(request) and request.headers.get("hx-history-restore-request") != "true"
         if htmx and request.headers.get("hx-target") == "board-body":
+            ctx = context(page, ui, view=view, partial=True)
             return HTMXBlockTemplate(template_name=TEMPLATE, block_name="board_body", context=ctx, push_url=ui.url())
-        return Template(template_name=TEMPLATE, context=ctx)
+        return Template(template_name=TEMPLATE, context=context(page, ui, view=view))
 
     @get("/{board:str}/columns/{column:str}", sync_to_thread=True)
     def column_page(
-        self, request: Request, slug: FromPath[str], board: FromPath[str], column: FromPath[str]
+        self, request: Request, boards: BoardsDep, slug: FromPath[str], board: FromPath[str], column: FromPath[str]
     ) -> Template | Redirect:
         """«Vis flere»: the next cards of one column, appended; the button is replaced out of band."""
         page = page_for(request, slug)
         board = _board(board)
         filters = parse_filters(request.query_params)
         shown = [int(v) for v in request.query_params.getall("shown", []) if _digits(v, 9)]
-        ui = BoardUI(page, board, filter_query(filters))
+        ui = BoardUI(page, board, boards.workflow, filter_query(filters))
         if not is_htmx(request):
             return Redirect(ui.more_href(column, len(shown)), status_code=HTTP_303_SEE_OTHER)
-        samordna = request.app.state.services
-        cards = samordna.boards.read_column(
-            actor=page.actor, slug=slug, board=board, state=column, filters=filters, shown=shown
-        )
+        cards = boards.read_column(actor=page.actor, slug=slug, board=board, state=column, filters=filters, shown=shown)
         return HTMXBlockTemplate(
             template_name=TEMPLATE,
             block_name="column_page",
@@ -269,6 +278,7 @@ class BoardController(Controller):
     def action_form(
         self,
         request: Request,
+        boards: BoardsDep,
         slug: FromPath[str],
         board: FromPath[str],
         measure_id: FromPath[int],
@@ -277,103 +287,79 @@ class BoardController(Controller):
         """The form of one action, opened in the card (htmx) or as a page of its own."""
         page = page_for(request, slug)
         board = _board(board)
-        samordna = request.app.state.services
-        measure = _measure_in_area(page, measure_id)
-        wf = samordna.workflow
-        if trigger not in wf.triggers():
-            raise NotFound(_("Fant ikke handlingen."))
-        form = transition_form(page, measure, trigger)
-        status = 200
-        td = wf.transition(measure.state, trigger)
-        ui = BoardUI(page, board)
-        if td is None:
-            status = 409
-            form.error = _("Handlingen kan ikke utføres når tiltaket har status «%(state)s».") % {
-                "state": ui.state_label(measure.state)
-            }
-        elif permitted_rule(td, page.member, measure.responsible_unit_id, measure.participating_unit_ids) is None:
-            status = 403
-            form.error = _("«%(action)s» kan bare gjøres av %(who)s.") % {
-                "action": ui.trigger_label(trigger),
-                "who": who_may(td),
-            }
-        return self._form(request, page, ui, measure, trigger, form, str(measure.version), status)
+        found = boards.action_form(actor=page.actor, slug=slug, board=board, measure_id=measure_id, trigger=trigger)
+        ui = BoardUI(page, board, boards.workflow)
+        form = _build(found, ui, values=None)
+        return self._form(request, page, ui, found, form, str(found.measure.version))
 
     @post("/{board:str}/cards/{measure_id:int}/actions/{trigger:str}", sync_to_thread=True, status_code=200)
     def submit_action(
         self,
         request: Request,
+        boards: BoardsDep,
         slug: FromPath[str],
         board: FromPath[str],
         measure_id: FromPath[int],
         trigger: FromPath[str],
         data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)],
     ) -> Template | Redirect:
+        """One service call: the transition and the card's new place in one transaction, or the form again."""
         page = page_for(request, slug)
         board = _board(board)
-        samordna = request.app.state.services
-        before = _measure_in_area(page, measure_id)
-        if trigger not in samordna.workflow.triggers():
-            raise NotFound(_("Fant ikke handlingen."))
-        result = submit_transition(page, measure_id, trigger, data)
         filters = filters_of_page(request, board, slug)
-        ui = BoardUI(page, board, filter_query(filters))
-        if result.status != 200:
-            form = result.form
-            assert form is not None and result.measure is not None
+        values = _form_data(boards.workflow, trigger, data)
+        outcome = boards.submit_action(
+            actor=page.actor,
+            slug=slug,
+            board=board,
+            measure_id=measure_id,
+            trigger=trigger,
+            version=_version(data),
+            data=values,
+            filters=filters,
+        )
+        ui = BoardUI(page, board, boards.workflow, filter_query(filters))
+        if isinstance(outcome, ActionForm):
+            form = _build(outcome, ui, values=values)
             # Keep the version the form was opened with (a 422 must not hide someone else's change);
             # after a conflict the form carries the version the user has now been shown.
-            version = _form_version(data) or str(result.measure.version)
-            if form.conflict:
-                version = str(form.conflict.version)
-            return self._form(request, page, ui, result.measure, trigger, form, version, result.status)
+            version = _form_version(data) or str(outcome.measure.version)
+            if outcome.changed:
+                version = str(outcome.measure.version)
+            return self._form(request, page, ui, outcome, form, version)
         if not is_htmx(request):
             return Redirect(ui.url(), status_code=HTTP_303_SEE_OTHER)
-        return self._accepted(page, ui, before, result.measure, filters)
+        return self._accepted(page, ui, outcome)
 
     # ------------------------------------------------------------ responses
 
-    def _form(
-        self,
-        request: Request,
-        page: Page,
-        ui: BoardUI,
-        measure: MeasureView,
-        trigger: str,
-        form: Form,
-        version: str,
-        status: int,
-    ) -> Template:
-        still_possible = not (form.conflict and trigger not in form.conflict.allowed_triggers)
+    def _form(self, request: Request, page: Page, ui: BoardUI, found: ActionForm, form: Form, version: str) -> Template:
+        still_possible = not (found.changed and not found.still_possible)
         ctx = context(
             page,
             ui,
-            m=measure,
-            trigger=trigger,
+            m=found.measure,
+            trigger=found.trigger,
             form=form,
             version=version,
-            status=status,
+            status=found.status,
             still_possible=still_possible,
             standalone=not is_htmx(request),
         )
         if is_htmx(request):
-            return HTMXBlockTemplate(template_name=TEMPLATE, block_name="card_form", context=ctx, status_code=status)
-        return Template(template_name=ACTION_TEMPLATE, context=ctx, status_code=status)
+            return HTMXBlockTemplate(
+                template_name=TEMPLATE, block_name="card_form", context=ctx, status_code=found.status
+            )
+        return Template(template_name=ACTION_TEMPLATE, context=ctx, status_code=found.status)
 
-    def _accepted(
-        self, page: Page, ui: BoardUI, before: MeasureView, after: MeasureView | None, filters: BoardFilters
-    ) -> Template:
+    def _accepted(self, page: Page, ui: BoardUI, moved: CardMoved) -> Template:
         """Swap only what changed: the card (re-rendered, or removed from its column), the card at the top
         of its new column when that is on this board, the counts of both columns, and a status line."""
-        assert after is not None
-        samordna = page.request.app.state.services
-        placement = samordna.boards.place_card(
-            actor=page.actor, slug=page.area.slug, board=ui.board, measure_id=after.id, filters=filters
-        )
-        card: Card | None = placement.card
-        stays = card is not None and card.state == before.state
-        inserted = card is not None and card.state != before.state
-        changed = [s for s in dict.fromkeys((before.state, after.state)) if s in placement.counts]
+        after, placement = moved.measure, moved.placement
+        card = placement.card
+        stays = card is not None and card.state == moved.before_state
+        inserted = card is not None and card.state != moved.before_state
+        changed = [s for s in dict.fromkeys((moved.before_state, after.state)) if s in placement.counts]
         state = ui.state_label(after.state)
         if card is None:
             message = _("«%(title)s» har nå status «%(state)s» og vises ikke lenger på denne tavla.")
@@ -395,6 +381,34 @@ class BoardController(Controller):
                 changed=changed,
                 message=message,
             ),
-            re_target=f"#measure-{before.id}",
+            re_target=f"#measure-{after.id}",
             re_swap="outerHTML",
         )
+
+
+def boards_states(service: BoardService, board: str) -> tuple[str, ...]:
+    return boards.board_states(service.workflow, board)
+
+
+def _build(found: ActionForm, ui: BoardUI, *, values: Mapping[str, Any] | None) -> Form:
+    """The form to show: the measure's current values when opened, what the user sent when refused; on a
+    change by someone else, why, and whether the action is still possible."""
+    errors = list(found.errors)
+    if found.changed:
+        m = found.measure
+        state = ui.state_label(m.state)
+        message = _("Noen andre har endret tiltaket mens du fylte ut skjemaet. Det har nå status «%(state)s».") % {
+            "state": state
+        }
+        if not found.still_possible:
+            message += " " + _("Denne handlingen er ikke lenger mulig.")
+        else:
+            message += " " + _("Se over det du har skrevet og send på nytt.")
+        errors.append(FieldError("", message))
+    else:
+        m = None
+    if values is None:
+        values = {f.name: getattr(found.measure, f.store, None) for f, _req in found.fields if f.store}
+    form = build_form(found.fields, choices=dict(found.choices), values=values, errors=errors)
+    form.conflict = m
+    return form

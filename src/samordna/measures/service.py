@@ -136,7 +136,37 @@ class MeasureService:
                 conn, actor=actor, measure_id=measure_id, trigger=trigger, version=version, data=data, comment=comment
             )
 
-    # ------------------------------------------------------------ reads, inside a transaction
+    # ------------------------------------------------------------ inside a transaction
+
+    def get_in(self, conn: Db, *, actor: Actor, measure_id: int) -> MeasureView:
+        """`get` inside the caller's transaction."""
+        return self._get_in(conn, actor=actor, measure_id=measure_id)
+
+    def record_transition_in(
+        self,
+        conn: Db,
+        *,
+        actor: Actor,
+        measure_id: int,
+        trigger: str,
+        version: int,
+        data: Mapping[str, Any] | None = None,
+        comment: str | None = None,
+    ) -> tuple[str, MeasureView]:
+        """`record_transition` inside the caller's write transaction (a board fires the trigger and reads
+        the card's new place in one): (the state before, the measure after)."""
+        return self._fire_in(
+            conn,
+            actor=actor,
+            measure_id=measure_id,
+            trigger=trigger,
+            version=version,
+            data=data,
+            comment=comment,
+            with_source=True,
+        )
+
+    # ------------------------------------------------------------ reads
 
     def _member(self, actor: Actor, area_id: int) -> MemberView:
         member = actor.in_area(area_id)
@@ -299,8 +329,10 @@ class MeasureService:
         version: int,
         data: Mapping[str, Any] | None = None,
         comment: str | None = None,
-    ) -> MeasureView:
-        """Fire `trigger` on a measure for `actor`, who saw `version`. One transaction, one Event."""
+        with_source: bool = False,
+    ) -> Any:
+        """Fire `trigger` on a measure for `actor`, who saw `version`. One transaction, one Event.
+        The measure after; with `with_source`, (the state before, the measure after)."""
         data = dict(data or {})
         wf = self.workflow
         row, participating = self._load(session, actor, measure_id)
@@ -361,7 +393,7 @@ class MeasureService:
         )
         if change.status_report is not None:
             repo.insert_status_report(session, **change.status_report)
-        return view
+        return (state, view) if with_source else view
 
     # ------------------------------------------------------------ internals
 

@@ -1,0 +1,392 @@
+"""The boards' SQL: every statement a board runs, on a connection the service opens through `reading`
+or `writing` (and passes back in, never looks into).
+
+A board selects only the columns a card shows and costs the same number of SQL statements whether the
+area holds twenty measures or twenty thousand: the area's units and goals, one statement for every
+column's first page and one for their totals, at most one lookup of participating units, one aggregate
+for the steering board's goals and one read of the execution board's «Behov vi har meldt». Never one
+per card.
+
+The work follows the cards shown, not the measures stored: each column's first page is read by walking
+the index `ix_measure_board` (area, state, next follow-up, last change, id) in the board's order and
+stopping after the page — twice per column, for the measures with a follow-up date and for those
+without (the index keeps NULL first, the board shows them last) — and only the column totals count
+every matching measure, from the same index.
+
+The statements are built once per shape (board, which filters are on, whether ids are skipped) with
+bound parameters for every value: building a statement of a dozen subqueries costs more than running it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
+from datetime import date, datetime
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Connection, Integer, String, bindparam, func, or_, select, type_coerce, union_all
+
+from samordna.boards.views import NO_HEALTH, BoardFilters
+from samordna.organisation import repository as org
+from samordna.store.db import Database
+from samordna.store.models import Measure, MeasureUnit, Membership
+
+Conn = Connection  # what the service holds between `reading`/`writing` and the functions below
+
+MEASURE = Measure.__table__
+MEASURE_UNIT = MeasureUnit.__table__
+MEMBERSHIP = Membership.__table__
+
+# What a card shows; the steering board adds the evaluation.
+CARD_COLUMNS = (
+    MEASURE.c.id,
+    MEASURE.c.ref,
+    MEASURE.c.title,
+    MEASURE.c.state,
+    MEASURE.c.version,
+    MEASURE.c.responsible_unit_id,
+    MEASURE.c.goal_id,
+    MEASURE.c.arena,
+    MEASURE.c.last_health,
+    MEASURE.c.next_follow_up_at,
+)
+EVALUATION_COLUMNS = (
+    MEASURE.c.evaluation_effect,
+    MEASURE.c.evaluation_method,
+    MEASURE.c.evaluation_findings,
+    MEASURE.c.evaluation_recommendation,
+)
+
+
+# ---------------------------------------------------------------- transactions
+
+
+def reading(db: Database) -> AbstractContextManager[Conn]:
+    """A read transaction on a plain connection (Core statements only)."""
+    return db.read_rows()
+
+
+def writing(db: Database) -> AbstractContextManager[Conn]:
+    """A write transaction on a plain connection: committed on success, rolled back on any exception."""
+    return db.write_rows()
+
+
+# ---------------------------------------------------------------- the area
+
+
+def units_and_goals(conn: Conn, area_id: int) -> tuple[list[org.UnitView], list[org.GoalView]]:
+    return org.units_of(conn, area_id), org.goals_of(conn, area_id)
+
+
+def form_choices(conn: Conn, area_id: int) -> dict[str, list[Any]]:
+    """What an action form's choice fields offer: active goals, active units, members."""
+    return {
+        "goals": [g for g in org.goals_of(conn, area_id) if g.active],
+        "units": [u for u in org.units_of(conn, area_id) if u.active],
+        "members": org.members_of(conn, area_id),  # type: ignore[arg-type]
+    }
+
+
+# ---------------------------------------------------------------- shapes and scopes
+
+Shape = tuple[bool, bool, str | None, bool]  # goal filter, arena filter, health filter kind, unit filter
+
+
+def _shape(filters: BoardFilters, unit_id: int | None) -> Shape:
+    health = None if not filters.health else (NO_HEALTH if filters.health == NO_HEALTH else "value")
+    return bool(filters.goal_id), bool(filters.arena), health, bool(unit_id)
+
+
+def _params(area_id: int, filters: BoardFilters, unit_id: int | None) -> dict[str, Any]:
+    params: dict[str, Any] = {"b_area": area_id}
+    if filters.goal_id:
+        params["b_goal"] = filters.goal_id
+    if filters.arena:
+        params["b_arena"] = filters.arena
+    if filters.health and filters.health != NO_HEALTH:
+        params["b_health"] = filters.health
+    if unit_id:
+        params["b_unit"] = unit_id
+    return params
+
+
+EXISTS_PARTICIPATION = (
+    select(MEASURE_UNIT.c.measure_id)
+    .where(MEASURE_UNIT.c.measure_id == MEASURE.c.id, MEASURE_UNIT.c.unit_id == bindparam("b_unit"))
+    .exists()
+)
+PARTICIPATIONS = select(MEASURE_UNIT.c.measure_id).where(MEASURE_UNIT.c.unit_id == bindparam("b_unit"))
+
+
+def _scope(shape: Shape, *, participation: str = "probe") -> list[Any]:
+    """The area and the filters (not the states), as bound parameters named in _params.
+
+    «Takes part» as a probe of measure_unit's key per measure (for walks that stop after a page), or
+    as the list of the unit's participations (for counting every measure)."""
+    goal, arena, health, unit = shape
+    c = MEASURE.c
+    out = [c.area_id == bindparam("b_area")]
+    if goal:
+        out.append(c.goal_id == bindparam("b_goal"))
+    if arena:
+        out.append(c.arena == bindparam("b_arena"))
+    if health == NO_HEALTH:
+        out.append(c.last_health.is_(None))
+    elif health:
+        out.append(c.last_health == bindparam("b_health"))
+    if unit:
+        # «Our measures»: the unit is responsible or takes part.
+        out.append(
+            or_(
+                c.responsible_unit_id == bindparam("b_unit"),
+                EXISTS_PARTICIPATION if participation == "probe" else c.id.in_(PARTICIPATIONS),
+            )
+        )
+    return out
+
+
+def _totals(states: tuple[str, ...], shape: Shape) -> Any:
+    """SELECT state, total: the measures in each column, counted from the indexes (the participations of
+    «our measures» as one list, rather than one probe per measure)."""
+    c = MEASURE.c
+    scope = _scope(shape, participation="list")
+    return select(c.state, func.count().label("total")).where(c.state.in_(states), *scope).group_by(c.state)
+
+
+def _urgency(c: Any) -> tuple[Any, ...]:
+    """Most urgent first: overdue follow-ups, then the nearest follow-up, then the oldest change.
+
+    A follow-up is overdue when its date has passed, so the nearest date first already puts the
+    overdue ones on top (and states without follow-up are never overdue): the order is the follow-up
+    date (none last), then the oldest change, then the id — the order of the index ix_measure_board.
+    """
+    return (c.next_follow_up_at.asc().nulls_last(), c.updated_at.asc(), c.id.asc())
+
+
+def as_given(column: Any) -> Any:
+    """`column` without SQLAlchemy's conversion of the value (the driver's own type: a date or datetime
+    from psycopg, ISO text from sqlite3, which SQLAlchemy would otherwise parse row by row)."""
+    return type_coerce(column, String).label(column.name)
+
+
+def _card_columns(steering: bool) -> list[Any]:
+    """What a card shows, the follow-up date as the database gives it (the service parses only the
+    dates of the cards it keeps)."""
+    columns = CARD_COLUMNS + (EVALUATION_COLUMNS if steering else ())
+    return [as_given(col) if col.name == "next_follow_up_at" else col for col in columns]
+
+
+def _first_of_state(columns: Sequence[Any], state: str, conditions: Sequence[Any], limit: Any) -> list[Any]:
+    """A column's first `limit` cards as two index walks that stop after `limit` rows: the measures with
+    a follow-up date in date order, and those without in order of change (the caller merges them)."""
+    c = MEASURE.c
+    parts = []
+    # The last change as the database gives it (ISO text on SQLite, in the same order as the dates):
+    # merging the walks needs no parsing.
+    for dated in (True, False):
+        query = select(*columns, as_given(c.updated_at)).where(*conditions, c.state == state)
+        if dated:
+            query = query.where(c.next_follow_up_at.is_not(None)).order_by(c.next_follow_up_at, c.updated_at, c.id)
+        else:
+            query = query.where(c.next_follow_up_at.is_(None)).order_by(c.updated_at, c.id)
+        # Wrapped, since SQLite allows no ORDER BY/LIMIT on the members of a UNION itself.
+        parts.append(select(query.limit(limit).subquery()))
+    return parts
+
+
+@lru_cache(maxsize=512)
+def _walks_statement(states: tuple[str, ...], steering: bool, shape: Shape) -> Any:
+    """Every column's first page as index walks (b_limit_<i> cards for states[i]), unranked: the caller
+    merges the two walks of each column (urgency_key). Cheaper than ranking them in SQL with a window."""
+    scope = _scope(shape)
+    limits = {st: bindparam(f"b_limit_{i}", type_=Integer) for i, st in enumerate(states)}
+    return union_all(
+        *(part for st in states for part in _first_of_state(_card_columns(steering), st, scope, limits[st]))
+    )
+
+
+@lru_cache(maxsize=512)
+def _totals_statement(states: tuple[str, ...], shape: Shape) -> Any:
+    return _totals(states, shape)
+
+
+@lru_cache(maxsize=512)
+def _column_statement(state: str, steering: bool, shape: Shape, skip_shown: bool) -> Any:
+    """One column's next b_limit cards, leaving out the ids in b_shown."""
+    conditions = _scope(shape)
+    if skip_shown:
+        conditions.append(MEASURE.c.id.not_in(bindparam("b_shown", expanding=True)))
+    limit = bindparam("b_limit", type_=Integer)
+    candidates = union_all(*_first_of_state(_card_columns(steering), state, conditions, limit)).subquery("candidates")
+    return select(candidates).order_by(*_urgency(candidates.c)).limit(limit)
+
+
+@lru_cache(maxsize=64)
+def _card_statement(states: tuple[str, ...], steering: bool, shape: Shape) -> Any:
+    """One measure's card when it is in one of `states` and passes the filters."""
+    c = MEASURE.c
+    return select(*_card_columns(steering)).where(c.id == bindparam("b_id"), c.state.in_(states), *_scope(shape))
+
+
+def urgency_key(row: Mapping[str, Any]) -> tuple[Any, ...]:
+    """The board's order (_urgency) in Python: follow-up date (none last), oldest change, id."""
+    follow_up = row["next_follow_up_at"]
+    return (follow_up is None, follow_up or date.min, row["updated_at"], row["id"])
+
+
+# ---------------------------------------------------------------- the reads
+
+
+def first_pages(
+    conn: Conn,
+    *,
+    area_id: int,
+    states: tuple[str, ...],
+    steering: bool,
+    filters: BoardFilters,
+    unit_id: int | None,
+    limit_of: Mapping[str, int],
+) -> tuple[dict[str, list[Mapping[str, Any]]], dict[str, int]]:
+    """Two statements for every column: each column's first page, most urgent first, and its total."""
+    shape = _shape(filters, unit_id)
+    params = _params(area_id, filters, unit_id)
+    counts = dict(conn.execute(_totals_statement(states, shape), params).all())
+    params.update({f"b_limit_{i}": limit_of[st] for i, st in enumerate(states)})
+    candidates = conn.execute(_walks_statement(states, steering, shape), params).mappings()
+    by_state: dict[str, list[Mapping[str, Any]]] = {st: [] for st in states}
+    for row in sorted(candidates, key=urgency_key):
+        column = by_state[row["state"]]
+        if len(column) < limit_of[row["state"]]:
+            column.append(row)
+    return by_state, {st: counts.get(st, 0) for st in states}
+
+
+def next_cards(
+    conn: Conn,
+    *,
+    area_id: int,
+    state: str,
+    steering: bool,
+    filters: BoardFilters,
+    unit_id: int | None,
+    shown: Sequence[int],
+    limit: int,
+) -> list[Mapping[str, Any]]:
+    """The most urgent `limit` cards of one column that are not in `shown`."""
+    shape = _shape(filters, unit_id)
+    params = _params(area_id, filters, unit_id)
+    params.update(b_limit=limit, b_shown=list(shown))
+    return list(conn.execute(_column_statement(state, steering, shape, bool(shown)), params).mappings().all())
+
+
+def card_rows(
+    conn: Conn,
+    *,
+    area_id: int,
+    measure_id: int,
+    states: tuple[str, ...],
+    steering: bool,
+    filters: BoardFilters,
+    unit_id: int | None,
+) -> list[Mapping[str, Any]]:
+    """The card of one measure (no row when it is not in `states` or filtered out)."""
+    shape = _shape(filters, unit_id)
+    params = {**_params(area_id, filters, unit_id), "b_id": measure_id}
+    return list(conn.execute(_card_statement(states, steering, shape), params).mappings().all())
+
+
+def totals(
+    conn: Conn, *, area_id: int, states: tuple[str, ...], filters: BoardFilters, unit_id: int | None
+) -> dict[str, int]:
+    counts = dict.fromkeys(states, 0)
+    shape = _shape(filters, unit_id)
+    counts.update(conn.execute(_totals_statement(states, shape), _params(area_id, filters, unit_id)).all())
+    return counts
+
+
+def participations(conn: Conn, measure_ids: Sequence[int]) -> dict[int, list[int]]:
+    """The participating units of the measures, in one query."""
+    out: dict[int, list[int]] = {}
+    rows = conn.execute(
+        select(MEASURE_UNIT.c.measure_id, MEASURE_UNIT.c.unit_id).where(MEASURE_UNIT.c.measure_id.in_(measure_ids))
+    )
+    for measure_id, unit_id in rows:
+        out.setdefault(measure_id, []).append(unit_id)
+    return out
+
+
+def goal_tallies(conn: Conn, area_id: int) -> list[tuple[int, str, str | None, str | None, int]]:
+    """(goal, state, last health, evaluated effect, measures) for every goal of the area (one query, from
+    the goal index)."""
+    c = MEASURE.c
+    rows = conn.execute(
+        select(c.goal_id, c.state, c.last_health, c.evaluation_effect, func.count())
+        .where(c.area_id == area_id, c.goal_id.is_not(None))
+        .group_by(c.goal_id, c.state, c.last_health, c.evaluation_effect)
+    ).all()
+    return [tuple(r) for r in rows]  # type: ignore[misc]
+
+
+# ---------------------------------------------------------------- «Behov vi har meldt»
+
+
+@lru_cache(maxsize=64)
+def _registered_statement(shape: Shape, with_unit: bool, skip_shown: bool) -> Any:
+    """Needs registered by b_user, or by a member of b_unit in this area: those in b_open, and those in
+    b_closed changed since b_since (declined lately). Most recently changed first; each row carries the
+    total of every such need (a window over the same rows, so one statement)."""
+    c = MEASURE.c
+    goal, arena, health, _unit = shape
+    registrants = c.created_by_id == bindparam("b_user")
+    if with_unit:
+        unit_members = select(MEMBERSHIP.c.user_id).where(
+            MEMBERSHIP.c.area_id == bindparam("b_area"), MEMBERSHIP.c.unit_id == bindparam("b_unit")
+        )
+        registrants = or_(registrants, c.created_by_id.in_(unit_members))
+    conditions = [
+        *_scope((goal, arena, health, False)),
+        # Every state as one list, so the index on (area, state) finds them; then the declined ones by date.
+        c.state.in_(bindparam("b_states", expanding=True)),
+        or_(c.state.in_(bindparam("b_open", expanding=True)), c.updated_at >= bindparam("b_since")),
+        registrants,
+    ]
+    if skip_shown:
+        conditions.append(c.id.not_in(bindparam("b_shown", expanding=True)))
+    return (
+        select(*_card_columns(False), func.count().over().label("total"))
+        .where(*conditions)
+        .order_by(c.updated_at.desc(), c.id.desc())
+        .limit(bindparam("b_limit", type_=Integer))
+    )
+
+
+def registered_needs(
+    conn: Conn,
+    *,
+    area_id: int,
+    filters: BoardFilters,
+    user_id: int,
+    unit_id: int | None,
+    open_states: Sequence[str],
+    closed_states: Sequence[str],
+    since: datetime,
+    limit: int,
+    shown: Sequence[int] = (),
+) -> tuple[list[Mapping[str, Any]], int]:
+    """(the first `limit` needs not in `shown`, how many there are in all, `shown` left out)."""
+    params = {
+        **_params(area_id, filters, None),
+        "b_user": user_id,
+        "b_states": [*open_states, *closed_states],
+        "b_open": list(open_states),
+        "b_since": since,
+        "b_limit": limit,
+    }
+    if unit_id is not None:
+        params["b_unit"] = unit_id
+    if shown:
+        params["b_shown"] = list(shown)
+    statement = _registered_statement(_shape(filters, None), unit_id is not None, bool(shown))
+    rows = list(conn.execute(statement, params).mappings().all())
+    return rows, (rows[0]["total"] if rows else 0)
