@@ -40,8 +40,8 @@ run: demo ## install, migrate, load the demo and serve on http://127.0.0.1:8000 
 test: install-dev ## install and run the whole test suite
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-test-fast: install-dev ## the suite without browser and multi-process tests
-	$(BIN)/pytest -m "not browser and not slow" $(PYTEST_ARGS)
+test-fast: install-dev ## the suite without browser, multi-process and long property/fuzz/matrix runs (under a minute)
+	$(BIN)/pytest -m "not browser and not slow and not long" -n 2 $(PYTEST_ARGS)
 
 lint: install-dev ## ruff, and the import contracts in pyproject.toml (lint-imports)
 	$(BIN)/ruff check src tests bench

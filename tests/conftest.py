@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import socket
 import sqlite3
+import ssl
 import threading
 import time
 import uuid
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
+from httpx._transports import default as httpx_default
 from litestar import Litestar
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -30,6 +32,24 @@ from tests.security_support import browsers, make_app
 from tests.web_support import WebClient, give_passwords
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def _one_ssl_context() -> None:
+    """Every httpx client (and Litestar's TestClient) builds an SSL context and loads the whole CA bundle into
+    it, about 50 ms, even for the plain-HTTP clients of these tests. One default context per process serves
+    them all; a client that asks for anything else still gets its own."""
+    default = httpx_default.create_ssl_context()
+    made = httpx_default.create_ssl_context
+
+    def create_ssl_context(verify: object = True, cert: object = None, trust_env: bool = True) -> ssl.SSLContext:
+        if verify is True and cert is None and trust_env:
+            return default
+        return made(verify=verify, cert=cert, trust_env=trust_env)
+
+    httpx_default.create_ssl_context = create_ssl_context
+
+
+_one_ssl_context()
 PG_URL = os.environ.get("SAMORDNA_TEST_POSTGRES_URL", "")
 STRICT = os.environ.get("SAMORDNA_TEST_STRICT", "") == "1"
 # Every table the models know, dependents first: a new table can never leak rows between tests.
@@ -138,10 +158,49 @@ def samordna(session_samordna: Services) -> Iterator[Services]:
     session_samordna.clock.source = real_clock
 
 
+SNAPSHOT = "_snapshot_"  # the test world's rows, kept beside each table: `_snapshot_<table>`
+
+
+@pytest.fixture(scope="session")
+def world_snapshot(session_samordna: Services) -> World:
+    """The test world built once per database and copied aside, table by table, in the same database.
+
+    Building it through the installation functions costs about 40 ms a test; copying its rows back costs a
+    few. The ids are the same every time (rows are copied with their keys, and the sequences have moved
+    past them), so the one World describes every copy."""
+    db = session_samordna.db
+    empty_tables(db)
+    world = build_world(session_samordna)
+    with db.engine.begin() as conn:
+        for table in TABLES:
+            conn.execute(text(f"DROP TABLE IF EXISTS {SNAPSHOT}{table}"))
+            conn.execute(text(f"CREATE TABLE {SNAPSHOT}{table} AS SELECT * FROM {table}"))
+    empty_tables(db)
+    return world
+
+
+def restore_world(db: Database) -> None:
+    """Copy the test world's rows back into the emptied tables, parents first, in one transaction."""
+    with db.engine.begin() as conn:
+        for table in reversed(TABLES):
+            columns = ", ".join(f'"{c.name}"' for c in SQLModel.metadata.tables[table].columns)
+            conn.execute(text(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {SNAPSHOT}{table}"))
+
+
 @pytest.fixture
-def world(samordna: Services) -> World:
+def world(samordna: Services, world_snapshot: World) -> World:
     """Two areas with units, goals, one member per role, and API tokens for each."""
-    return build_world(samordna)
+    restore_world(samordna.db)
+    w = world_snapshot
+    return World(
+        samordna=samordna,
+        areas=dict(w.areas),
+        units=dict(w.units),
+        goals=dict(w.goals),
+        actors=dict(w.actors),
+        tokens=dict(w.tokens),
+        user_ids=dict(w.user_ids),
+    )
 
 
 class LiveServer:

@@ -3,7 +3,7 @@ context per user in every test, the live server (tests/conftest.py) over the tes
 
 Engine: the browser suite runs on SQLite only. Every module sets `pytestmark = BROWSER`, which marks
 its tests `browser` and parametrizes `engine_name` with "sqlite" alone; the same pages run over
-PostgreSQL in the HTTP tests (tests/test_web_*.py), and browsers on both engines would double the
+PostgreSQL in the HTTP tests (tests/<room>/test_web*.py), and browsers on both engines would double the
 slowest part of the suite for no new coverage of the browser side.
 
 Every page a test opens is watched (`Watch`): a console error, an uncaught exception, a Content

@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import update
 
 from samordna.store.models import User
+from tests.api.support import FNR, NOT_FNR, Api, assert_error, field_errors, iso, measure_in
 from tests.factories import NEED, World, valid_data
-from tests.test_api_support import FNR, NOT_FNR, Api, assert_error, field_errors, iso, measure_in
 
 REQUIRED = "Feltet må fylles ut."
 

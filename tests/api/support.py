@@ -1,4 +1,4 @@
-"""Shared helpers for the API tests (test_api_*.py): an HTTP client over the live server. No tests here.
+"""Shared helpers for the API tests (tests/api/): an HTTP client over the live server. No tests here.
 
 Measures are brought to a starting state through the services (fast, and not what is under test);
 everything asserted goes over real HTTP with bearer tokens.

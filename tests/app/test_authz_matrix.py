@@ -21,7 +21,7 @@ each of its source states, fired through the API by every actor, expecting exact
 of workflows/measure.toml say — read from the file with `load_workflow`, not restated here.
 
 SQLite only: the decisions are made in Python, the same on both engines (the PostgreSQL runs of
-tests/test_web_*.py and tests/test_api_*.py cover the engine).
+the tests of each room and tests/api/ cover the engine).
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ from samordna.store.models import Goal, Membership
 from samordna.workflow import TransitionDef, load_workflow
 from tests.factories import MEMBERS, NEED, World, valid_data
 from tests.security_support import snapshot
-from tests.test_web_csrf import PARAM
+from tests.web.test_csrf import PARAM
 from tests.web_support import PASSWORD, WebClient
 
 pytestmark = pytest.mark.parametrize("engine_name", ["sqlite"], indirect=True)
@@ -206,7 +206,7 @@ def missing_decisions(app: Litestar) -> str:
     lines = []
     if missing:
         lines.append(
-            "These routes have no policy decision. Add a row to POLICY in tests/test_authz_matrix.py saying who "
+            "These routes have no policy decision. Add a row to POLICY in tests/app/test_authz_matrix.py saying who "
             "may use them (and a request for them in `request_for`):"
         )
         lines += [f"    ({m!r}, {p!r})" for m, p in missing]
@@ -407,6 +407,7 @@ def test_every_route_has_a_policy_decision(app: Litestar) -> None:
     assert set(ALFA) | {OUTSIDER} == set(MEMBERS)
 
 
+@pytest.mark.long
 @pytest.mark.parametrize("actor", ACTORS)
 def test_route_matrix(actor: str, app: Litestar, open_browser: Callable[..., WebClient], web_world: World) -> None:
     """Every route, as `actor`: exactly the status the policy row gives that actor."""
@@ -487,6 +488,7 @@ def test_nonexistent_objects_are_404(app: Litestar, open_browser: Callable[..., 
 ODD_NUMBERS = ["²", "١٢", "-1", str(2**31), str(2**64), "1e3", " 7 "]
 
 
+@pytest.mark.long
 def test_odd_numbers_in_queries_and_forms_are_refused_or_ignored(
     open_browser: Callable[..., WebClient], web_world: World
 ) -> None:
@@ -626,6 +628,7 @@ def data_for(world: World, td: TransitionDef, rule: Any) -> dict[str, Any]:
     return data
 
 
+@pytest.mark.long
 def test_every_trigger_for_every_role(
     app: Litestar, open_browser: Callable[..., WebClient], web_world: World, settings: Any
 ) -> None:

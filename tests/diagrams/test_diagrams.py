@@ -18,7 +18,7 @@ from samordna.store.migrate import upgrade
 from samordna.workflow import LANGS, Workflow, load_workflow
 from tests.conftest import skip_or_fail
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 MEASURE = ROOT / "workflows" / "measure.toml"
 SVG = "{http://www.w3.org/2000/svg}"
 

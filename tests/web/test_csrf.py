@@ -12,6 +12,7 @@ import itertools
 import re
 from typing import Any
 
+import pytest
 from litestar import Litestar
 from litestar.routes import HTTPRoute
 
@@ -117,6 +118,7 @@ def test_the_api_is_excluded_because_it_takes_no_cookies(open_browser, web_world
 # ---------------------------------------------------------------- GET changes nothing
 
 
+@pytest.mark.long
 def test_no_get_handler_writes(app: Litestar, open_browser, samordna: Services, web_world: World) -> None:
     w = web_world
     fresh = w.register()

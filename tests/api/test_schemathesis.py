@@ -120,6 +120,7 @@ def examples(operation: Any, mode: GenerationMode, headers: dict[str, str], seen
     return run
 
 
+@pytest.mark.long
 def test_the_api_never_answers_with_a_server_error(api_schema: Any, world: World) -> None:
     """Each operation, with valid and with invalid data (MAX_EXAMPLES of each): no 5xx, and the contract.
 

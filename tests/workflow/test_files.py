@@ -11,7 +11,7 @@ from samordna.measures.callbacks import CALLBACKS
 from samordna.workflow import check_workflow_file, load_workflow, load_workflows
 from samordna.workflow.check import main_check
 
-WORKFLOWS = Path(__file__).resolve().parents[1] / "workflows"
+WORKFLOWS = Path(__file__).resolve().parents[2] / "workflows"
 FILES = sorted(WORKFLOWS.glob("*.toml"))
 
 

@@ -22,7 +22,7 @@ from samordna.web.i18n import fmt_date, fmt_datetime
 from tests.factories import World, national_id
 from tests.web_support import WebClient, text_of
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|\{\w*\}")
 
 

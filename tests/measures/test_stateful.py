@@ -524,6 +524,7 @@ def test_model_covers_the_workflow_file(samordna: Services) -> None:
         assert (set(td.sources), td.dest) == (set(sources), dest), td.trigger
 
 
+@pytest.mark.long
 def test_random_walks_keep_the_invariants(samordna: Services, engine_name: str) -> None:
     if engine_name == "sqlite":
         budget = settings(max_examples=40, stateful_step_count=25)

@@ -11,8 +11,8 @@ import pytest
 
 from samordna.settings import Settings
 from samordna.workflow import load_workflows
+from tests.api.support import Api, assert_error, field_errors, iso, measure_in
 from tests.factories import World, valid_data
-from tests.test_api_support import Api, assert_error, field_errors, iso, measure_in
 
 SHIFT = 3  # days the clock moves between setting a measure up and firing the trigger under test
 

@@ -16,9 +16,9 @@ from samordna.measures.service import NEED_FIELDS
 from samordna.organisation.repository import GOAL_FIELDS
 from samordna.settings import Settings
 from samordna.workflow import load_workflows
+from tests.api.support import Api, assert_error, field_errors, measure_in
 from tests.factories import NEED, World, valid_data
 from tests.security_support import audit, raw_audit_text, snapshot
-from tests.test_api_support import Api, assert_error, field_errors, measure_in
 
 NUL = "a\x00b"
 MESSAGE = "Teksten inneholder et ugyldig tegn (NUL)."

@@ -22,7 +22,7 @@ from samordna.workflow import (
     load_workflow,
 )
 
-MEASURE = Path(__file__).resolve().parents[1] / "workflows" / "measure.toml"
+MEASURE = Path(__file__).resolve().parents[2] / "workflows" / "measure.toml"
 
 # DESIGN §3, written out by hand: state -> (nb label, board, final)
 STATES = {

@@ -20,7 +20,7 @@ from samordna.store.models import Event, StatusReport
 from samordna.workflow import WorkflowError
 from tests.factories import World, valid_data
 
-MEASURE_TOML = Path(__file__).resolve().parents[1] / "workflows" / "measure.toml"
+MEASURE_TOML = Path(__file__).resolve().parents[2] / "workflows" / "measure.toml"
 START = (
     'allow = [{ role = "executing", unit = "responsible" }, { role = "coordinator" }]\nafter = ["schedule_follow_up"]'
 )

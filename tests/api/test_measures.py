@@ -11,8 +11,8 @@ import pytest
 
 from samordna.organisation import repository as org
 from samordna.store.models import User
+from tests.api.support import Api, assert_error, measure_in
 from tests.factories import NEED, World, valid_data
-from tests.test_api_support import Api, assert_error, measure_in
 
 MEASURE_KEYS = {
     "id",

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import func, select
 
 from samordna.store.models import Measure
+from tests.api.support import Api, assert_error
 from tests.factories import NEED, World
-from tests.test_api_support import Api, assert_error
 from tests.web_support import WebClient
 
 TOO_LONG = "Teksten er for lang (høyst 200 tegn)."

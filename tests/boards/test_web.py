@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import event
 
 from samordna.domain.confidentiality import GUARD_MESSAGE
+from tests.boards.test_service import bulk_measures
 from tests.factories import World, national_id, valid_data
-from tests.test_services_boards import bulk_measures
 from tests.web_support import Form, WebClient
 
 BOARDS = ("coordination", "execution", "steering")
