@@ -18,3 +18,24 @@ def test_import_contracts_are_kept() -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "0 broken" in result.stdout
+
+
+# Modules that still read `request.app.state.services` (docs/architecture.md, convention 2).
+APP_STATE_READERS = {
+    "app.py",  # puts the services there
+    "accounts/web.py",  # page_for, log-in, log-out, language
+    "diagrams/web.py",  # the workflow page
+    "web/security_log.py",  # the refusal-log middleware
+}
+
+
+def test_handlers_get_their_services_by_dependency_injection() -> None:
+    package = ROOT / "src" / "samordna"
+    readers = {
+        path.relative_to(package).as_posix()
+        for path in package.rglob("*.py")
+        if "app.state" in path.read_text(encoding="utf-8")
+    }
+    assert readers <= APP_STATE_READERS, (
+        f"read app.state instead of declaring a dependency: {readers - APP_STATE_READERS}"
+    )

@@ -477,3 +477,119 @@ def test_adjust_takes_the_health_badge_off_the_page_and_the_card(browser, web_wo
     card = board[board.index(f'<li id="measure-{m.id}"') :]
     card = card[: card.index("</li>")]
     assert "badge--off_track" not in card and "Neste oppfølging" not in card
+
+
+# ---------------------------------------------------------------- a 409 shows the measure as it is now
+
+
+def head_of(page: str) -> str:
+    return section(page, "measure-main").split("</header>")[0]
+
+
+def test_stale_version_409_with_htmx_refreshes_the_whole_measure_section(browser, web_world: World) -> None:
+    """The header, the state, the fields and every form around the refused one come back as they are now;
+    the refused form keeps what was typed and carries the new version, so sending it again is accepted."""
+    w = web_world
+    m = w.advance(w.register(), "in_follow_up")  # the coordinator opens the page at this version
+    w.fire("executing", m, "report_status", health="off_track", note="Ingen frivillige i helgen.")  # someone else
+    now = w.samordna.measures.get(actor=w.actors["coordinator"], measure_id=m.id)
+    b = browser("coordinator")
+    typed = {"version": m.version, "health": "at_risk", "note": "Færre deltakere enn ventet."}
+    r = b.post(f"/measures/{m.id}/transitions/report_status", typed, htmx=True)
+    assert r.status_code == 409
+    assert r.headers["hx-retarget"] == "#measure-main" and r.headers["hx-reswap"] == "outerHTML"
+    assert r.headers["cache-control"] == "no-store"
+    body = r.text.strip()
+    assert body.startswith('<div id="measure-main"') and "<html" not in body
+    assert 'class="badge badge--off_track"' in head_of(body)  # the header as it is now
+    assert "Ingen frivillige i helgen." in text_of(section(body, "h-timeline"))  # and the history
+    assert f"<dt>Versjon</dt>\n          <dd>{now.version}</dd>" in body
+    status = text_of(section(body, "measure-status").split("</div>")[0])
+    assert "«Rapporter status» ble ikke utført. Se meldingen ved skjemaet." in status
+    form = section(body, "action-report_status").split("</form>")[0]
+    assert re.search(r'id="action-report_status">\s*<details open>', body)
+    assert "Noen andre har endret tiltaket mens du fylte ut skjemaet." in text_of(form)
+    assert "Se over det du har skrevet og send på nytt." in text_of(form)
+    assert "Færre deltakere enn ventet.</textarea>" in form  # what was typed
+    assert '<option value="at_risk" selected>' in form
+    assert f'name="version" value="{now.version}"' in form and 'type="submit"' in form
+    for trigger in actions_in(body):  # every other form is on the new version as well
+        assert f'name="version" value="{now.version}"' in section(body, f"action-{trigger}")[:1500]
+    again = b.post(f"/measures/{m.id}/transitions/report_status", {**typed, "version": now.version}, htmx=True)
+    assert again.status_code == 200
+    assert w.samordna.measures.get(actor=w.actors["coordinator"], measure_id=m.id).last_health == "at_risk"
+
+
+def test_409_after_the_state_moved_on_shows_the_new_state_and_no_button(browser, web_world: World) -> None:
+    w = web_world
+    m = w.advance(w.register(), "in_follow_up")
+    w.fire("coordination", m, "pause", reason="Venter på midler.")
+    b = browser("coordinator")
+    typed = {"version": m.version, "health": "on_track", "note": "Alt går fint."}
+    for htmx in (True, False):
+        r = b.post(f"/measures/{m.id}/transitions/report_status", typed, htmx=htmx)
+        assert r.status_code == 409
+        assert "Satt på vent" in head_of(r.text)
+        assert actions_in(r.text) == {"reassign", "resume", "report_status"}  # the refused one is shown, and why
+        form = section(r.text, "action-report_status").split("</form>")[0]
+        assert "Det har nå status «Satt på vent». Denne handlingen er ikke lenger mulig." in text_of(form)
+        assert "Alt går fint.</textarea>" in form and 'type="submit"' not in form
+        assert 'type="submit"' in section(r.text, "action-resume").split("</form>")[0]
+
+
+def test_stale_edit_409_refreshes_the_header_and_keeps_the_typed_description(browser, web_world: World) -> None:
+    w = web_world
+    m = w.register()
+    w.samordna.measures.edit(
+        actor=w.actors["coordination"], measure_id=m.id, version=m.version, data={"title": "Natteravner i helgene"}
+    )
+    b = browser("coordinator")
+    typed = {
+        "version": m.version,
+        "title": "Natteravner i sentrum hver fredag",
+        "need_description": "Uro.",
+        "knowledge_source": "Politiets statistikk",
+        "target_group": "Ungdom 14–18 år",
+        "arena": "nightlife",
+    }
+    r = b.post(f"/measures/{m.id}/edit", typed, htmx=True)
+    assert r.status_code == 409 and r.headers["hx-retarget"] == "#measure-main"
+    assert "<h1>Natteravner i helgene</h1>" in head_of(r.text)
+    form = section(r.text, "action-edit").split("</form>")[0]
+    assert 'value="Natteravner i sentrum hver fredag"' in form
+    assert f'name="version" value="{m.version + 1}"' in form
+    assert "Noen andre har endret tiltaket mens du fylte ut skjemaet." in text_of(form)
+
+
+# ---------------------------------------------------------------- the service says what the page offers
+
+
+def test_the_service_says_which_forms_the_page_offers_and_with_which_fields(web_world: World) -> None:
+    w = web_world
+    m = w.advance(w.register(), "evaluated")
+    measures = w.samordna.measures
+    for who, meeting_date_required in (("steering", False), ("coordinator", True)):
+        found = measures.page(actor=w.actors[who], measure_id=m.id)
+        assert [f.trigger for f in found.forms] == found.measure.allowed_triggers == ["extend", "adjust", "close"]
+        close = next(f for f in found.forms if f.trigger == "close")
+        assert {f.name: required for f, required in close.fields} == {
+            "decision_note": True,
+            "meeting_date": meeting_date_required,
+        }
+        # The choices are read only for a form with a goal, unit or member field: the coordinator's «Endre
+        # beskrivelse» (its goal); steering gets no such form.
+        assert (found.choices == {}) is (found.edit is None) is (who == "steering")
+    assert measures.page(actor=w.actors["viewer"], measure_id=m.id).forms == ()
+    initiated = w.advance(w.register(), "initiated")
+    found = measures.page(actor=w.actors["coordinator"], measure_id=initiated.id)
+    assert found.edit is not None and [f.trigger for f in found.forms] == ["assign"]
+    members = {c.user_id for c in found.choices["members"]}
+    assert members == {w.user_ids[k] for k in ("coordination", "executing", "executing_police")}
+    assert [f.name for f, _required in measures.form_fields(trigger="assign")] == [
+        "responsible_unit_id",
+        "order_text",
+        "due_date",
+        "follow_up_days",
+        "contact_user_id",
+        "participating_unit_ids",
+    ]

@@ -147,8 +147,16 @@ class PageRows:
     updated_by_id: int | None
     events: list[tuple[Any, str]]  # (Event, actor name)
     reports: list[tuple[Any, str]]  # (StatusReport, author name)
-    goal_titles: dict[int, str]
-    unit_names: dict[int, str]
+    goals: list[Any]  # GoalView, active or not
+    units: list[Any]  # UnitView, active or not
+
+    @property
+    def goal_titles(self) -> dict[int, str]:
+        return {g.id: g.title for g in self.goals}
+
+    @property
+    def unit_names(self) -> dict[int, str]:
+        return {u.id: u.name for u in self.units}
 
 
 def page_rows(db: Db, *, measure_id: int, area_id: int) -> PageRows:
@@ -167,9 +175,14 @@ def page_rows(db: Db, *, measure_id: int, area_id: int) -> PageRows:
         updated_by_id=updated_by_id,
         events=[tuple(r) for r in events],  # type: ignore[misc]
         reports=[tuple(r) for r in reports],  # type: ignore[misc]
-        goal_titles={g.id: g.title for g in org.goals_of(db, area_id)},
-        unit_names={u.id: u.name for u in org.units_of(db, area_id)},
+        goals=org.goals_of(db, area_id),
+        units=org.units_of(db, area_id),
     )
+
+
+def members(db: Db, area_id: int) -> list[Any]:
+    """The area's active members (MemberChoice: user id, name, role, unit), by name: a form's contact persons."""
+    return org.members_of(db, area_id)  # type: ignore[arg-type]
 
 
 def user_names(db: Db, user_ids: Iterable[int]) -> dict[int, str]:

@@ -13,11 +13,15 @@ from samordna.domain.vocabulary import ARENA_LABELS, ARENAS, role_list
 from samordna.fields import has_nul, message_for
 from samordna.i18n import current_lang
 from samordna.i18n import gettext as _
-from samordna.workflow import FieldDef, Label, TransitionDef, Workflow
+from samordna.workflow import AllowRule, FieldDef, Label, TransitionDef, Workflow
 
 CREATE_ROLES = policy.REGISTER_NEED
 EDIT_ROLES = policy.EDIT_MEASURE
 permitted_rule = policy.permitted_rule
+
+CREATE = "create"  # registering a need (reserved: no workflow trigger has the name)
+EDIT = "edit"  # changing the descriptive fields outside a transition (reserved as well)
+CHOICE_TYPES = ("goal", "unit", "units", "member")  # fields whose form offers the area's goals, units, members
 
 
 def _field(name: str, type_: str, nb: str, nn: str, en: str, **kw: Any) -> FieldDef:
@@ -55,6 +59,22 @@ NEED_FIELDS: tuple[tuple[FieldDef, bool], ...] = (
 
 
 # ---------------------------------------------------------------- policy
+
+
+def transition_fields(wf: Workflow, td: TransitionDef, rule: AllowRule | None) -> tuple[tuple[FieldDef, bool], ...]:
+    """(field, required) for a transition; a field its rule requires (the coordinator's meeting date) is
+    required for the members of that rule only."""
+    extra = set(rule.requires) if rule is not None else set()
+    return tuple((wf.fields[n], n in td.required or n in extra) for n in td.fields())
+
+
+def trigger_fields(wf: Workflow, trigger: str) -> tuple[tuple[FieldDef, bool], ...]:
+    """Every field a form for `trigger` can send (`create` and `edit`: the fields of a need), none required:
+    what to read from a submitted form. Which are required, for whom, the service decides on submit."""
+    if trigger in (CREATE, EDIT):
+        return tuple((f, False) for f, _required in NEED_FIELDS)
+    names = dict.fromkeys(n for td in wf.transitions if td.trigger == trigger for n in td.fields())
+    return tuple((wf.fields[n], False) for n in names)
 
 
 def who_may(td: TransitionDef) -> str:

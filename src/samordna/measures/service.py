@@ -1,62 +1,54 @@
-"""Measures: register, edit and move them through the workflow; read them back as views. Policy and
-orchestration only: the SQL is in samordna.measures.repository, the side effects of transitions in
-samordna.measures.callbacks.
+"""Measures: register, edit and move them through the workflow; read them back as views, and as the pages
+that show them. Policy and orchestration only: the SQL is in samordna.measures.repository.
 
-Every write is one transaction: checks first, then the measure (its version checked in the UPDATE
-itself), its side records and exactly one Event — or nothing.
-
-A transition is checked in this order: the measure exists in one of the actor's areas (404), the trigger can
-be fired from its state (409), the actor may fire it (403), the fields sent are valid (422). Then the
-workflow's state machine fires it on a MeasureChange wrapping the row: the transition's conditions (any
-answering False: 409, nothing written), its `before` callbacks, the new state, its `after` callbacks —
-which compute what else is written (the next follow-up date, a status report row). Then the writes.
-
-A transition costs four statements: the measure read together with its participating units, the
-versioned UPDATE, the event and (for a status report) its row. The answer is built from the row read
-and the values written, not read back: the UPDATE's version check guarantees nothing else changed it.
+MeasureService is the feature's one entry point. Its methods are the API; the longer work sits beside it,
+one module a side: how a measure changes (samordna.measures.writes: registering, editing, firing a trigger,
+the versioned write), and what its pages are (samordna.measures.page: the measure page with the forms it
+offers a member, the answer to a form sent from it, «Meld behov»). The side effects of transitions are in
+samordna.measures.callbacks, the fields and rules of a measure in samordna.measures.rules.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from samordna.accounts.repository import actor_for_token
 from samordna.domain import policy
 from samordna.domain.actor import Actor, MemberView
 from samordna.domain.clock import Clock, aware
-from samordna.domain.errors import Conflict, Invalid, NotAllowed, NotFound
-from samordna.domain.vocabulary import role_list
-from samordna.fields import Wanted, clean, message_for
+from samordna.domain.errors import NotFound
 from samordna.i18n import gettext as _
+from samordna.measures import page as pages
 from samordna.measures import repository as repo
-from samordna.measures.callbacks import MeasureChange
-from samordna.measures.details import read_details
+from samordna.measures import writes
 from samordna.measures.repository import Db
-from samordna.measures.rules import (
-    CREATE_ROLES,
-    EDIT_ROLES,
-    NEED_FIELDS,
-    age_range_errors,
-    comment_errors,
-    condition_refused,
-    not_in_state,
-    not_permitted,
-    permitted_rule,
-)
+from samordna.measures.rules import CREATE_ROLES as CREATE_ROLES  # re-exported: the forms of a need
+from samordna.measures.rules import NEED_FIELDS as NEED_FIELDS
+from samordna.measures.rules import permitted_rule as permitted_rule
+from samordna.measures.rules import trigger_fields
 from samordna.measures.rules import who_may as who_may  # re-exported: the boards name who may
-from samordna.measures.views import EventView, MeasureDetails, MeasureView
+from samordna.measures.views import (
+    EventView,
+    MeasurePage,
+    MeasureView,
+    NeedAnswer,
+    NeedForm,
+    PageAnswer,
+)
 from samordna.organisation import repository as org
 from samordna.store.db import Database
-from samordna.workflow import TransitionRefused, Workflow
+from samordna.workflow import FieldDef, Workflow
 
 # ---------------------------------------------------------------- the service
 
 
 class MeasureService:
-    """Register needs, edit measures and fire their triggers; read them back. Keyword-only; each public
-    method is one transaction, and the actor's membership and role are checked before anything is written."""
+    """Register needs, edit measures and fire their triggers; read them back, and the pages that show them.
+    Keyword-only; each public method is one transaction (a form sent from a page: the change, then — when
+    refused, or asked for — the page as it is now, read in a second), and the actor's membership and role are
+    checked before anything is written."""
 
     def __init__(self, *, db: Database, workflow: Workflow, clock: Clock) -> None:
         self.db = db
@@ -80,22 +72,54 @@ class MeasureService:
         with self.db.read() as s:
             return self._events_in(s, actor=actor, measure_id=measure_id)
 
-    def details(self, *, actor: Actor, measure_id: int) -> MeasureDetails:
-        """Everything the measure page shows, in one read."""
-        return read_details(self, actor=actor, measure_id=measure_id)
+    def page(self, *, actor: Actor, measure_id: int) -> MeasurePage:
+        """The measure page: its details and the forms it offers `actor` now (fields and choices), in one read."""
+        return pages.read_page(self, actor=actor, measure_id=measure_id)
+
+    def submit(
+        self,
+        *,
+        actor: Actor,
+        measure_id: int,
+        trigger: str,
+        version: int | None,
+        data: Mapping[str, Any],
+        with_page: bool = False,
+    ) -> PageAnswer:
+        """A form sent from the measure page: fire `trigger`, or `edit` the description. Accepted, or refused
+        with why and the page as it is now (400, 403, 409, 422; nothing written). `with_page`: also the page
+        after an accepted change. NotFound for a measure the actor cannot see, or a trigger no workflow has."""
+        return pages.submit(
+            self, actor=actor, measure_id=measure_id, trigger=trigger, version=version, data=data, with_page=with_page
+        )
+
+    def form_fields(self, *, trigger: str) -> tuple[tuple[FieldDef, bool], ...]:
+        """Every field a form for `trigger` (or `edit`, `create`) can send: what to read from a submitted form.
+        Which of them a member must fill in is decided when it arrives. No transaction."""
+        return trigger_fields(self.workflow, trigger)
+
+    def need_form(self, *, actor: Actor, slug: str) -> NeedForm:
+        """«Meld behov» in the area, for a member who may register a need (NotAllowed naming who may)."""
+        return pages.need_form(self, actor=actor, slug=slug)
+
+    def submit_need(self, *, actor: Actor, slug: str, data: Mapping[str, Any]) -> NeedAnswer:
+        """A need sent from «Meld behov»: registered (201), or refused with the form to show again (422)."""
+        return pages.submit_need(self, actor=actor, slug=slug, data=data)
 
     def register_need(
         self, *, actor: Actor, slug: str, data: Mapping[str, Any], comment: str | None = None
     ) -> MeasureView:
         with self.db.write() as s:
             area = org.area_for(s, actor, slug)
-            return self._create_in(s, actor=actor, area_id=area.id, data=data, comment=comment)  # type: ignore[arg-type]
+            return writes.create_in(self, s, actor=actor, area_id=area.id, data=data, comment=comment)  # type: ignore[arg-type]
 
     def edit(
         self, *, actor: Actor, measure_id: int, version: int, data: Mapping[str, Any], comment: str | None = None
     ) -> MeasureView:
         with self.db.write() as s:
-            return self._edit_in(s, actor=actor, measure_id=measure_id, version=version, data=data, comment=comment)
+            return writes.edit_in(
+                self, s, actor=actor, measure_id=measure_id, version=version, data=data, comment=comment
+            )
 
     def record_transition(
         self,
@@ -108,8 +132,15 @@ class MeasureService:
         comment: str | None = None,
     ) -> MeasureView:
         with self.db.write_rows() as conn:
-            return self._fire_in(
-                conn, actor=actor, measure_id=measure_id, trigger=trigger, version=version, data=data, comment=comment
+            return writes.fire_in(
+                self,
+                conn,
+                actor=actor,
+                measure_id=measure_id,
+                trigger=trigger,
+                version=version,
+                data=data,
+                comment=comment,
             )
 
     def record_transition_for_token(
@@ -132,8 +163,15 @@ class MeasureService:
             actor = actor_for_token(conn, token)
             if seen is not None:
                 seen(actor)
-            return self._fire_in(
-                conn, actor=actor, measure_id=measure_id, trigger=trigger, version=version, data=data, comment=comment
+            return writes.fire_in(
+                self,
+                conn,
+                actor=actor,
+                measure_id=measure_id,
+                trigger=trigger,
+                version=version,
+                data=data,
+                comment=comment,
             )
 
     # ------------------------------------------------------------ inside a transaction
@@ -155,7 +193,8 @@ class MeasureService:
     ) -> tuple[str, MeasureView]:
         """`record_transition` inside the caller's write transaction (a board fires the trigger and reads
         the card's new place in one): (the state before, the measure after)."""
-        return self._fire_in(
+        return writes.fire_in(
+            self,
             conn,
             actor=actor,
             measure_id=measure_id,
@@ -206,195 +245,6 @@ class MeasureService:
         self._get_in(session, actor=actor, measure_id=measure_id)  # visibility
         return repo.events(session, measure_id=measure_id)
 
-    # ------------------------------------------------------------ writes
-
-    def _create_in(
-        self, session: Db, *, actor: Actor, area_id: int, data: Mapping[str, Any], comment: str | None = None
-    ) -> MeasureView:
-        """Register a need (`create`): a new measure in the workflow's initial state, version 1."""
-        member = self._member(actor, area_id)
-        if member.role not in CREATE_ROLES:
-            raise NotAllowed(
-                _("Bare {roles} kan melde behov.").format(roles=role_list(CREATE_ROLES)), allowed_roles=CREATE_ROLES
-            )
-        values, errors = clean(
-            session=session,
-            area_id=area_id,
-            wanted=[Wanted(f, req) for f, req in NEED_FIELDS],
-            data=data,
-            today=self.today(),
-        )
-        errors += age_range_errors(values, {})
-        errors += comment_errors(comment)
-        if errors:
-            raise Invalid(errors)
-        now = self.now()
-        measure_id = repo.insert_measure(
-            session,
-            values={
-                "area_id": area_id,
-                "ref": repo.next_ref(session, area_id=area_id, year=now.year),
-                "state": self.workflow.initial,
-                "version": 1,
-                "created_at": now,
-                "updated_at": now,
-                "created_by_id": actor.user_id,
-                "updated_by_id": actor.user_id,
-                **values,
-            },
-        )
-        repo.insert_event(
-            session,
-            measure_id=measure_id,
-            actor_id=actor.user_id,
-            trigger="create",
-            from_state=None,
-            to_state=self.workflow.initial,
-            comment=comment,
-            changes={k: [None, v] for k, v in values.items() if v is not None},
-            data={},
-            version=1,
-            at=now,
-        )
-        return self._get_in(session, actor=actor, measure_id=measure_id)
-
-    def _edit_in(
-        self,
-        session: Db,
-        *,
-        actor: Actor,
-        measure_id: int,
-        version: int,
-        data: Mapping[str, Any],
-        comment: str | None = None,
-    ) -> MeasureView:
-        """Change descriptive fields outside a transition (`edit`): versioned and audited."""
-        row, participating = self._load(session, actor, measure_id)
-        member = self._member(actor, row["area_id"])
-        if not policy.may_edit_measure(
-            member,
-            actor_id=actor.user_id,
-            created_by_id=row["created_by_id"],
-            in_initial_state=row["state"] == self.workflow.initial,
-        ):
-            raise NotAllowed(
-                _("Bare {roles} kan endre tiltaket.").format(roles=role_list(EDIT_ROLES)), allowed_roles=EDIT_ROLES
-            )
-        if self.workflow.states[row["state"]].final:
-            raise Conflict(
-                _("Tiltaket er avsluttet og kan ikke endres."),
-                state=row["state"],
-                current_version=row["version"],
-                allowed_triggers=(),
-            )
-        values, errors = clean(
-            session=session,
-            area_id=row["area_id"],
-            wanted=[Wanted(f, req) for f, req in NEED_FIELDS],
-            data=data,
-            today=self.today(),
-            current=row,
-        )
-        # `edit` takes any subset of the fields; a field sent must still be valid.
-        required = message_for("required")
-        errors = [e for e in errors if not (e.field not in data and e.message == required)]
-        errors += age_range_errors(values, row)
-        errors += comment_errors(comment)
-        if errors:
-            raise Invalid(errors)
-        changes = {k: [row[k], v] for k, v in values.items() if row[k] != v}
-        return self._write(
-            session,
-            actor=actor,
-            row=row,
-            version=version,
-            trigger="edit",
-            to_state=row["state"],
-            values={k: v for k, v in values.items() if k in changes},
-            changes=changes,
-            data={},
-            comment=comment,
-            member=member,
-            participating_before=participating,
-            at=self.now(),
-        )
-
-    def _fire_in(
-        self,
-        session: Db,
-        *,
-        actor: Actor,
-        measure_id: int,
-        trigger: str,
-        version: int,
-        data: Mapping[str, Any] | None = None,
-        comment: str | None = None,
-        with_source: bool = False,
-    ) -> Any:
-        """Fire `trigger` on a measure for `actor`, who saw `version`. One transaction, one Event.
-        The measure after; with `with_source`, (the state before, the measure after)."""
-        data = dict(data or {})
-        wf = self.workflow
-        row, participating = self._load(session, actor, measure_id)
-        member = self._member(actor, row["area_id"])
-        state = row["state"]
-        td = wf.transition(state, trigger)
-        if td is None:
-            raise not_in_state(wf, trigger, row, tuple(self.allowed_for(member, row, participating)))
-        rule = permitted_rule(td, member, row["responsible_unit_id"], participating)
-        if rule is None:
-            raise not_permitted(td)
-        wanted = [Wanted(wf.fields[n], n in td.required or n in rule.requires) for n in td.fields()]
-        values, errors = clean(
-            session=session, area_id=row["area_id"], wanted=wanted, data=data, today=self.today(), current=row
-        )
-        errors += comment_errors(comment)
-        if errors:
-            raise Invalid(errors)
-
-        stored: dict[str, Any] = {}
-        unstored: dict[str, Any] = {}
-        for name, value in values.items():
-            target = wf.fields[name].store
-            (stored if target else unstored)[target or name] = value
-        participating_new = stored.pop("participating_unit_ids", None)
-        change = MeasureChange(
-            row=row,
-            trigger=trigger,
-            values=stored,
-            fields=values,
-            data=unstored,
-            actor_id=actor.user_id,
-            today=self.today(),
-            now=self.now(),
-        )
-        try:
-            new_state = wf.fire(change, trigger)  # the machine: conditions, before, the new state, after
-        except TransitionRefused:
-            raise condition_refused(td, row, tuple(self.allowed_for(member, row, participating))) from None
-        changes = {k: [row[k], v] for k, v in change.values.items() if row[k] != v}
-        if participating_new is not None and sorted(participating_new) != participating:
-            changes["participating_unit_ids"] = [participating, sorted(participating_new)]
-        view = self._write(
-            session,
-            actor=actor,
-            row=row,
-            version=version,
-            trigger=trigger,
-            to_state=new_state,
-            values=change.values,
-            changes=changes,
-            data=change.data,
-            comment=comment,
-            member=member,
-            participating_before=participating,
-            participating=participating_new,
-            at=change.now,
-        )
-        if change.status_report is not None:
-            repo.insert_status_report(session, **change.status_report)
-        return (state, view) if with_source else view
-
     # ------------------------------------------------------------ internals
 
     def _load(self, session: Db, actor: Actor, measure_id: int) -> tuple[dict[str, Any], list[int]]:
@@ -404,65 +254,3 @@ class MeasureService:
         if found is None or actor.in_area(found[0]["area_id"]) is None:
             raise NotFound(_("Fant ikke tiltaket."))
         return found
-
-    def _write(
-        self,
-        session: Db,
-        *,
-        actor: Actor,
-        row: Mapping[str, Any],
-        version: int,
-        trigger: str,
-        to_state: str,
-        values: dict[str, Any],
-        changes: dict[str, Any],
-        data: dict[str, Any],
-        comment: str | None,
-        member: MemberView,
-        participating_before: list[int],
-        participating: list[int] | None = None,
-        at: datetime,
-    ) -> MeasureView:
-        """The versioned UPDATE, the participating units when given, one Event; the measure as it is now."""
-        measure_id = row["id"]
-        if not repo.update_versioned(
-            session,
-            measure_id=measure_id,
-            version=version,
-            values=values,
-            state=to_state,
-            at=at,
-            actor_id=actor.user_id,
-        ):
-            current_version, current_state = repo.version_and_state(session, measure_id=measure_id)
-            raise Conflict(
-                _("Noen andre har endret tiltaket etter at du åpnet det. Se gjennom den nye versjonen og prøv igjen."),
-                state=current_state,
-                current_version=current_version,
-            )
-        if participating is not None:
-            repo.replace_participating(session, measure_id=measure_id, unit_ids=participating)
-        repo.insert_event(
-            session,
-            measure_id=measure_id,
-            actor_id=actor.user_id,
-            trigger=trigger,
-            from_state=row["state"],
-            to_state=to_state,
-            comment=comment,
-            changes=changes,
-            data=data,
-            version=version + 1,
-            at=at,
-        )
-        # The measure as it is now: what was read, with what was written (the version check above
-        # guarantees nothing else changed it in between).
-        after = {
-            **row,
-            **values,
-            "state": to_state,
-            "version": version + 1,
-            "updated_at": at,
-            "updated_by_id": actor.user_id,
-        }
-        return self._view(after, sorted(participating) if participating is not None else participating_before, member)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from typing import Any
 
 from samordna.domain.clock import aware
+from samordna.domain.errors import FieldError
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,73 @@ class MeasureDetails:
     created_by: str
     updated_by: str
     can_edit: bool  # may change the descriptive fields (`edit`)
+
+
+@dataclass(frozen=True)
+class FormShape:
+    """A form as the service decided it for one member: what it does (a trigger, `edit` or `create`) and
+    the fields the member fills in — (workflow FieldDef, required) — in order."""
+
+    trigger: str
+    fields: tuple[tuple[Any, bool], ...]
+
+
+@dataclass(frozen=True)
+class MeasurePage:
+    """Everything the measure page shows and the forms it offers the member, read in one transaction."""
+
+    details: MeasureDetails
+    forms: tuple[FormShape, ...]  # one per trigger the member may fire now, in the order of allowed_triggers
+    edit: FormShape | None  # «Endre beskrivelse», when the member may change the descriptive fields
+    choices: Mapping[str, Sequence[Any]]  # what the goal, unit and member fields offer (goals, units, members)
+
+    @property
+    def measure(self) -> MeasureView:
+        return self.details.measure
+
+    def offers(self, trigger: str) -> bool:
+        """Whether the page offers the form for `trigger` (or `edit`) to this member now."""
+        return any(f.trigger == trigger for f in self.forms) or (self.edit is not None and trigger == self.edit.trigger)
+
+
+@dataclass(frozen=True)
+class PageAnswer:
+    """What became of a form sent from the measure page. Accepted: status 200, the measure after (and the page
+    after, when asked for). Refused, nothing written: 400 (no version), 422 (fields), 403 (who may) or 409 (the
+    measure is not as the form saw it; `changed` when someone else changed it since), with the page as it is
+    now and the refused form's fields."""
+
+    trigger: str  # the trigger, or `edit`
+    status: int
+    measure: MeasureView  # after the change, or as it is now
+    page: MeasurePage | None = None
+    form: FormShape | None = None  # refused: the form to show again
+    errors: tuple[FieldError, ...] = ()
+    changed: bool = False
+
+    @property
+    def still_possible(self) -> bool:
+        """Whether the member may send the refused form again (after correcting it, or on the new version)."""
+        return self.status != 403 and self.page is not None and self.page.offers(self.trigger)
+
+
+@dataclass(frozen=True)
+class NeedForm:
+    """«Meld behov» for a member who may register a need: its fields and what its choice fields offer."""
+
+    form: FormShape
+    choices: Mapping[str, Sequence[Any]]
+
+
+@dataclass(frozen=True)
+class NeedAnswer:
+    """A need sent from «Meld behov»: registered (201, the new measure) or refused (422, or 403), nothing
+    written, with the form to show again."""
+
+    status: int
+    measure: MeasureView | None = None
+    need: NeedForm | None = None
+    errors: tuple[FieldError, ...] = ()
 
 
 _MEASURE_VIEW_FIELDS = tuple(f.name for f in fields(MeasureView))
