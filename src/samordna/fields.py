@@ -144,11 +144,15 @@ def clean(
         if f.type in ("goal", "unit", "units", "member"):
             refs.append((f, value))
 
-    for f, value in refs:
+    refused = {e.field for e in errors}
+    for f, value in sorted(refs, key=lambda ref: ref[0].type == "member"):  # a member's unit is checked first
+        if f.of_unit in refused:
+            continue  # the contact person of a unit that was refused: the unit's message says what to do
         message = _check_reference(session, area_id, f, value, values, current or {})
         if message:
             errors.append(FieldError(f.name, message))
             values.pop(f.name, None)
+            refused.add(f.name)
 
     # The confidentiality guard runs over every free-text value, including unknown keys' text.
     for name, raw in data.items():

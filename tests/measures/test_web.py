@@ -561,6 +561,72 @@ def test_stale_edit_409_refreshes_the_header_and_keeps_the_typed_description(bro
     assert "Noen andre har endret tiltaket mens du fylte ut skjemaet." in text_of(form)
 
 
+# ---------------------------------------------------------------- the contact person is of the chosen unit
+
+
+def assign_form(page: str) -> str:
+    return section(page, "action-assign").split("</form>")[0]
+
+
+def test_contact_person_options_name_their_unit(browser, web_world: World) -> None:
+    w = web_world
+    m = w.advance(w.register(), "initiated")
+    form = assign_form(browser("coordinator").get(f"/measures/{m.id}").text)
+    select = re.search(r'<select id="f-assign-contact_user_id"[^>]*>', form)
+    assert select and 'data-of-unit="f-assign-responsible_unit_id"' in select.group(0)
+    assert 'id="f-assign-responsible_unit_id"' in form
+    for who, unit in (
+        ("executing", "Ungdomsskolene"),
+        ("executing_police", "Politiet"),
+        ("coordination", "Kultur og fritid"),
+    ):
+        assert f'<option value="{w.user_ids[who]}" data-unit="{w.unit(unit)}">' in form
+    contact = form[select.start() : form.index("</select>", select.start())]
+    assert contact.count("<option") == 4  # «Velg …» and the three members of a unit: no unit, no contact person
+
+
+def test_contact_person_of_another_unit_is_refused_and_nothing_is_lost(browser, web_world: World) -> None:
+    w = web_world
+    m = w.advance(w.register(), "initiated")
+    b = browser("coordinator")
+    typed = {
+        **valid_data(w, "assign"),
+        "version": m.version,
+        "responsible_unit_id": w.unit("Politiet"),
+        "contact_user_id": w.user_ids["executing"],  # a member of Ungdomsskolene
+    }
+    for htmx in (False, True):
+        r = b.post(f"/measures/{m.id}/transitions/assign", typed, htmx=htmx)
+        assert r.status_code == 422
+        form = assign_form(r.text)
+        error = re.search(r'<p class="error" id="f-assign-contact_user_id-error">([^<]+)</p>', form)
+        assert error and error.group(1) == "Kontaktpersonen må være medlem av den ansvarlige enheten."
+        assert f'<option value="{w.unit("Politiet")}" selected>' in form
+        assert f'<option value="{w.user_ids["executing"]}" data-unit="{w.unit("Ungdomsskolene")}" selected>' in form
+        assert "Gjennomfør tiltaket innen fristen.</textarea>" in form
+    after = w.samordna.measures.get(actor=w.actors["coordinator"], measure_id=m.id)
+    assert after.state == "initiated" and after.version == m.version
+    r = b.post(f"/measures/{m.id}/transitions/assign", {**typed, "contact_user_id": w.user_ids["executing_police"]})
+    assert r.status_code == 303
+    after = w.samordna.measures.get(actor=w.actors["coordinator"], measure_id=m.id)
+    assert (after.responsible_unit_id, after.contact_user_id) == (w.unit("Politiet"), w.user_ids["executing_police"])
+
+
+def test_a_refused_unit_is_the_only_message_about_the_contact_person(browser, web_world: World) -> None:
+    w = web_world
+    m = w.advance(w.register(), "initiated")
+    typed = {
+        **valid_data(w, "assign"),
+        "version": m.version,
+        "responsible_unit_id": w.unit("Skolen", area="beta"),  # another area's unit
+        "contact_user_id": w.user_ids["executing"],
+    }
+    r = browser("coordinator").post(f"/measures/{m.id}/transitions/assign", typed, htmx=True)
+    assert r.status_code == 422
+    assert 'id="f-assign-responsible_unit_id-error">Velg en aktiv enhet i dette SLT-området.<' in r.text
+    assert 'id="f-assign-contact_user_id-error"' not in r.text
+
+
 # ---------------------------------------------------------------- the service says what the page offers
 
 

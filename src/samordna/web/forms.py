@@ -42,6 +42,10 @@ class FormField:
     min: int | None = None
     max: int | None = None
     maxlength: int | None = None
+    # A contact person belongs to a unit: `of_unit` names the unit field of the same form that narrows this
+    # field's options, `option_units` says which unit each option belongs to (option value -> unit id).
+    of_unit: str | None = None
+    option_units: dict[str, str] = field(default_factory=dict)
 
     def is_selected(self, option: str) -> bool:
         if isinstance(self.value, list | tuple):
@@ -79,6 +83,13 @@ def _options(fdef: Any, choices: Mapping[str, list[Any]], lang: str) -> list[tup
             (str(m.user_id), f"{m.name} ({units[m.unit_id]})") for m in choices.get("members", []) if m.unit_id in units
         ]
     return []
+
+
+def _option_units(fdef: Any, choices: Mapping[str, list[Any]]) -> dict[str, str]:
+    """The unit of each member option (a contact person is chosen among the members of a unit)."""
+    if fdef.type != "member":
+        return {}
+    return {str(m.user_id): str(m.unit_id) for m in choices.get("members", []) if m.unit_id is not None}
 
 
 def build_form(
@@ -119,6 +130,8 @@ def build_form(
                 min=fdef.min,
                 max=fdef.max,
                 maxlength=MAX_LENGTH.get(fdef.type),
+                of_unit=fdef.of_unit if fdef.of_unit in names else None,
+                option_units=_option_units(fdef, choices),
             )
         )
     return Form(fields=fields, error=" ".join(general) or None)

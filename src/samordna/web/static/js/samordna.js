@@ -72,6 +72,36 @@
   }
   document.addEventListener("DOMContentLoaded", function () { startCounters(document.body); });
   document.addEventListener("htmx:load", function (event) { startCounters(event.target); });
+  // A contact person is a member of the responsible unit: a member select names the unit select of its form
+  // (data-of-unit), each option the unit of its member (data-unit; templates/macros/forms.html). Once a unit
+  // is chosen, the other units' members are hidden and disabled, and a choice that no longer fits is undone.
+  // A form the server sent back keeps its choice visible, even a refused one (its message explains why).
+  // Without a script every member is offered and the server refuses a mismatch with a message.
+  function narrow(select, keepChoice) {
+    var unit = document.getElementById(select.getAttribute("data-of-unit"));
+    if (!unit) return;
+    Array.prototype.forEach.call(select.options, function (option) {
+      if (!option.hasAttribute("data-unit")) return;  // «Velg …»
+      var other = unit.value !== "" && option.getAttribute("data-unit") !== unit.value;
+      if (keepChoice && option.selected) other = false;
+      option.hidden = other;
+      option.disabled = other;
+    });
+    if (select.selectedIndex > 0 && select.options[select.selectedIndex].disabled) select.value = "";
+  }
+  function startNarrowing(root) {
+    if (!root || !root.querySelectorAll) return;
+    root.querySelectorAll("select[data-of-unit]").forEach(function (select) { narrow(select, true); });
+  }
+  document.addEventListener("DOMContentLoaded", function () { startNarrowing(document.body); });
+  document.addEventListener("htmx:load", function (event) { startNarrowing(event.target); });
+  document.addEventListener("change", function (event) {
+    var unit = event.target;
+    if (!unit || !unit.id || unit.tagName !== "SELECT") return;
+    document.querySelectorAll("select[data-of-unit='" + CSS.escape(unit.id) + "']").forEach(function (select) {
+      narrow(select, false);
+    });
+  });
   // A text box the user made taller keeps its height when a refused form comes back. The browser records
   // the size in a style attribute; htmx must not copy that attribute over (a CSP violation: base.html's
   // attributesToSettle leaves "style" out), so the height goes across through CSSOM, which CSP allows.
