@@ -182,6 +182,8 @@ class Event(SQLModel, table=True):
     changes: str = Field(default="{}", sa_column=Column(Text, nullable=False))  # JSON {field: [old, new]}
     data: str = Field(default="{}", sa_column=Column(Text, nullable=False))  # JSON of inputs not stored
     version: int
+    # The meeting in which the decision was taken (a decision recorded from a meeting's agenda); else None.
+    meeting_id: int | None = Field(default=None, foreign_key="meeting.id", index=True)
 
 
 class ApiToken(SQLModel, table=True):
@@ -227,3 +229,128 @@ class AuditEntry(SQLModel, table=True):
     subject: str = Field(default="", max_length=254)  # what it is about: an e-mail (lower-case), a unit name
     ip: str | None = Field(default=None, max_length=64)
     detail: str = Field(default="{}", sa_column=Column(Text, nullable=False))  # JSON
+
+
+# ---------------------------------------------------------------- meetings (DESIGN.md §11)
+
+
+class Body(SQLModel, table=True):
+    """A body that meets: one per level and area, named in the area's own words (politiråd, arbeidsutvalg,
+    faggruppe, SLT-samling). `feed_key` is the secret in the body's calendar URL; renewing it replaces it."""
+
+    __tablename__ = "body"
+    __table_args__ = (UniqueConstraint("area_id", "level", name="uq_body_area_level"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    area_id: int = Field(foreign_key="area.id", index=True)
+    level: str = Field(max_length=20)  # steering | coordination | executing | all
+    name: str = Field(max_length=200)
+    feed_key: str = Field(max_length=64, unique=True)
+
+
+class Meeting(SQLModel, table=True):
+    """A meeting of a body; its lifecycle is workflows/meeting.toml. Times are stored in UTC and shown in
+    the area's time zone. Once the minutes are approved the database refuses every change (migration 0006)."""
+
+    __tablename__ = "meeting"
+    __table_args__ = (Index("ix_meeting_area_starts", "area_id", "starts_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    area_id: int = Field(foreign_key="area.id")
+    body_id: int = Field(foreign_key="body.id", index=True)
+    title: str = Field(max_length=200)
+    starts_at: datetime = Field(sa_type=DateTime(timezone=True))
+    ends_at: datetime = Field(sa_type=DateTime(timezone=True))
+    place: str = Field(default="", max_length=200)
+    state: str = Field(max_length=40)
+    version: int = Field(default=1)
+    cancel_reason: str | None = Field(default=None, sa_type=Text)
+    minutes_summary: str = Field(default="", sa_column_kwargs={"nullable": False}, sa_type=Text)
+    agenda_sent_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    agenda_sent_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    held_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    minutes_approved_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    # The later meeting of the same body in which these minutes were approved.
+    approved_in_id: int | None = Field(default=None, foreign_key="meeting.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    created_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+
+
+class AgendaItem(SQLModel, table=True):
+    """One item (sak) of a meeting's agenda, and its line in the minutes.
+
+    `kind`: measure (generated: one measure that needs the body, `reason` says why), goal (generated: a
+    goal's status for the steering group), or a free item: orientation | discussion | decision.
+    `number` is given when the agenda is sent: per body and year (Sak 03/27), unique there."""
+
+    __tablename__ = "agenda_item"
+    __table_args__ = (
+        UniqueConstraint("body_id", "year", "number", name="uq_agenda_item_number"),
+        Index("ix_agenda_item_meeting", "meeting_id", "position"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id")
+    body_id: int = Field(foreign_key="body.id")
+    year: int
+    number: int | None = Field(default=None)
+    position: int
+    kind: str = Field(max_length=20)
+    reason: str | None = Field(default=None, max_length=40)
+    measure_id: int | None = Field(default=None, foreign_key="measure.id", index=True)
+    goal_id: int | None = Field(default=None, foreign_key="goal.id")
+    title: str = Field(max_length=200)
+    text: str = Field(default="", sa_column_kwargs={"nullable": False}, sa_type=Text)
+    note: str = Field(default="", sa_column_kwargs={"nullable": False}, sa_type=Text)  # the minutes' note
+    decision_trigger: str | None = Field(default=None, max_length=40)
+    decision_event_id: int | None = Field(default=None, foreign_key="event.id")
+    decided_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+
+
+class AgendaRecipient(SQLModel, table=True):
+    """Who got the agenda when it was sent (frozen with it)."""
+
+    __tablename__ = "agenda_recipient"
+
+    meeting_id: int = Field(foreign_key="meeting.id", primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", primary_key=True)
+    email: str = Field(max_length=254)
+    sent_at: datetime = Field(sa_type=DateTime(timezone=True))
+
+
+class Attendance(SQLModel, table=True):
+    """Who took part in a meeting: members by user, guests by name."""
+
+    __tablename__ = "attendance"
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    user_id: int | None = Field(default=None, foreign_key="user_account.id")
+    name: str = Field(max_length=200)
+    status: str = Field(max_length=20)  # present | absent | excused
+
+
+class Milestone(SQLModel, table=True):
+    """A recurring point of the annual wheel (årshjul) the coordinator defines: the Ungdata survey, the
+    budget, the revision of the action plan, the annual report to the municipal council. Every year in
+    `month` (and `day`, when given)."""
+
+    __tablename__ = "milestone"
+
+    id: int | None = Field(default=None, primary_key=True)
+    area_id: int = Field(foreign_key="area.id", index=True)
+    title: str = Field(max_length=200)
+    month: int
+    day: int | None = Field(default=None)
+    level: str | None = Field(default=None, max_length=20)  # the body it concerns, or None for all
+    description: str = Field(default="", sa_column_kwargs={"nullable": False}, sa_type=Text)
+
+
+class CalendarFeed(SQLModel, table=True):
+    """A user's own calendar feed (every meeting they may read, across their areas) at a secret URL."""
+
+    __tablename__ = "calendar_feed"
+
+    user_id: int = Field(foreign_key="user_account.id", primary_key=True)
+    key: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
