@@ -10,6 +10,7 @@ from samordna.boards.service import BoardService
 from samordna.domain.clock import Clock
 from samordna.measures.callbacks import CALLBACKS as MEASURE_CALLBACKS
 from samordna.measures.service import MeasureService
+from samordna.meetings.service import MeetingService
 from samordna.organisation.service import OrganisationService
 from samordna.settings import Settings
 from samordna.store.db import Database
@@ -26,6 +27,7 @@ class Services:
     organisation: OrganisationService
     measures: MeasureService
     boards: BoardService
+    meetings: MeetingService
 
     @classmethod
     def build(cls, settings: Settings, *, db: Database | None = None, clock: Clock | None = None) -> Services:
@@ -44,6 +46,7 @@ class Services:
             organisation=OrganisationService(db=db, clock=clock),
             measures=measures,
             boards=BoardService(db=db, workflow=measure, clock=clock, measures=measures),
+            meetings=MeetingService(db=db, workflow=workflows["meeting"], measure_workflow=measure, clock=clock),
         )
 
     @property
