@@ -257,12 +257,18 @@ class Objects:
         """A fresh planned meeting of the SLT-samling, with one free item (every write gets its own)."""
         meetings, coordinator = self.world.samordna.meetings, self.world.actors["coordinator"]
         day = (self.world.today() + timedelta(days=10)).isoformat()
-        m = meetings.plan(actor=coordinator, slug="alfa", data={"body": "all", "day": day, "start": "09:00", "end": "10:00"})
+        m = meetings.plan(
+            actor=coordinator, slug="alfa", data={"body": "all", "day": day, "start": "09:00", "end": "10:00"}
+        )
         item = meetings.add_item(actor=coordinator, meeting_id=m.id, data={"kind": "orientation", "title": "Sak"})
         return m, item
 
     def body(self, level: str = "all") -> int:
-        return next(b.id for b in self.samordna.meetings.bodies(actor=self.world.actors["coordinator"], slug="alfa") if b.level == level)
+        return next(
+            b.id
+            for b in self.samordna.meetings.bodies(actor=self.world.actors["coordinator"], slug="alfa")
+            if b.level == level
+        )
 
     def need(self) -> Any:
         """A fresh need, registered by «executing»: every write to a measure gets its own."""
@@ -367,7 +373,12 @@ def request_for(method: str, template: str, o: Objects, values: dict[str, Any] |
             "period_to": year + 2,
             "priority": 2,
         },
-        ("POST", "/areas/{slug:str}/meetings"): {"body": "all", "day": f"{year + 1}-03-03", "start": "09:00", "end": "10:00"},
+        ("POST", "/areas/{slug:str}/meetings"): {
+            "body": "all",
+            "day": f"{year + 1}-03-03",
+            "start": "09:00",
+            "end": "10:00",
+        },
         ("POST", "/areas/{slug:str}/meetings/year"): {
             "body": "steering",
             "year": year + 1,

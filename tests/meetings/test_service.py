@@ -104,7 +104,14 @@ def test_a_rhythm_can_move_a_holiday_to_the_next_working_day_and_knows_the_last_
     last = meetings.plan_year(
         actor=world.actors["coordinator"],
         slug="alfa",
-        data={"body": "all", "year": "2027", "weekday": "0", "nth": "5", "skip_months": [str(m) for m in range(1, 12)], **SLOT},
+        data={
+            "body": "all",
+            "year": "2027",
+            "weekday": "0",
+            "nth": "5",
+            "skip_months": [str(m) for m in range(1, 12)],
+            **SLOT,
+        },
     )
     assert [m.day for m in last.created] == [date(2027, 12, 27)]
 
@@ -275,10 +282,15 @@ def test_sending_numbers_per_body_and_year_records_recipients_and_freezes(world:
     assert [i.number for i in sent2.items] == [4, 5, 6]
     # Another body counts from 1; so does the same body in another year.
     steering = plan(world, "steering", day=day)
-    assert [i.number for i in meetings.send_agenda(actor=coordinator, meeting_id=steering.id, version=1).items][:1] == [1]
+    assert [i.number for i in meetings.send_agenda(actor=coordinator, meeting_id=steering.id, version=1).items][:1] == [
+        1
+    ]
     next_year = plan(world, day=date(day.year + 1, 1, 12))
     opened = agenda(world, next_year.id)
-    assert meetings.send_agenda(actor=coordinator, meeting_id=next_year.id, version=opened.meeting.version).items[0].label == f"Sak 01/{yy + 1}"
+    assert (
+        meetings.send_agenda(actor=coordinator, meeting_id=next_year.id, version=opened.meeting.version).items[0].label
+        == f"Sak 01/{yy + 1}"
+    )
     # Frozen: no change, no second sending; the new need is not added to the sent agenda.
     with pytest.raises(Conflict) as refused:
         meetings.add_item(actor=coordinator, meeting_id=first.id, data={"kind": "orientation", "title": "Sent"})

@@ -52,22 +52,38 @@ def test_bad_input_is_refused_with_norwegian_messages_and_what_was_typed_kept(
     b = browser("coordinator")
     r = b.post(
         "/areas/alfa/meetings",
-        {"body": "coordination", "title": "Møte om våren", "day": "31.02", "start": "9", "end": "08:00", "place": "Ute"},
+        {
+            "body": "coordination",
+            "title": "Møte om våren",
+            "day": "31.02",
+            "start": "9",
+            "end": "08:00",
+            "place": "Ute",
+        },
     )
     assert r.status_code == 422
     text = text_of(r.text)
     assert "Ugyldig dato" in text and "TT:MM" in text and 'value="Møte om våren"' in r.text
     meeting_id = _plan(b, web_world)
     fnr = national_id()
-    r = b.post(f"/meetings/{meeting_id}/items", {"kind": "decision", "title": f"Gjelder {fnr}", "text": "Tekst beholdes"})
+    r = b.post(
+        f"/meetings/{meeting_id}/items", {"kind": "decision", "title": f"Gjelder {fnr}", "text": "Tekst beholdes"}
+    )
     assert r.status_code == 422 and fnr not in r.text and "Tekst beholdes" in r.text
     assert "fødselsnummer" in text_of(r.text)
     r = b.post(f"/meetings/{meeting_id}/cancel", {"version": "1", "reason": ""})
     assert r.status_code == 422 and "Feltet må fylles ut" in text_of(r.text)
     r = b.post(
         "/areas/alfa/meetings/year",
-        [("body", "steering"), ("year", "2027"), ("nth", "1"), ("weekday", "3"), ("start", "09:00"), ("end", "10:00"),
-         ("preview", "1")],
+        [
+            ("body", "steering"),
+            ("year", "2027"),
+            ("nth", "1"),
+            ("weekday", "3"),
+            ("start", "09:00"),
+            ("end", "10:00"),
+            ("preview", "1"),
+        ],
     )
     assert r.status_code == 200
     preview = text_of(r.text)

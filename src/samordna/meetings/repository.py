@@ -88,7 +88,10 @@ def meeting(s: Tx, meeting_id: int, *, lock: bool = False) -> Meeting | None:
 def coming_and_past(s: Tx, body_id: int, now: datetime, *, limit: int) -> tuple[list[Meeting], list[Meeting]]:
     """The body's next `limit` meetings (ending now or later, soonest first) and its last `limit` (latest first)."""
     coming = s.execute(
-        select(Meeting).where(Meeting.body_id == body_id, Meeting.ends_at >= now).order_by(Meeting.starts_at).limit(limit)
+        select(Meeting)
+        .where(Meeting.body_id == body_id, Meeting.ends_at >= now)
+        .order_by(Meeting.starts_at)
+        .limit(limit)
     ).scalars()
     past = s.execute(
         select(Meeting)
@@ -254,4 +257,3 @@ def recipients_of(s: Tx, meeting_id: int) -> list[tuple[int, str, str, datetime]
         .order_by(User.name, User.id)
     ).all()
     return [(r[0], r[1], r[2], r[3]) for r in rows]
-

@@ -211,7 +211,9 @@ class MeetingService:
             kept = []
             for d in dates:
                 if d.day in taken:
-                    skipped.append(SkippedDate(d.day, _("{body} har allerede et møte denne dagen.").format(body=body.name)))
+                    skipped.append(
+                        SkippedDate(d.day, _("{body} har allerede et møte denne dagen.").format(body=body.name))
+                    )
                 else:
                     kept.append(d)
             skipped.sort(key=lambda x: x.day)
@@ -738,4 +740,3 @@ class MeetingService:
             allowed_triggers=allowed,
             may_edit=meeting.state in EDITABLE_STATES and policy.may(member, policy.PLAN_MEETINGS),
         )
-

@@ -185,7 +185,8 @@ def _list_page(
         body_choices=[(b.level, b.name) for b in view.all_bodies],
         error=error,
         one=one or Filled({"start": "09:00", "end": "11:00"}),
-        year=year or Filled({"year": str(today.year + 1), "nth": "2", "weekday": "1", "start": "09:00", "end": "11:00"}),
+        year=year
+        or Filled({"year": str(today.year + 1), "nth": "2", "weekday": "1", "start": "09:00", "end": "11:00"}),
         skip_months=set(year.values.get("skip_months", [])) if year else {"7"},
         plan=plan,
         rename=rename,
@@ -349,9 +350,7 @@ def _move(request: Request, meetings: MeetingService, meeting_id: int, form: Map
 def _cancel(request: Request, meetings: MeetingService, meeting_id: int, form: Mapping[str, Any]) -> Response:
     page = page_for(request)
     try:
-        meetings.cancel(
-            actor=page.actor, meeting_id=meeting_id, version=_version(form), data=_data(form, ("reason",))
-        )
+        meetings.cancel(actor=page.actor, meeting_id=meeting_id, version=_version(form), data=_data(form, ("reason",)))
     except Invalid as exc:
         page = _meeting_for(request, meetings, meeting_id)
         return _meeting_page(
