@@ -12,9 +12,9 @@ from samordna.measures.callbacks import CALLBACKS as MEASURE_CALLBACKS
 from samordna.measures.service import MeasureService
 from samordna.meetings.service import MeetingService
 from samordna.organisation.service import OrganisationService
-from samordna.settings import Settings
+from samordna.settings import PROJECT_ROOT, Settings
 from samordna.store.db import Database
-from samordna.workflow import Workflow, load_workflows
+from samordna.workflow import Workflow, load_workflow, load_workflows
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,8 @@ class Services:
         clock = clock or Clock(settings.timezone)
         workflows = load_workflows(settings.workflows_dir, callbacks=MEASURE_CALLBACKS)
         measure = workflows["measure"]
+        if "meeting" not in workflows:  # a folder of measure workflows only (a test's, an older installation's)
+            workflows["meeting"] = load_workflow(PROJECT_ROOT / "workflows" / "meeting.toml")
         measures = MeasureService(db=db, workflow=measure, clock=clock)
         return cls(
             settings=settings,
