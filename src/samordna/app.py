@@ -27,6 +27,7 @@ from samordna.boards import web as boards
 from samordna.diagrams import web as diagrams
 from samordna.domain.errors import DomainError
 from samordna.measures import web as measures
+from samordna.meetings import web as meetings
 from samordna.organisation import web as organisation
 from samordna.services import Services
 from samordna.settings import Settings
@@ -62,6 +63,7 @@ def service_dependencies(services: Services) -> dict[str, Provide]:
         "organisation": provider(services.organisation),
         "measures": provider(services.measures),
         "boards": provider(services.boards),
+        "meetings": provider(services.meetings),
     }
 
 
@@ -117,6 +119,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
                     *measures.HANDLERS,
                     boards.BoardController,
                     *organisation.HANDLERS,
+                    *meetings.HANDLERS,
                 ],
             ),
             static,

@@ -10,10 +10,11 @@ from samordna.boards.service import BoardService
 from samordna.domain.clock import Clock
 from samordna.measures.callbacks import CALLBACKS as MEASURE_CALLBACKS
 from samordna.measures.service import MeasureService
+from samordna.meetings.service import MeetingService
 from samordna.organisation.service import OrganisationService
-from samordna.settings import Settings
+from samordna.settings import PROJECT_ROOT, Settings
 from samordna.store.db import Database
-from samordna.workflow import Workflow, load_workflows
+from samordna.workflow import Workflow, load_workflow, load_workflows
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ class Services:
     organisation: OrganisationService
     measures: MeasureService
     boards: BoardService
+    meetings: MeetingService
 
     @classmethod
     def build(cls, settings: Settings, *, db: Database | None = None, clock: Clock | None = None) -> Services:
@@ -34,6 +36,8 @@ class Services:
         clock = clock or Clock(settings.timezone)
         workflows = load_workflows(settings.workflows_dir, callbacks=MEASURE_CALLBACKS)
         measure = workflows["measure"]
+        if "meeting" not in workflows:  # a folder of measure workflows only (a test's, an older installation's)
+            workflows["meeting"] = load_workflow(PROJECT_ROOT / "workflows" / "meeting.toml")
         measures = MeasureService(db=db, workflow=measure, clock=clock)
         return cls(
             settings=settings,
@@ -44,6 +48,7 @@ class Services:
             organisation=OrganisationService(db=db, clock=clock),
             measures=measures,
             boards=BoardService(db=db, workflow=measure, clock=clock, measures=measures),
+            meetings=MeetingService(db=db, workflow=workflows["meeting"], measure_workflow=measure, clock=clock),
         )
 
     @property

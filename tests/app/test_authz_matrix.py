@@ -30,6 +30,7 @@ import html
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -183,6 +184,19 @@ POLICY: dict[tuple[str, str], Policy] = {
     ("POST", "/areas/{slug:str}/admin/goals/{goal_id:int}/archive"): page(303, "coordinator steering"),
     ("POST", "/areas/{slug:str}/admin/goals/{goal_id:int}/unarchive"): page(303, "coordinator steering"),
     ("GET", "/areas/{slug:str}/admin/log"): page(200, "coordinator"),
+    # Meetings (DESIGN.md §11): every member sees the list (of the bodies they read); the meeting used is the
+    # SLT-samling's («all»), which everyone reads; only the coordinator plans, moves, cancels and edits agendas.
+    ("GET", "/areas/{slug:str}/meetings"): page(200, EVERYONE),
+    ("POST", "/areas/{slug:str}/meetings"): page(303, "coordinator"),
+    ("POST", "/areas/{slug:str}/meetings/year"): page(303, "coordinator"),
+    ("POST", "/areas/{slug:str}/bodies/{body_id:int}/rename"): page(303, "coordinator"),
+    ("GET", "/meetings/{meeting_id:int}"): page(200, EVERYONE),
+    ("POST", "/meetings/{meeting_id:int}/move"): page(303, "coordinator"),
+    ("POST", "/meetings/{meeting_id:int}/cancel"): page(303, "coordinator"),
+    ("POST", "/meetings/{meeting_id:int}/send"): page(303, "coordinator"),
+    ("POST", "/meetings/{meeting_id:int}/items"): page(303, "coordinator"),
+    ("POST", "/meetings/{meeting_id:int}/items/{item_id:int}/remove"): page(303, "coordinator"),
+    ("POST", "/meetings/{meeting_id:int}/items/{item_id:int}/move"): page(303, "coordinator"),
 }
 
 # Litestar answers OPTIONS on every path itself (204 and an Allow header, no data, nobody's session).
@@ -239,6 +253,23 @@ class Objects:
     def samordna(self) -> Services:
         return self.world.samordna
 
+    def meeting(self) -> Any:
+        """A fresh planned meeting of the SLT-samling, with one free item (every write gets its own)."""
+        meetings, coordinator = self.world.samordna.meetings, self.world.actors["coordinator"]
+        day = (self.world.today() + timedelta(days=10)).isoformat()
+        m = meetings.plan(
+            actor=coordinator, slug="alfa", data={"body": "all", "day": day, "start": "09:00", "end": "10:00"}
+        )
+        item = meetings.add_item(actor=coordinator, meeting_id=m.id, data={"kind": "orientation", "title": "Sak"})
+        return m, item
+
+    def body(self, level: str = "all") -> int:
+        return next(
+            b.id
+            for b in self.samordna.meetings.bodies(actor=self.world.actors["coordinator"], slug="alfa")
+            if b.level == level
+        )
+
     def need(self) -> Any:
         """A fresh need, registered by «executing»: every write to a measure gets its own."""
         return self.world.register(title="Tiltak for matrisen")
@@ -278,6 +309,14 @@ def request_for(method: str, template: str, o: Objects, values: dict[str, Any] |
     `values` overrides path parameters (for the nonexistent and foreign objects)."""
     values = dict(values or {})
     need = None
+    meeting_version = 1
+    if "{meeting_id:int}" in template and "meeting_id" not in values:
+        meeting, item = o.meeting()
+        values["meeting_id"] = meeting.id
+        values.setdefault("item_id", item.id)
+        meeting_version = meeting.version + 1  # the free item moved the version on
+    elif "{item_id:int}" in template and "item_id" not in values:
+        values["item_id"] = o.meeting()[1].id
     if "{measure_id:int}" in template and "measure_id" not in values:
         need = o.need()
         values["measure_id"] = need.id
@@ -291,6 +330,7 @@ def request_for(method: str, template: str, o: Objects, values: dict[str, Any] |
         "goal_id": o.spare_goal,
         "file_path": "css/samordna.css",
         "path": "swagger",
+        "body_id": o.body(),
     }
     filled = {**defaults, **values}
     url = PARAM.sub(lambda m: str(filled[m[1]]), template)
@@ -333,6 +373,32 @@ def request_for(method: str, template: str, o: Objects, values: dict[str, Any] |
             "period_to": year + 2,
             "priority": 2,
         },
+        ("POST", "/areas/{slug:str}/meetings"): {
+            "body": "all",
+            "day": f"{year + 1}-03-03",
+            "start": "09:00",
+            "end": "10:00",
+        },
+        ("POST", "/areas/{slug:str}/meetings/year"): {
+            "body": "steering",
+            "year": year + 1,
+            "weekday": 1,
+            "nth": 2,
+            "start": "09:00",
+            "end": "10:00",
+        },
+        ("POST", "/areas/{slug:str}/bodies/{body_id:int}/rename"): {"name": "SLT-forum"},
+        ("POST", "/meetings/{meeting_id:int}/move"): {
+            "day": f"{year + 1}-04-07",
+            "start": "10:00",
+            "end": "11:00",
+            "version": meeting_version,
+        },
+        ("POST", "/meetings/{meeting_id:int}/cancel"): {"reason": "Få kunne komme.", "version": meeting_version},
+        ("POST", "/meetings/{meeting_id:int}/send"): {"version": meeting_version},
+        ("POST", "/meetings/{meeting_id:int}/items"): {"kind": "discussion", "title": "Ny sak"},
+        ("POST", "/meetings/{meeting_id:int}/items/{item_id:int}/remove"): {},
+        ("POST", "/meetings/{meeting_id:int}/items/{item_id:int}/move"): {"direction": "up"},
         ("POST", "/areas/{slug:str}/admin/goals/{goal_id:int}/archive"): {},
         ("POST", "/areas/{slug:str}/admin/goals/{goal_id:int}/unarchive"): {},
     }
@@ -458,6 +524,9 @@ NOWHERE: dict[str, list[Any]] = {
     "board": ["ingen"],
     "column": ["ingen"],
     "trigger": ["ingen"],
+    "meeting_id": NO_IDS,
+    "item_id": NO_IDS,
+    "body_id": NO_IDS,
 }
 
 
@@ -561,7 +630,11 @@ def test_another_areas_objects_under_ones_own_area_are_404(
     URLs must still not exist for them (no id confusion between areas), and nothing of alfa changes."""
     o = make_objects(web_world)
     alfa_measure = web_world.register()
+    alfa_meeting, alfa_item = o.meeting()
     foreign = {
+        "meeting_id": alfa_meeting.id,
+        "item_id": alfa_item.id,
+        "body_id": o.body(),
         "slug": "beta",
         "measure_id": alfa_measure.id,
         "unit_id": o.spare_unit,
@@ -574,7 +647,7 @@ def test_another_areas_objects_under_ones_own_area_are_404(
     wrong, tried = [], 0
     for method, template in order(route_table(app)):
         names = set(PARAM.findall(template))
-        ids = {n for n, _ in names} & {"measure_id", "unit_id", "membership_id", "goal_id"}
+        ids = {n for n, _ in names} & {"measure_id", "unit_id", "membership_id", "goal_id", "meeting_id", "body_id"}
         if not ids:
             continue
         call = request_for(method, template, o, foreign)
@@ -585,7 +658,7 @@ def test_another_areas_objects_under_ones_own_area_are_404(
     assert tried >= 15
     assert not wrong, "\n  ".join(["not 404:", *wrong])
     after = snapshot(web_world.samordna)
-    for table in ("unit", "membership", "goal", "measure", "event", "user_account"):
+    for table in ("unit", "membership", "goal", "measure", "event", "user_account", "meeting", "agenda_item", "body"):
         assert after[table] == before[table], table
 
 

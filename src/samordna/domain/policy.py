@@ -20,6 +20,23 @@ EDIT_MEASURE = ("coordinator", "coordination")
 MANAGE_GOALS = ("steering", "coordinator")
 MANAGE_ORGANISATION = ("coordinator",)
 READ_SECURITY_LOG = ("coordinator",)
+PLAN_MEETINGS = ("coordinator",)  # the coordinator is secretary for every body (DESIGN.md §11)
+# The bodies whose meetings each role may read: its own level's and the SLT-samling («all»); viewers (often
+# elected officials being briefed) read the steering group's.
+READ_MEETINGS: dict[str, tuple[str, ...]] = {
+    "coordinator": ("steering", "coordination", "executing", "all"),
+    "steering": ("steering", "all"),
+    "coordination": ("coordination", "all"),
+    "executing": ("executing", "all"),
+    "viewer": ("steering", "all"),
+}
+# Who gets a body's agenda when it is sent: the members of its level, and the coordinator.
+AGENDA_RECIPIENTS: dict[str, tuple[str, ...]] = {
+    "steering": ("steering", "coordinator"),
+    "coordination": ("coordination", "coordinator"),
+    "executing": ("executing", "coordinator"),
+    "all": ("steering", "coordinator", "coordination", "executing", "viewer"),
+}
 ADMINISTER = tuple(dict.fromkeys(MANAGE_GOALS + MANAGE_ORGANISATION))  # who sees «Administrasjon»
 
 
@@ -71,6 +88,11 @@ def allowed_triggers(workflow: Any, member: MemberView, row: Mapping[str, Any], 
         if td and permitted_rule(td, member, row["responsible_unit_id"], participating):
             out.append(trigger)
     return out
+
+
+def may_read_meetings_of(member: MemberView | None, level: str) -> bool:
+    """Whether the member may read the meetings (and agendas) of the body at `level`."""
+    return member is not None and level in READ_MEETINGS.get(member.role, ())
 
 
 def may_administer(member: MemberView | None) -> bool:

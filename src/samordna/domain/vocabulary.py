@@ -9,6 +9,15 @@ ARENAS = ("school", "leisure", "digital", "neighbourhood", "family", "nightlife"
 UNIT_KINDS = ("municipal", "police", "voluntary", "business", "state", "other")
 AREA_KINDS = ("municipality", "intermunicipal", "district")
 HEALTHS = ("on_track", "at_risk", "off_track")
+# The bodies that meet (DESIGN.md §11): one per level and area, with these names until the coordinator
+# renames them in the area's own words (the same names as migration 0006 gave the areas it found).
+BODY_LEVELS = ("steering", "coordination", "executing", "all")
+DEFAULT_BODY_NAMES = {
+    "steering": "Styringsgruppe (politiråd)",
+    "coordination": "Koordineringsgruppe",
+    "executing": "Faggruppe",
+    "all": "SLT-samling",
+}
 
 ROLE_LABELS: dict[str, dict[str, str]] = {
     "steering": {"nb": "styringsgruppen", "nn": "styringsgruppa", "en": "the steering group"},
@@ -30,6 +39,14 @@ ARENA_LABELS: dict[str, dict[str, str]] = {
     "family": {"nb": "Familie", "nn": "Familie", "en": "Family"},
     "nightlife": {"nb": "Uteliv", "nn": "Uteliv", "en": "Nightlife"},
     "other": {"nb": "Annet", "nn": "Anna", "en": "Other"},
+}
+
+
+BODY_LEVEL_LABELS: dict[str, dict[str, str]] = {
+    "steering": {"nb": "Styringsnivå", "nn": "Styringsnivå", "en": "Steering level"},
+    "coordination": {"nb": "Koordineringsnivå", "nn": "Koordineringsnivå", "en": "Coordination level"},
+    "executing": {"nb": "Utførende nivå", "nn": "Utførande nivå", "en": "Executing level"},
+    "all": {"nb": "Alle nivåer", "nn": "Alle nivå", "en": "All levels"},
 }
 
 

@@ -4,13 +4,14 @@ checked and refused with AdminError. The pages of an area go through Organisatio
 from __future__ import annotations
 
 import re
+import secrets
 
 from sqlalchemy import select
 from sqlmodel import Session
 
 from samordna.accounts.repository import hash_password
-from samordna.domain.vocabulary import AREA_KINDS, ROLES, UNIT_KINDS
-from samordna.store.models import Area, Membership, Unit, User
+from samordna.domain.vocabulary import AREA_KINDS, BODY_LEVELS, DEFAULT_BODY_NAMES, ROLES, UNIT_KINDS
+from samordna.store.models import Area, Body, Membership, Unit, User
 
 
 class AdminError(Exception):
@@ -48,7 +49,17 @@ def add_area(session: Session, *, slug: str, name: str, kind: str = "municipalit
     area = Area(slug=slug, name=name, kind=kind, language=language, code=area_code(slug, taken))
     session.add(area)
     session.flush()
+    add_bodies(session, area)
     return area
+
+
+def add_bodies(session: Session, area: Area) -> None:
+    """The area's four bodies (DESIGN.md §11) with their default names, each with its own calendar key."""
+    session.add_all(
+        Body(area_id=area.id, level=level, name=DEFAULT_BODY_NAMES[level], feed_key=secrets.token_urlsafe(24))  # type: ignore[arg-type]
+        for level in BODY_LEVELS
+    )
+    session.flush()
 
 
 def get_area(session: Session, slug: str) -> Area:

@@ -144,3 +144,10 @@
     closeSlot(slot);
   });
 })();
+// «Skriv ut» (the agenda): shown only with JavaScript, which it needs; the browser's own print works without.
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("[data-print]").forEach(function (button) {
+    button.hidden = false;
+    button.addEventListener("click", function () { window.print(); });
+  });
+});

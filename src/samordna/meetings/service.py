@@ -1,0 +1,742 @@
+"""Meetings of an area's bodies and their agendas (DESIGN.md §11). Policy and orchestration only: the SQL is
+in meetings.repository, the dates of a rhythm in meetings.rhythm.
+
+Each public method is keyword-only and one transaction. The actor's membership is checked first (another
+area's meetings do not exist for them: 404), then whether their role reads the body (403), then whether
+they may do what they ask (403: the coordinator plans and runs every body). A meeting's state changes
+only by firing the meeting workflow (workflows/meeting.toml) through its compiled Machine — the same
+engine as the measures — and every change writes one audit entry in the same transaction.
+
+The agenda is generated from the boards while the meeting is planned, when the coordinator opens it and
+again when it is sent: generated items come and go with the measures that need the body, free items and
+the order the coordinator gave stay. Sending numbers the items per body and year (Sak 03/27), records the
+recipients and freezes the agenda.
+
+API for the features built on it (decisions, minutes): `get(actor=, meeting_id=)` → MeetingView,
+`agenda(actor=, meeting_id=)` → Agenda (meeting, items, recipients), `overview(actor=, slug=)`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from samordna.domain import policy
+from samordna.domain.actor import Actor, MemberView
+from samordna.domain.clock import Clock, aware
+from samordna.domain.errors import Conflict, FieldError, Invalid, NotAllowed, NotFound
+from samordna.domain.vocabulary import BODY_LEVELS, role_list
+from samordna.fields import message_for
+from samordna.i18n import current_lang
+from samordna.i18n import gettext as _
+from samordna.meetings import fields
+from samordna.meetings import repository as repo
+from samordna.meetings.rhythm import LAST, ON_HOLIDAY, Rhythm, plan_dates
+from samordna.meetings.views import (
+    FREE_KINDS,
+    Agenda,
+    AgendaItemView,
+    BodyMeetings,
+    BodyView,
+    MeetingsPage,
+    MeetingView,
+    RecipientView,
+    SkippedDate,
+    YearPlan,
+)
+from samordna.store.db import Database
+from samordna.workflow import TransitionRefused, Workflow
+
+Tx = Any  # a store session opened by Database and handed to the repository
+TIME = re.compile(r"([01]?[0-9]|2[0-3])[:.]([0-5][0-9])")
+LIST_LIMIT = 24  # coming and past meetings shown per body
+# Why a measure is on a coordination or steering agenda, in the order the agenda lists them.
+REASONS = (
+    "need_identified",
+    "without_responsibility",
+    "overdue",
+    "off_track",
+    "under_evaluation",
+    "awaiting_decision",
+)
+EDITABLE_STATES = ("planned", "agenda_sent")  # a meeting may be moved until it is held or cancelled
+
+
+@dataclass
+class MeetingChange:
+    """The model the meeting workflow's Machine moves: the meeting's state, nothing attached to the row."""
+
+    state: str
+
+
+def _local(value: datetime, clock: Clock) -> datetime:
+    return aware(value).astimezone(clock.tz)
+
+
+class MeetingService:
+    """Plan, move and cancel the meetings of an area's bodies; generate, edit and send their agendas."""
+
+    def __init__(self, *, db: Database, workflow: Workflow, measure_workflow: Workflow, clock: Clock) -> None:
+        self.db = db
+        self.workflow = workflow  # workflows/meeting.toml
+        self.measure_workflow = measure_workflow
+        self.clock = clock
+
+    # ------------------------------------------------------------ reads
+
+    def overview(self, *, actor: Actor, slug: str) -> MeetingsPage:
+        """Each body the member may read, with its coming and past meetings."""
+        with self.db.read() as s:
+            area, member = self._area(s, actor, slug)
+            now = self.clock.now()
+            bodies = self._bodies(s, area.id)
+            out = []
+            for b in bodies:
+                if not policy.may_read_meetings_of(member, b.level):
+                    continue
+                coming, past = repo.coming_and_past(s, b.id, now, limit=LIST_LIMIT)
+                out.append(
+                    BodyMeetings(
+                        body=b,
+                        coming=[self._view(m, b, area.slug, member) for m in coming],
+                        past=[self._view(m, b, area.slug, member) for m in past],
+                    )
+                )
+            return MeetingsPage(bodies=out, may_plan=policy.may(member, policy.PLAN_MEETINGS), all_bodies=bodies)
+
+    def bodies(self, *, actor: Actor, slug: str) -> list[BodyView]:
+        """The area's four bodies, steering first."""
+        with self.db.read() as s:
+            area, _member = self._area(s, actor, slug)
+            return self._bodies(s, area.id)
+
+    def get(self, *, actor: Actor, meeting_id: int) -> MeetingView:
+        with self.db.read() as s:
+            meeting, body, area, member = self._meeting(s, actor, meeting_id)
+            return self._view(meeting, body, area.slug, member)
+
+    def agenda(self, *, actor: Actor, meeting_id: int) -> Agenda:
+        """The meeting and its agenda. Opened by the coordinator while the meeting is planned, the agenda is
+        generated from the boards first (and the change audited); everyone else reads it as it stands."""
+        # A write transaction only for someone who plans meetings somewhere (their role in the meeting's
+        # area is checked once it is read): everyone else reads.
+        planner = any(m.role in policy.PLAN_MEETINGS for m in actor.memberships.values())
+        with self.db.write() if planner else self.db.read() as s:
+            meeting, body, area, member = self._meeting(s, actor, meeting_id, lock=planner)
+            if meeting.state == "planned" and policy.may(member, policy.PLAN_MEETINGS):
+                self._regenerate(s, actor, meeting, body)
+            return self._agenda(s, meeting, body, area.slug, member)
+
+    # ------------------------------------------------------------ bodies
+
+    def rename_body(self, *, actor: Actor, slug: str, body_id: int, data: Mapping[str, Any]) -> BodyView:
+        with self.db.write() as s:
+            area, member = self._area(s, actor, slug)
+            policy.require_role(member, policy.PLAN_MEETINGS, _("gi organene nye navn"))
+            body = repo.body_in(s, area.id, body_id, lock=True)
+            if body is None:
+                raise NotFound(_("Fant ikke organet."))
+            values, errors = repo.clean_values(
+                s, area.id, [(fields.BODY_NAME, True)], {"name": data.get("name")}, self.clock.today()
+            )
+            if errors:
+                raise Invalid(errors)
+            old, new = body.name, values["name"]
+            if old != new:
+                body.name = new
+                repo.save(s, body)
+                repo.audit(
+                    s,
+                    area_id=area.id,
+                    actor_id=actor.user_id,
+                    kind="body_renamed",
+                    subject=new,
+                    detail={"level": body.level, "name": [old, new]},
+                )
+            return BodyView(body.id, body.level, body.name)  # type: ignore[arg-type]
+
+    # ------------------------------------------------------------ planning
+
+    def plan(self, *, actor: Actor, slug: str, data: Mapping[str, Any]) -> MeetingView:
+        """Plan one meeting: `body` (a level), `day` (YYYY-MM-DD), `start`, `end` (HH:MM, the area's time),
+        optional `title` (the body's name) and `place`."""
+        with self.db.write() as s:
+            area, member = self._area(s, actor, slug)
+            policy.require_role(member, policy.PLAN_MEETINGS, _("planlegge møter"))
+            errors: list[FieldError] = []
+            body = self._body_of(s, area.id, data.get("body"), errors)
+            day = self._day(data.get("day"), errors)
+            start, end = self._times(data, errors)
+            texts = self._texts(s, area.id, data, errors)
+            if errors:
+                raise Invalid(errors)
+            meeting = self._new(s, actor, area, body, day, start, end, texts)  # type: ignore[arg-type]
+            return self._view(meeting, BodyView(body.id, body.level, body.name), area.slug, member)  # type: ignore[union-attr,arg-type]
+
+    def plan_year(self, *, actor: Actor, slug: str, data: Mapping[str, Any], preview: bool = False) -> YearPlan:
+        """A year of meetings from a rhythm: `body`, `year`, `weekday` (0 = Monday), `nth` (1–4, 5 = last),
+        `skip_months` (1–12), `on_holiday` (skip | move), `start`, `end`, optional `title` and `place`.
+        Public holidays are skipped (or moved to the next working day), and so are days on which the body
+        already meets. With `preview`, nothing is written: the dates the plan would make, and those left out."""
+        with self.db.write() if not preview else self.db.read() as s:
+            area, member = self._area(s, actor, slug)
+            policy.require_role(member, policy.PLAN_MEETINGS, _("planlegge møter"))
+            errors: list[FieldError] = []
+            body = self._body_of(s, area.id, data.get("body"), errors)
+            this_year = self.clock.today().year
+            year = self._number(data.get("year"), "year", this_year - 1, this_year + 5, errors)
+            weekday = self._number(data.get("weekday"), "weekday", 0, 6, errors)
+            nth = self._number(data.get("nth"), "nth", 1, LAST, errors)
+            months = self._months(data.get("skip_months"), errors)
+            on_holiday = data.get("on_holiday") or "skip"
+            if on_holiday not in ON_HOLIDAY:
+                errors.append(FieldError("on_holiday", _("Velg hva som skjer med møter på helligdager.")))
+            if months is not None and len(months) == 12:
+                errors.append(FieldError("skip_months", _("Rytmen unntar alle månedene: la minst én måned stå igjen.")))
+            start, end = self._times(data, errors)
+            texts = self._texts(s, area.id, data, errors)
+            if errors:
+                raise Invalid(errors)
+            assert body is not None and year is not None and weekday is not None and nth is not None
+            rhythm = Rhythm(weekday=weekday, nth=nth, skip_months=frozenset(months or ()), on_holiday=on_holiday)
+            dates, skipped = plan_dates(year, rhythm)
+            first = datetime.combine(date(year, 1, 1), time(0), self.clock.tz)
+            taken = {
+                _local(t, self.clock).date()
+                for t in repo.meeting_starts(s, body.id, first, first.replace(year=year + 2))  # type: ignore[arg-type]
+            }
+            kept = []
+            for d in dates:
+                if d.day in taken:
+                    skipped.append(
+                        SkippedDate(d.day, _("{body} har allerede et møte denne dagen.").format(body=body.name))
+                    )
+                else:
+                    kept.append(d)
+            skipped.sort(key=lambda x: x.day)
+            body_view = BodyView(body.id, body.level, body.name)  # type: ignore[arg-type]
+            if preview:
+                return YearPlan(body=body_view, year=year, dates=kept, skipped=skipped, preview=True)
+            created = [
+                self._view(
+                    self._new(s, actor, area, body, d.day, start, end, texts, rhythm_year=year),  # type: ignore[arg-type]
+                    body_view,
+                    area.slug,
+                    member,
+                )
+                for d in kept
+            ]
+            return YearPlan(body=body_view, year=year, dates=kept, skipped=skipped, created=created)
+
+    def move(self, *, actor: Actor, meeting_id: int, version: int, data: Mapping[str, Any]) -> MeetingView:
+        """A new day, time, place or title, while the meeting is planned or its agenda sent."""
+        with self.db.write() as s:
+            meeting, body, area, member = self._meeting(s, actor, meeting_id, lock=True)
+            policy.require_role(member, policy.PLAN_MEETINGS, _("flytte møter"))
+            self._check_version(meeting, version)
+            if meeting.state not in EDITABLE_STATES:
+                raise self._conflict(meeting, _("Møtet er {state} og kan ikke flyttes lenger."))
+            errors: list[FieldError] = []
+            day = self._day(data.get("day"), errors)
+            start, end = self._times(data, errors)
+            texts = self._texts(s, area.id, data, errors)
+            if errors:
+                raise Invalid(errors)
+            starts_at, ends_at = self._instants(day, start, end)  # type: ignore[arg-type]
+            before = self._audit_times(meeting)
+            changes: dict[str, Any] = {}
+            if aware(meeting.starts_at) != starts_at or aware(meeting.ends_at) != ends_at:
+                meeting.starts_at, meeting.ends_at = starts_at, ends_at
+                changes["time"] = [before, self._audit_times(meeting)]
+            place = texts.get("place") or ""
+            if place != meeting.place:
+                changes["place"] = [meeting.place, place]
+                meeting.place = place
+            title = texts.get("title") or meeting.title
+            if title != meeting.title:
+                changes["title"] = [meeting.title, title]
+                meeting.title = title
+            if changes:
+                meeting.version += 1
+                repo.save(s, meeting)
+                self._audit(s, actor, meeting, "meeting_moved", changes)
+            return self._view(meeting, body, area.slug, member)
+
+    def cancel(self, *, actor: Actor, meeting_id: int, version: int, data: Mapping[str, Any]) -> MeetingView:
+        """Cancel the meeting with a reason: the meeting workflow's `cancel` trigger."""
+        with self.db.write() as s:
+            meeting, body, area, member = self._meeting(s, actor, meeting_id, lock=True)
+            self._fire(s, actor, meeting, area, member, "cancel", version, data)
+            self._audit(s, actor, meeting, "meeting_cancelled", {"reason": meeting.cancel_reason})
+            return self._view(meeting, body, area.slug, member)
+
+    # ------------------------------------------------------------ the agenda
+
+    def add_item(self, *, actor: Actor, meeting_id: int, data: Mapping[str, Any]) -> AgendaItemView:
+        """A free item: `kind` (orientation | discussion | decision), `title`, optional `text`."""
+        with self.db.write() as s:
+            meeting, body, area, member = self._editable_agenda(s, actor, meeting_id)
+            errors: list[FieldError] = []
+            kind = data.get("kind")
+            if kind not in FREE_KINDS:
+                errors.append(FieldError("kind", _("Velg type sak: orientering, drøfting eller vedtak.")))
+            wanted = [(fields.ITEM_TITLE, True), (fields.ITEM_TEXT, False)]
+            values, text_errors = repo.clean_values(
+                s, area.id, wanted, {k: data[k] for k in ("title", "text") if k in data}, self.clock.today()
+            )
+            errors += text_errors
+            if errors:
+                raise Invalid(errors)
+            rows = repo.item_rows(s, meeting.id)
+            item = repo.new_item(
+                s,
+                meeting_id=meeting.id,
+                body_id=body.id,
+                year=self._year(meeting),
+                position=(rows[-1].position + 1) if rows else 1,
+                kind=kind,
+                title=values["title"],
+                text=values.get("text") or "",
+            )
+            self._touch(s, actor, meeting, "agenda_item_added", {"kind": kind, "title": item.title})
+            return self._item_view(s, meeting.id, item.id)  # type: ignore[arg-type]
+
+    def remove_item(self, *, actor: Actor, meeting_id: int, item_id: int) -> None:
+        """Remove a free item (generated items go when the measure no longer needs the body)."""
+        with self.db.write() as s:
+            meeting, _body, _area, _member = self._editable_agenda(s, actor, meeting_id)
+            item = self._item(s, meeting.id, item_id)
+            if item.kind not in FREE_KINDS:
+                raise Conflict(
+                    _("Saken er hentet fra tavlene og forsvinner av seg selv når tiltaket ikke lenger trenger møtet."),
+                    state=meeting.state,
+                    current_version=meeting.version,
+                )
+            repo.delete_item(s, item)
+            self._touch(s, actor, meeting, "agenda_item_removed", {"kind": item.kind, "title": item.title})
+
+    def move_item(self, *, actor: Actor, meeting_id: int, item_id: int, direction: str) -> list[AgendaItemView]:
+        """Move an item one place `up` or `down`; the items in their new order."""
+        with self.db.write() as s:
+            meeting, _body, _area, _member = self._editable_agenda(s, actor, meeting_id)
+            if direction not in ("up", "down"):
+                raise Invalid([FieldError("direction", _("Velg opp eller ned."))])
+            rows = repo.item_rows(s, meeting.id)
+            index = next((i for i, r in enumerate(rows) if r.id == item_id), None)
+            if index is None:
+                raise NotFound(_("Fant ikke saken."))
+            other = index - 1 if direction == "up" else index + 1
+            if 0 <= other < len(rows):
+                rows[index], rows[other] = rows[other], rows[index]
+                for position, row in enumerate(rows, start=1):
+                    row.position = position
+                repo.save(s, *rows)
+                self._touch(
+                    s, actor, meeting, "agenda_item_moved", {"title": rows[other].title, "direction": direction}
+                )
+            return [self._row_view(r) for r in repo.items_of(s, meeting.id)]
+
+    def send_agenda(self, *, actor: Actor, meeting_id: int, version: int) -> Agenda:
+        """Send the agenda (`send_agenda`): generated once more, numbered per body and year, the recipients
+        recorded, frozen."""
+        with self.db.write() as s:
+            meeting, body, area, member = self._meeting(s, actor, meeting_id, lock=True)
+            if meeting.state == "planned" and policy.may(member, policy.PLAN_MEETINGS):
+                self._check_version(meeting, version)
+                self._regenerate(s, actor, meeting, body)
+                version = meeting.version
+            repo.body(s, body.id, lock=True)  # numbers per body and year are handed out one agenda at a time
+            self._fire(s, actor, meeting, area, member, "send_agenda", version, {})
+            year = self._year(meeting)
+            number = repo.last_number(s, body.id, year)
+            items = repo.item_rows(s, meeting.id)
+            for item in items:
+                number += 1
+                item.number, item.year = number, year
+            repo.save(s, *items)
+            now = self.clock.now()
+            meeting.agenda_sent_at, meeting.agenda_sent_by_id = now, actor.user_id
+            people = repo.members_with_roles(s, area.id, policy.AGENDA_RECIPIENTS[body.level])
+            repo.add_recipients(s, meeting.id, people, now)  # type: ignore[arg-type]
+            repo.save(s, meeting)
+            self._audit(
+                s,
+                actor,
+                meeting,
+                "agenda_sent",
+                {"items": len(items), "recipients": len(people), "numbers": [items[0].number, number] if items else []},
+            )
+            return self._agenda(s, meeting, body, area.slug, member)
+
+    # ------------------------------------------------------------ inside
+
+    def _area(self, s: Tx, actor: Actor, slug: str) -> tuple[Any, MemberView]:
+        area = repo.area_by_slug(s, slug)
+        if area is None or actor.in_area(area.id) is None:
+            raise NotFound(_("Fant ikke SLT-området."))
+        return area, actor.in_area(area.id)  # type: ignore[return-value]
+
+    def _bodies(self, s: Tx, area_id: int) -> list[BodyView]:
+        rows = repo.bodies_of(s, area_id)
+        rows.sort(key=lambda b: BODY_LEVELS.index(b.level) if b.level in BODY_LEVELS else 9)
+        return [BodyView(b.id, b.level, b.name) for b in rows]  # type: ignore[arg-type]
+
+    def _meeting(self, s: Tx, actor: Actor, meeting_id: int, *, lock: bool = False) -> tuple[Any, BodyView, Any, Any]:
+        """The meeting, its body, its area and the actor's membership: 404 when it is not in one of the actor's
+        areas, 403 when their role does not read the body's meetings."""
+        meeting = repo.meeting(s, meeting_id, lock=lock)
+        member = actor.in_area(meeting.area_id) if meeting is not None else None
+        if meeting is None or member is None:
+            raise NotFound(_("Fant ikke møtet."))
+        body = repo.body(s, meeting.body_id)
+        if not policy.may_read_meetings_of(member, body.level):  # type: ignore[union-attr]
+            levels = [r for r, levels in policy.READ_MEETINGS.items() if body.level in levels]  # type: ignore[union-attr]
+            raise NotAllowed(
+                _("Bare {roles} kan lese møtene til {body}.").format(roles=role_list(levels), body=body.name),  # type: ignore[union-attr]
+                allowed_roles=tuple(levels),
+            )
+        return meeting, BodyView(body.id, body.level, body.name), repo.area(s, meeting.area_id), member  # type: ignore[union-attr,arg-type]
+
+    def _editable_agenda(self, s: Tx, actor: Actor, meeting_id: int) -> tuple[Any, BodyView, Any, Any]:
+        meeting, body, area, member = self._meeting(s, actor, meeting_id, lock=True)
+        policy.require_role(member, policy.PLAN_MEETINGS, _("endre sakslisten"))
+        if meeting.state != "planned":
+            raise self._conflict(meeting, _("Sakslisten er sendt og kan ikke endres lenger (møtet er {state})."))
+        return meeting, body, area, member
+
+    def _conflict(self, meeting: Any, message: str) -> Conflict:
+        label = self.workflow.states[meeting.state].label.get(current_lang.get()).lower()
+        return Conflict(
+            message.format(state=label),
+            state=meeting.state,
+            current_version=meeting.version,
+            allowed_triggers=self.workflow.allowed_triggers(meeting.state),
+        )
+
+    def _check_version(self, meeting: Any, version: int) -> None:
+        if version != meeting.version:
+            raise Conflict(
+                _("Noen andre har endret møtet etter at du åpnet det. Se gjennom det på nytt og prøv igjen."),
+                state=meeting.state,
+                current_version=meeting.version,
+            )
+
+    def _fire(
+        self,
+        s: Tx,
+        actor: Actor,
+        meeting: Any,
+        area: Any,
+        member: MemberView,
+        trigger: str,
+        version: int,
+        data: Mapping[str, Any],
+    ) -> None:
+        """Fire `trigger` of the meeting workflow on the meeting, checked like a measure's transition: the
+        state (409), the role (403), the stale version (409), the fields (422); then the Machine."""
+        wf = self.workflow
+        td = wf.transition(meeting.state, trigger)
+        if td is None:
+            raise self._conflict(meeting, _("Møtet er {state}: det kan ikke gjøres nå."))
+        if policy.permitted_rule(td, member, None, []) is None:
+            doing = td.label.get(current_lang.get()).lower()
+            raise NotAllowed(
+                _("Bare {roles} kan {doing}.").format(roles=role_list(td.roles()), doing=doing),
+                allowed_roles=td.roles(),
+            )
+        self._check_version(meeting, version)
+        wanted = [(wf.fields[n], n in td.required) for n in td.fields()]
+        values, errors = repo.clean_values(
+            s, area.id, wanted, {n: data[n] for n in td.fields() if n in data}, self.clock.today()
+        )
+        if errors:
+            raise Invalid(errors)
+        change = MeetingChange(state=meeting.state)
+        try:
+            wf.fire(change, trigger)  # the Machine: conditions, callbacks, the new state
+        except TransitionRefused:
+            raise self._conflict(meeting, _("Møtet er {state}: det kan ikke gjøres nå.")) from None
+        for name, value in values.items():
+            store = wf.fields[name].store
+            if store:
+                setattr(meeting, store, value)
+        meeting.state = change.state
+        meeting.version += 1
+        if change.state == "held":
+            meeting.held_at = self.clock.now()
+        repo.save(s, meeting)
+
+    def _touch(self, s: Tx, actor: Actor, meeting: Any, kind: str, detail: dict[str, Any]) -> None:
+        """An agenda change: the meeting's version moves on (a stale «send» is refused), one audit entry."""
+        meeting.version += 1
+        repo.save(s, meeting)
+        self._audit(s, actor, meeting, kind, detail)
+
+    def _audit(self, s: Tx, actor: Actor, meeting: Any, kind: str, detail: dict[str, Any]) -> None:
+        subject = f"{meeting.title} {_local(meeting.starts_at, self.clock):%Y-%m-%d %H:%M}"
+        repo.audit(
+            s,
+            area_id=meeting.area_id,
+            actor_id=actor.user_id,
+            kind=kind,
+            subject=subject,
+            detail={"meeting_id": meeting.id, **detail},
+        )
+
+    def _audit_times(self, meeting: Any) -> str:
+        start, end = _local(meeting.starts_at, self.clock), _local(meeting.ends_at, self.clock)
+        return f"{start:%Y-%m-%d %H:%M}–{end:%H:%M}"
+
+    def _year(self, meeting: Any) -> int:
+        return _local(meeting.starts_at, self.clock).year
+
+    def _new(
+        self,
+        s: Tx,
+        actor: Actor,
+        area: Any,
+        body: Any,
+        day: date,
+        start: time,
+        end: time,
+        texts: Mapping[str, Any],
+        rhythm_year: int | None = None,
+    ) -> Any:
+        starts_at, ends_at = self._instants(day, start, end)
+        meeting = repo.new_meeting(
+            s,
+            area_id=area.id,
+            body_id=body.id,
+            title=texts.get("title") or body.name,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            place=texts.get("place") or "",
+            state=self.workflow.initial,
+            version=1,
+            created_at=self.clock.now(),
+            created_by_id=actor.user_id,
+        )
+        detail: dict[str, Any] = {"body": body.level, "time": self._audit_times(meeting), "place": meeting.place}
+        if rhythm_year is not None:
+            detail["rhythm_year"] = rhythm_year
+        self._audit(s, actor, meeting, "meeting_planned", detail)
+        return meeting
+
+    def _instants(self, day: date, start: time, end: time) -> tuple[datetime, datetime]:
+        """The local day and times as aware UTC instants."""
+        tz = self.clock.tz
+        local_start = datetime.combine(day, start, tz)
+        local_end = datetime.combine(day, end, tz)
+        return local_start.astimezone(UTC), local_end.astimezone(UTC)
+
+    # ---- parsing
+
+    def _body_of(self, s: Tx, area_id: int, level: Any, errors: list[FieldError]) -> Any:
+        found = next((b for b in repo.bodies_of(s, area_id) if b.level == level), None)
+        if found is None:
+            errors.append(FieldError("body", _("Velg hvilket organ som skal møtes.")))
+        return found
+
+    def _day(self, raw: Any, errors: list[FieldError]) -> date | None:
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            errors.append(FieldError("day", message_for("required")))
+            return None
+        if isinstance(raw, date):
+            return raw
+        text = raw.strip() if isinstance(raw, str) else ""
+        try:
+            if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+                return date.fromisoformat(text)
+        except ValueError:
+            pass
+        errors.append(FieldError("day", message_for("bad_date")))
+        return None
+
+    def _times(self, data: Mapping[str, Any], errors: list[FieldError]) -> tuple[time | None, time | None]:
+        found: dict[str, time | None] = {}
+        for name in ("start", "end"):
+            raw = data.get(name)
+            text = raw.strip() if isinstance(raw, str) else ""
+            match = TIME.fullmatch(text)
+            if not text:
+                errors.append(FieldError(name, message_for("required")))
+                found[name] = None
+            elif match is None:
+                errors.append(FieldError(name, _("Skriv klokkeslettet som TT:MM, for eksempel 09:00.")))
+                found[name] = None
+            else:
+                found[name] = time(int(match[1]), int(match[2]))
+        start, end = found["start"], found["end"]
+        if start is not None and end is not None and end <= start:
+            errors.append(FieldError("end", _("Møtet må slutte etter at det begynner.")))
+        return start, end
+
+    def _texts(self, s: Tx, area_id: int, data: Mapping[str, Any], errors: list[FieldError]) -> dict[str, Any]:
+        wanted = [(fields.TITLE, False), (fields.PLACE, False)]
+        values, text_errors = repo.clean_values(
+            s, area_id, wanted, {k: data[k] for k in ("title", "place") if k in data}, self.clock.today()
+        )
+        errors += text_errors
+        return values
+
+    def _number(self, raw: Any, name: str, low: int, high: int, errors: list[FieldError]) -> int | None:
+        text = str(raw).strip() if raw is not None else ""
+        if not text:
+            errors.append(FieldError(name, message_for("required")))
+            return None
+        if not re.fullmatch(r"-?[0-9]{1,6}", text) or not low <= int(text) <= high:
+            errors.append(FieldError(name, message_for("range", min=low, max=high)))
+            return None
+        return int(text)
+
+    def _months(self, raw: Any, errors: list[FieldError]) -> list[int] | None:
+        raw = [] if raw is None or raw == "" else raw
+        values = raw if isinstance(raw, list | tuple) else [raw]
+        months = []
+        for value in values:
+            text = str(value).strip()
+            if not re.fullmatch(r"[0-9]{1,2}", text) or not 1 <= int(text) <= 12:
+                errors.append(FieldError("skip_months", _("Velg måneder fra januar til desember.")))
+                return None
+            months.append(int(text))
+        return sorted(set(months))
+
+    # ---- the agenda
+
+    def _regenerate(self, s: Tx, actor: Actor, meeting: Any, body: BodyView) -> None:
+        """Bring the generated items up to date with the boards on the meeting's day: new ones at the end,
+        those no longer needing the body removed; free items and the order stay."""
+        day = _local(meeting.starts_at, self.clock).date()
+        follow_up = self.measure_workflow.states_on_board("execution")
+        wanted: dict[tuple[str, int], tuple[str, str, str]] = {}  # (kind, id) -> (reason, title, text)
+        rows = repo.measures_needing(s, area_id=meeting.area_id, level=body.level, day=day, follow_up_states=follow_up)
+        rows = sorted(rows, key=lambda r: (REASONS.index(r["reason"]), str(r["updated_at"]), r["id"]))
+        for r in rows:
+            wanted.setdefault(("measure", r["id"]), (r["reason"], r["title"], ""))
+        if body.level == "steering":
+            for goal_id, (title, line) in self._goal_lines(s, meeting.area_id).items():
+                wanted[("goal", goal_id)] = ("goal_status", title, line)
+        items = repo.item_rows(s, meeting.id)
+        year = self._year(meeting)
+        added, removed = 0, 0
+        kept: set[tuple[str, int]] = set()
+        for item in items:
+            if item.kind not in ("measure", "goal"):
+                continue
+            key = (item.kind, item.measure_id if item.kind == "measure" else item.goal_id)
+            if key not in wanted:
+                repo.delete_item(s, item)
+                removed += 1
+                continue
+            kept.add(key)  # type: ignore[arg-type]
+            reason, title, text = wanted[key]  # type: ignore[index]
+            if (item.reason, item.title, item.text, item.year) != (reason, title[:200], text, year):
+                item.reason, item.title, item.text, item.year = reason, title[:200], text, year
+                repo.save(s, item)
+        position = max((i.position for i in items), default=0)
+        for (kind, ref_id), (reason, title, text) in wanted.items():
+            if (kind, ref_id) in kept:
+                continue
+            position += 1
+            added += 1
+            repo.new_item(
+                s,
+                meeting_id=meeting.id,
+                body_id=body.id,
+                year=year,
+                position=position,
+                kind=kind,
+                reason=reason,
+                measure_id=ref_id if kind == "measure" else None,
+                goal_id=ref_id if kind == "goal" else None,
+                title=title[:200],
+                text=text,
+            )
+        if added or removed:
+            self._touch(s, actor, meeting, "agenda_generated", {"added": added, "removed": removed})
+
+    def _goal_lines(self, s: Tx, area_id: int) -> dict[int, tuple[str, str]]:
+        """goal id -> (title, one status line: its measures by state, and how the running ones go)."""
+        lang = current_lang.get()
+        wf = self.measure_workflow
+        health = wf.fields.get("health")
+        by_goal: dict[int, dict[str, dict[str, int]]] = {}
+        for goal_id, state, last_health, _effect, n in repo.goal_tallies(s, area_id):
+            tally = by_goal.setdefault(goal_id, {"state": {}, "health": {}})
+            tally["state"][state] = tally["state"].get(state, 0) + n
+            if last_health and not wf.states[state].final:
+                tally["health"][last_health] = tally["health"].get(last_health, 0) + n
+        out: dict[int, tuple[str, str]] = {}
+        for goal in repo.active_goals(s, area_id):
+            tally = by_goal.get(goal.id, {"state": {}, "health": {}})  # type: ignore[arg-type]
+            total = sum(tally["state"].values())
+            if not total:
+                out[goal.id] = (goal.title, _("Ingen tiltak ennå."))  # type: ignore[index]
+                continue
+            states = ", ".join(
+                f"{wf.states[st].label.get(lang).lower()} {n}" for st in wf.states if (n := tally["state"].get(st))
+            )
+            line = _("{total} tiltak: {states}.").format(total=total, states=states)
+            if tally["health"] and health is not None:
+                healths = ", ".join(
+                    f"{health.option_labels[h].get(lang).lower() if h in health.option_labels else h} {n}"
+                    for h in health.options
+                    if (n := tally["health"].get(h))
+                )
+                line += " " + _("Siste status: {healths}.").format(healths=healths)
+            out[goal.id] = (goal.title, line)  # type: ignore[index]
+        return out
+
+    def _item(self, s: Tx, meeting_id: int, item_id: int) -> Any:
+        item = next((i for i in repo.item_rows(s, meeting_id) if i.id == item_id), None)
+        if item is None:
+            raise NotFound(_("Fant ikke saken."))
+        return item
+
+    def _row_view(self, r: Mapping[str, Any]) -> AgendaItemView:
+        return AgendaItemView(**{k: r[k] for k in AgendaItemView.__dataclass_fields__})
+
+    def _item_view(self, s: Tx, meeting_id: int, item_id: int) -> AgendaItemView:
+        return next(self._row_view(r) for r in repo.items_of(s, meeting_id) if r["id"] == item_id)
+
+    def _agenda(self, s: Tx, meeting: Any, body: BodyView, slug: str, member: MemberView) -> Agenda:
+        view = self._view(meeting, body, slug, member)
+        recipients = [RecipientView(u, n, e, aware(at)) for u, n, e, at in repo.recipients_of(s, meeting.id)]
+        frozen = meeting.state != "planned"
+        return Agenda(
+            meeting=view,
+            items=[self._row_view(r) for r in repo.items_of(s, meeting.id)],
+            recipients=recipients,
+            frozen=frozen,
+            editable=not frozen and policy.may(member, policy.PLAN_MEETINGS),
+        )
+
+    def _view(self, meeting: Any, body: BodyView, slug: str, member: MemberView) -> MeetingView:
+        allowed = tuple(
+            t
+            for t in self.workflow.allowed_triggers(meeting.state)
+            if policy.permitted_rule(self.workflow.transition(meeting.state, t), member, None, [])
+        )
+        return MeetingView(
+            id=meeting.id,
+            area_id=meeting.area_id,
+            area_slug=slug,
+            body=body,
+            title=meeting.title,
+            starts_at=aware(meeting.starts_at),
+            ends_at=aware(meeting.ends_at),
+            local_start=_local(meeting.starts_at, self.clock),
+            local_end=_local(meeting.ends_at, self.clock),
+            place=meeting.place,
+            state=meeting.state,
+            version=meeting.version,
+            cancel_reason=meeting.cancel_reason,
+            agenda_sent_at=aware(meeting.agenda_sent_at),
+            held_at=aware(meeting.held_at),
+            minutes_approved_at=aware(meeting.minutes_approved_at),
+            allowed_triggers=allowed,
+            may_edit=meeting.state in EDITABLE_STATES and policy.may(member, policy.PLAN_MEETINGS),
+        )
