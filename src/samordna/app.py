@@ -24,6 +24,7 @@ from samordna.accounts import account_pages
 from samordna.accounts import web as accounts
 from samordna.accounts.sessions import DatabaseStore
 from samordna.boards import web as boards
+from samordna.calendar import web as calendar
 from samordna.diagrams import web as diagrams
 from samordna.domain.errors import DomainError
 from samordna.measures import web as measures
@@ -62,6 +63,7 @@ def service_dependencies(services: Services) -> dict[str, Provide]:
         "organisation": provider(services.organisation),
         "measures": provider(services.measures),
         "boards": provider(services.boards),
+        "calendar": provider(services.calendar),
     }
 
 
@@ -117,6 +119,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
                     *measures.HANDLERS,
                     boards.BoardController,
                     *organisation.HANDLERS,
+                    *calendar.HANDLERS,
                 ],
             ),
             static,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from samordna.accounts.service import AccountService
 from samordna.boards.service import BoardService
+from samordna.calendar.service import CalendarService
 from samordna.domain.clock import Clock
 from samordna.measures.callbacks import CALLBACKS as MEASURE_CALLBACKS
 from samordna.measures.service import MeasureService
@@ -26,6 +27,7 @@ class Services:
     organisation: OrganisationService
     measures: MeasureService
     boards: BoardService
+    calendar: CalendarService
 
     @classmethod
     def build(cls, settings: Settings, *, db: Database | None = None, clock: Clock | None = None) -> Services:
@@ -44,6 +46,7 @@ class Services:
             organisation=OrganisationService(db=db, clock=clock),
             measures=measures,
             boards=BoardService(db=db, workflow=measure, clock=clock, measures=measures),
+            calendar=CalendarService(db=db, clock=clock),
         )
 
     @property

@@ -21,6 +21,19 @@ MANAGE_GOALS = ("steering", "coordinator")
 MANAGE_ORGANISATION = ("coordinator",)
 READ_SECURITY_LOG = ("coordinator",)
 ADMINISTER = tuple(dict.fromkeys(MANAGE_GOALS + MANAGE_ORGANISATION))  # who sees «Administrasjon»
+MANAGE_CALENDAR = ("coordinator",)  # milestones of the annual wheel, renewing a body's calendar address
+
+# The bodies that meet, by level (DESIGN.md §11), and whose meetings each role may read: the coordinator
+# runs them all; every other member reads their own level's meetings and the SLT-samling (`all`); a viewer
+# (e.g. an elected official being briefed) reads what the steering group does.
+LEVELS = ("steering", "coordination", "executing", "all")
+_READABLE_LEVELS: dict[str, tuple[str, ...]] = {
+    "coordinator": LEVELS,
+    "steering": ("steering", "all"),
+    "coordination": ("coordination", "all"),
+    "executing": ("executing", "all"),
+    "viewer": ("steering", "all"),
+}
 
 
 def member_in(actor: Actor, area_id: int, *, what: str = "tiltaket") -> MemberView:
@@ -76,3 +89,8 @@ def allowed_triggers(workflow: Any, member: MemberView, row: Mapping[str, Any], 
 def may_administer(member: MemberView | None) -> bool:
     """Whether the member may use any of the organisation or goal pages."""
     return may(member, ADMINISTER)
+
+
+def readable_levels(role: str) -> tuple[str, ...]:
+    """The body levels whose meetings a member with `role` may read (in LEVELS order; none for an unknown role)."""
+    return _READABLE_LEVELS.get(role, ())

@@ -4,13 +4,22 @@ checked and refused with AdminError. The pages of an area go through Organisatio
 from __future__ import annotations
 
 import re
+import secrets
 
 from sqlalchemy import select
 from sqlmodel import Session
 
 from samordna.accounts.repository import hash_password
 from samordna.domain.vocabulary import AREA_KINDS, ROLES, UNIT_KINDS
-from samordna.store.models import Area, Membership, Unit, User
+from samordna.store.models import Area, Body, Membership, Unit, User
+
+# The bodies every area gets (as migration 0006 gave the areas that existed then); the coordinator renames them.
+DEFAULT_BODIES = (
+    ("steering", "Styringsgruppe (politiråd)"),
+    ("coordination", "Koordineringsgruppe"),
+    ("executing", "Faggruppe"),
+    ("all", "SLT-samling"),
+)
 
 
 class AdminError(Exception):
@@ -47,6 +56,11 @@ def add_area(session: Session, *, slug: str, name: str, kind: str = "municipalit
     taken = set(session.execute(select(Area.code)).scalars())
     area = Area(slug=slug, name=name, kind=kind, language=language, code=area_code(slug, taken))
     session.add(area)
+    session.flush()
+    session.add_all(
+        Body(area_id=area.id, level=level, name=name, feed_key=secrets.token_urlsafe(24))  # type: ignore[arg-type]
+        for level, name in DEFAULT_BODIES
+    )
     session.flush()
     return area
 
