@@ -18,6 +18,7 @@ HOLE = 78  # the centre, with the year
 RINGS_OUT = 262  # the body rings lie between HOLE and here
 MILESTONES_OUT = 298  # the milestone ring
 LABELS_AT = 326  # month names
+PAD = 60  # room left and right of the wheel for the longest month names («September», «Desember»)
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class Mark:
 class Drawing:
     size: int
     centre: float
+    view_box: str
     sectors: tuple[Sector, ...]
     rings: tuple[Ring, ...]
     milestone_ring: Ring
@@ -115,6 +117,7 @@ def draw(view: WheelView, month_names: list[str], today: date) -> Drawing:
     return Drawing(
         size=SIZE,
         centre=C,
+        view_box=f"{-PAD} 0 {SIZE + 2 * PAD} {SIZE}",
         sectors=tuple(sectors),
         rings=rings,
         milestone_ring=Ring("milestones", RINGS_OUT, MILESTONES_OUT, "wheel__ring wheel__ring--milestones"),
