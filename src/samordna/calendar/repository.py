@@ -77,8 +77,8 @@ def to_mark(row: tuple[Any, ...], tz: Any) -> MeetingMark:
     return MeetingMark(mid, level, body_name, title, starts.astimezone(tz), ends.astimezone(tz), place, state)
 
 
-def renew_body_key(session: Session, area_id: int, level: str, key: str) -> str | None:
-    """The body's new key; None when the area has no such body."""
+def renew_body_key(session: Session, area_id: int, level: str, key: str) -> BodyView | None:
+    """Give the body `key` (the old one then names nothing); None when the area has no such body."""
     body = session.execute(
         select(Body).where(Body.area_id == area_id, Body.level == level).with_for_update()
     ).scalar_one_or_none()
@@ -86,7 +86,7 @@ def renew_body_key(session: Session, area_id: int, level: str, key: str) -> str 
         return None
     body.feed_key = key
     session.flush()
-    return body.name
+    return BodyView(body.id, body.level, body.name, key)  # type: ignore[arg-type]
 
 
 # ---------------------------------------------------------------- milestones

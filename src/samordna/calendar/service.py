@@ -158,16 +158,15 @@ class CalendarService:
     def renew_body_key(self, *, actor: Actor, slug: str, level: str) -> BodyView:
         """A new secret address for the body's calendar; the old one answers 404 from now on."""
         with self.db.write() as s:
-            area, _member = _area(s, actor, slug, lock=True)
+            area, member = _area(s, actor, slug, lock=True)
             if level not in policy.LEVELS:
                 raise NotFound(_("Fant ikke organet."))
-            policy.require_role(_member, policy.MANAGE_CALENDAR, _("lage ny kalenderadresse for et organ"))
-            key = new_key()
-            name = repo.renew_body_key(s, area.id, level, key)
-            if name is None:
+            policy.require_role(member, policy.MANAGE_CALENDAR, _("lage ny kalenderadresse for et organ"))
+            body = repo.renew_body_key(s, area.id, level, new_key())
+            if body is None:
                 raise NotFound(_("Fant ikke organet."))
-            repo.audit(s, area_id=area.id, actor_id=actor.user_id, kind="calendar_key_renewed", subject=name)
-            return BodyView(0, level, name, key)
+            repo.audit(s, area_id=area.id, actor_id=actor.user_id, kind="calendar_key_renewed", subject=body.name)
+            return body
 
     def renew_user_key(self, *, actor: Actor, slug: str) -> str:
         """The member's own calendar address, made on first asking and replaced on every later one."""
