@@ -24,6 +24,7 @@ from samordna.accounts import account_pages
 from samordna.accounts import web as accounts
 from samordna.accounts.sessions import DatabaseStore
 from samordna.boards import web as boards
+from samordna.calendar import web as calendar
 from samordna.diagrams import web as diagrams
 from samordna.domain.errors import DomainError
 from samordna.measures import web as measures
@@ -64,6 +65,7 @@ def service_dependencies(services: Services) -> dict[str, Provide]:
         "measures": provider(services.measures),
         "boards": provider(services.boards),
         "meetings": provider(services.meetings),
+        "calendar": provider(services.calendar),
     }
 
 
@@ -120,6 +122,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
                     boards.BoardController,
                     *organisation.HANDLERS,
                     *meetings.HANDLERS,
+                    *calendar.HANDLERS,
                 ],
             ),
             static,

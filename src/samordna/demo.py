@@ -7,15 +7,17 @@ so its history (events, status reports, follow-up dates) is real. Loading it twi
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TextIO
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+import holidays
+from sqlalchemy import func, select
 
 from samordna.accounts.repository import load_actor
 from samordna.organisation import repository as org
 from samordna.services import Services
-from samordna.store.models import Area, Goal, Unit, User
+from samordna.store.models import Area, Body, Goal, Meeting, Membership, Milestone, Unit, User
 
 SLUG = "eksempelvik"
 PASSWORD = "demo"
@@ -566,7 +568,8 @@ def load_demo(samordna: Services, out: TextIO = sys.stdout, url: str = "http://1
     with samordna.db.read() as s:
         exists = s.execute(select(Area.id).where(Area.slug == SLUG)).first() is not None
     if exists:
-        print("Demo-området «Eksempelvik kommune» finnes allerede; ingenting er endret.", file=out)
+        if not load_calendar_demo(samordna, out):
+            print("Demo-området «Eksempelvik kommune» finnes allerede; ingenting er endret.", file=out)
         _print_logins(out, url)
         return
 
@@ -633,6 +636,7 @@ def load_demo(samordna: Services, out: TextIO = sys.stdout, url: str = "http://1
     finally:
         samordna.clock.source = real_clock
     print(f"Lastet demo-området «Eksempelvik kommune» med {len(MEASURES)} tiltak.", file=out)
+    load_calendar_demo(samordna, out)
     _print_logins(out, url)
 
 
@@ -651,3 +655,163 @@ def _print_logins(out: TextIO, url: str) -> None:
     for email, name, role, unit in USERS:
         where = f", {unit}" if unit else ""
         print(f"  {email:<30} {name} ({role}{where})", file=out)
+
+
+# ---------------------------------------------------------------- the year of the annual wheel (årshjul)
+
+# title, month, day (None: the whole month), level (None: everyone), description
+MILESTONES = [
+    ("Ungdata-undersøkelsen", 2, None, "coordination", "Elevene på ungdomsskolen og videregående svarer i skoletiden."),
+    ("Årsrapport til kommunestyret", 3, 20, "steering", "SLT-arbeidet året før: tiltak, resultater og veien videre."),
+    (
+        "Planlegge sommertiltak for ungdom",
+        4,
+        None,
+        "executing",
+        "Sommerjobb, aktivitetsdager og utekontaktens kveldsrunder.",
+    ),
+    (
+        "Budsjettinnspill til kommunedirektøren",
+        5,
+        15,
+        "steering",
+        "Innspill til handlings- og økonomiplanen for neste år.",
+    ),
+    (
+        "Ungdata-resultatene legges fram",
+        6,
+        None,
+        None,
+        "Kommunens resultater gjennomgås i koordineringsgruppen og på SLT-samlingen.",
+    ),
+    (
+        "Ekstra innsats i sentrum i sommerferien",
+        7,
+        None,
+        "executing",
+        "Natteravner, utekontakt og politi samordner kveldene.",
+    ),
+    (
+        "Revisjon av handlingsplanen",
+        9,
+        None,
+        "steering",
+        "Mål og prioriteringer for neste år, med Ungdata og politiets tall som grunnlag.",
+    ),
+    ("Kommunestyret vedtar budsjettet", 12, 14, "steering", "Vedtaket avgjør rammene for neste års tiltak."),
+]
+
+PLACES = {
+    "coordination": "Rådhuset, møterom Fjorden",
+    "steering": "Rådhuset, formannskapssalen",
+    "executing": "Ungdomshuset",
+    "all": "Kulturhuset, storsalen",
+}
+
+
+def _weekday_in_month(year: int, month: int, weekday: int, nth: int) -> date:
+    first = date(year, month, 1)
+    return first + timedelta(days=(weekday - first.weekday()) % 7 + 7 * (nth - 1))
+
+
+def _demo_year(year: int) -> list[tuple[str, str, date, time, int]]:
+    """(level, title, day, start, hours) of a realistic SLT year; no meeting on a public holiday."""
+    free = holidays.Norway(years=year, language="no")
+    plan = []
+    for month in range(1, 13):
+        if month != 7:  # coordination: 2nd Tuesday of every month except July
+            plan.append(("coordination", "Månedsmøte", _weekday_in_month(year, month, 1, 2), time(9), 2))
+    for month in (2, 4, 6, 9, 11):  # steering (politirådet): five times, first Thursday
+        plan.append(("steering", "Politirådsmøte", _weekday_in_month(year, month, 3, 1), time(13), 2))
+    for month in (3, 5, 10, 12):  # executing: the network of school, leisure and outreach, third Wednesday
+        plan.append(("executing", "Nettverksmøte skole og fritid", _weekday_in_month(year, month, 2, 3), time(12), 2))
+    plan.append(("all", f"SLT-samling {year}", _weekday_in_month(year, 10, 3, 4), time(9), 6))
+    out = []
+    for level, title, day, start, hours in plan:
+        while day in free:
+            day += timedelta(days=7)
+        out.append((level, title, day, start, hours))
+    return out
+
+
+def _insert_demo_meetings(samordna: Services, area_id: int, year: int) -> int:
+    """The meetings of `year` and the next, written straight into the meeting table.
+
+    Replaceable: once the meetings room plans meetings (and rhythms), the demo should plan them through
+    its service instead. Past meetings are held with approved minutes, except the last one of each body
+    (held, minutes not yet approved); one coming coordination meeting is cancelled."""
+    tz = ZoneInfo(samordna.settings.timezone)
+    now = samordna.clock.now()
+    plan = _demo_year(year) + _demo_year(year + 1)  # this year on the wheel, and the coming months in the feeds
+    with samordna.db.write() as s:
+        bodies = {b.level: b for b in s.execute(select(Body).where(Body.area_id == area_id)).scalars()}
+        last_past: dict[str, datetime] = {}
+        for level, _title, day, start, _hours in plan:
+            at = datetime.combine(day, start, tzinfo=tz)
+            if at < now:
+                last_past[level] = max(last_past.get(level, at), at)
+        cancelled = next(
+            (
+                datetime.combine(d, t, tzinfo=tz)
+                for lv, _x, d, t, _h in plan
+                if lv == "coordination" and datetime.combine(d, t, tzinfo=tz) > now + timedelta(days=30)
+            ),
+            None,
+        )
+        for level, title, day, start, hours in plan:
+            starts = datetime.combine(day, start, tzinfo=tz)
+            if starts == cancelled:
+                state, reason = "cancelled", "Flyttes til neste måned: mange av medlemmene er på kurs."
+            elif starts >= now:
+                state, reason = "planned", None
+            elif starts == last_past.get(level):
+                state, reason = "held", None
+            else:
+                state, reason = "minutes_approved", None
+            s.add(
+                Meeting(
+                    area_id=area_id,
+                    body_id=bodies[level].id,
+                    title=title,
+                    starts_at=starts.astimezone(UTC),
+                    ends_at=(starts + timedelta(hours=hours)).astimezone(UTC),
+                    place=PLACES[level],
+                    state=state,
+                    cancel_reason=reason,
+                )
+            )
+        s.flush()
+    return len(plan)
+
+
+def load_calendar_demo(samordna: Services, out: TextIO = sys.stdout) -> bool:
+    """The demo area's milestones and the meetings of this year and the next, each loaded once (also into a demo area loaded
+    before they existed). Whether anything was added."""
+    with samordna.db.read() as s:
+        area = s.execute(select(Area).where(Area.slug == SLUG)).scalar_one_or_none()
+        if area is None:
+            return False
+        has_milestones = s.execute(select(func.count()).where(Milestone.area_id == area.id)).scalar_one() > 0
+        has_meetings = s.execute(select(func.count()).where(Meeting.area_id == area.id)).scalar_one() > 0
+        coordinator = (
+            s.execute(
+                select(User)
+                .join(Membership, Membership.user_id == User.id)
+                .where(Membership.area_id == area.id, Membership.role == "coordinator", Membership.active)
+            )
+            .scalars()
+            .first()
+        )
+        actor = load_actor(s, coordinator) if coordinator else None
+    added = []
+    if not has_milestones and actor is not None:
+        for title, month, day, level, description in MILESTONES:
+            data = {"title": title, "month": month, "day": day, "level": level, "description": description}
+            samordna.calendar.add_milestone(actor=actor, slug=SLUG, data=data)
+        added.append(f"{len(MILESTONES)} milepæler")
+    if not has_meetings:
+        count = _insert_demo_meetings(samordna, area.id, samordna.clock.today().year)  # type: ignore[arg-type]
+        added.append(f"{count} møter")
+    if added:
+        print(f"Årshjulet for «Eksempelvik kommune»: {' og '.join(added)} lagt inn.", file=out)
+    return bool(added)

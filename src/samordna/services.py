@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from samordna.accounts.service import AccountService
 from samordna.boards.service import BoardService
+from samordna.calendar.service import CalendarService
 from samordna.domain.clock import Clock
 from samordna.measures.callbacks import CALLBACKS as MEASURE_CALLBACKS
 from samordna.measures.service import MeasureService
@@ -28,6 +29,7 @@ class Services:
     measures: MeasureService
     boards: BoardService
     meetings: MeetingService
+    calendar: CalendarService
 
     @classmethod
     def build(cls, settings: Settings, *, db: Database | None = None, clock: Clock | None = None) -> Services:
@@ -49,6 +51,7 @@ class Services:
             measures=measures,
             boards=BoardService(db=db, workflow=measure, clock=clock, measures=measures),
             meetings=MeetingService(db=db, workflow=workflows["meeting"], measure_workflow=measure, clock=clock),
+            calendar=CalendarService(db=db, clock=clock),
         )
 
     @property

@@ -41,7 +41,7 @@ from sqlalchemy import select
 
 from samordna.organisation import repository as org
 from samordna.services import Services
-from samordna.store.models import Goal, Membership
+from samordna.store.models import Area, Body, Goal, Membership
 from samordna.workflow import TransitionDef, load_workflow
 from tests.factories import MEMBERS, NEED, World, valid_data
 from tests.security_support import snapshot
@@ -104,6 +104,12 @@ def page(ok: int, allow: str, *, outsider: int | str = 404, **headers: str) -> P
 
 
 def public(ok: int = 200) -> Policy:
+    return Policy(ok, ALFA, outsider=OK, anonymous=OK)
+
+
+def by_key(ok: int = 200) -> Policy:
+    """A calendar feed: its secret key is the credential (no session), so whoever has the URL reads it —
+    and a wrong or renewed key is 404 for everyone (tests/calendar)."""
     return Policy(ok, ALFA, outsider=OK, anonymous=OK)
 
 
@@ -197,6 +203,16 @@ POLICY: dict[tuple[str, str], Policy] = {
     ("POST", "/meetings/{meeting_id:int}/items"): page(303, "coordinator"),
     ("POST", "/meetings/{meeting_id:int}/items/{item_id:int}/remove"): page(303, "coordinator"),
     ("POST", "/meetings/{meeting_id:int}/items/{item_id:int}/move"): page(303, "coordinator"),
+    # ---- the annual wheel (årshjul), its milestones and the calendar addresses
+    ("GET", "/areas/{slug:str}/arshjul"): page(200, EVERYONE),
+    ("POST", "/areas/{slug:str}/arshjul/milestones"): page(303, "coordinator"),
+    ("POST", "/areas/{slug:str}/arshjul/milestones/{milestone_id:int}/edit"): page(303, "coordinator"),
+    ("POST", "/areas/{slug:str}/arshjul/milestones/{milestone_id:int}/delete"): page(303, "coordinator"),
+    ("POST", "/areas/{slug:str}/arshjul/feeds/{level:str}/renew"): page(303, "coordinator"),
+    ("POST", "/areas/{slug:str}/arshjul/my-feed"): page(303, EVERYONE),
+    # ---- calendar feeds (.ics): authenticated by the key in the URL, not by a session
+    ("GET", "/areas/{slug:str}/calendar/{feed:str}"): by_key(),
+    ("GET", "/calendar/{feed:str}"): by_key(),
 }
 
 # Litestar answers OPTIONS on every path itself (204 and an Allow header, no data, nobody's session).
@@ -248,6 +264,7 @@ class Objects:
     spare_membership: int
     spare_goal: int
     memberships: dict[str, int]  # who -> membership id
+    user_feed_key: str  # the coordinator's own calendar address
 
     @property
     def samordna(self) -> Services:
@@ -274,6 +291,18 @@ class Objects:
         """A fresh need, registered by «executing»: every write to a measure gets its own."""
         return self.world.register(title="Tiltak for matrisen")
 
+    def milestone(self) -> int:
+        """A fresh milestone of alfa: every write to one gets its own."""
+        data = {"title": "Milepæl for matrisen", "month": 5}
+        return self.samordna.calendar.add_milestone(actor=self.world.actors["coordinator"], slug="alfa", data=data).id
+
+    def body_key(self, slug: str, level: str) -> str:
+        with self.samordna.db.read() as s:
+            key = s.execute(
+                select(Body.feed_key).join(Area, Area.id == Body.area_id).where(Area.slug == slug, Body.level == level)
+            ).scalar_one_or_none()
+        return key or "ingen-slik-nokkel-finnes"
+
 
 def make_objects(world: World) -> Objects:
     with world.samordna.db.write() as s:
@@ -287,7 +316,8 @@ def make_objects(world: World) -> Objects:
         ids = {u: w for w, u in world.user_ids.items()} | {user.id: "reserve"}
         rows = s.execute(select(Membership.id, Membership.user_id)).all()
         memberships = {ids[user_id]: mid for mid, user_id in rows}
-        return Objects(world, unit.id, memberships["reserve"], goal.id, memberships)
+    key = world.samordna.calendar.renew_user_key(actor=world.actors["coordinator"], slug="alfa")
+    return Objects(world, unit.id, memberships["reserve"], goal.id, memberships, key)
 
 
 @dataclass
@@ -320,6 +350,8 @@ def request_for(method: str, template: str, o: Objects, values: dict[str, Any] |
     if "{measure_id:int}" in template and "measure_id" not in values:
         need = o.need()
         values["measure_id"] = need.id
+    if "{milestone_id:int}" in template and "milestone_id" not in values:
+        values["milestone_id"] = o.milestone()
     defaults = {
         "slug": "alfa",
         "board": "coordination",
@@ -331,9 +363,13 @@ def request_for(method: str, template: str, o: Objects, values: dict[str, Any] |
         "file_path": "css/samordna.css",
         "path": "swagger",
         "body_id": o.body(),
+        "level": "coordination",
+        "feed": f"{o.user_feed_key}.ics" if template == "/calendar/{feed:str}" else "coordination.ics",
     }
     filled = {**defaults, **values}
     url = PARAM.sub(lambda m: str(filled[m[1]]), template)
+    if template == "/areas/{slug:str}/calendar/{feed:str}":
+        url += f"?key={o.body_key(str(filled['slug']), str(filled['feed']).removesuffix('.ics'))}"
     version = need.version if need is not None else 1
     key = (method, template)
     year = o.world.today().year
@@ -399,6 +435,11 @@ def request_for(method: str, template: str, o: Objects, values: dict[str, Any] |
         ("POST", "/meetings/{meeting_id:int}/items"): {"kind": "discussion", "title": "Ny sak"},
         ("POST", "/meetings/{meeting_id:int}/items/{item_id:int}/remove"): {},
         ("POST", "/meetings/{meeting_id:int}/items/{item_id:int}/move"): {"direction": "up"},
+        ("POST", "/areas/{slug:str}/arshjul/milestones"): {"title": "Budsjettarbeid", "month": "9", "day": "15"},
+        ("POST", "/areas/{slug:str}/arshjul/milestones/{milestone_id:int}/edit"): {"title": "Endret", "month": "6"},
+        ("POST", "/areas/{slug:str}/arshjul/milestones/{milestone_id:int}/delete"): {},
+        ("POST", "/areas/{slug:str}/arshjul/feeds/{level:str}/renew"): {},
+        ("POST", "/areas/{slug:str}/arshjul/my-feed"): {},
         ("POST", "/areas/{slug:str}/admin/goals/{goal_id:int}/archive"): {},
         ("POST", "/areas/{slug:str}/admin/goals/{goal_id:int}/unarchive"): {},
     }
@@ -527,6 +568,9 @@ NOWHERE: dict[str, list[Any]] = {
     "meeting_id": NO_IDS,
     "item_id": NO_IDS,
     "body_id": NO_IDS,
+    "milestone_id": NO_IDS,
+    "level": ["ingen"],
+    "feed": ["ingen.ics", "ingen-slik-nokkel-finnes.ics"],
 }
 
 
@@ -640,6 +684,7 @@ def test_another_areas_objects_under_ones_own_area_are_404(
         "unit_id": o.spare_unit,
         "membership_id": o.spare_membership,
         "goal_id": o.spare_goal,
+        "milestone_id": o.milestone(),
     }
     b = open_browser(peer="192.0.2.52").login(OUTSIDER)
     token = web_world.tokens[OUTSIDER]
@@ -647,7 +692,15 @@ def test_another_areas_objects_under_ones_own_area_are_404(
     wrong, tried = [], 0
     for method, template in order(route_table(app)):
         names = set(PARAM.findall(template))
-        ids = {n for n, _ in names} & {"measure_id", "unit_id", "membership_id", "goal_id", "meeting_id", "body_id"}
+        ids = {n for n, _ in names} & {
+            "measure_id",
+            "unit_id",
+            "membership_id",
+            "goal_id",
+            "meeting_id",
+            "body_id",
+            "milestone_id",
+        }
         if not ids:
             continue
         call = request_for(method, template, o, foreign)
@@ -658,7 +711,18 @@ def test_another_areas_objects_under_ones_own_area_are_404(
     assert tried >= 15
     assert not wrong, "\n  ".join(["not 404:", *wrong])
     after = snapshot(web_world.samordna)
-    for table in ("unit", "membership", "goal", "measure", "event", "user_account", "meeting", "agenda_item", "body"):
+    for table in (
+        "unit",
+        "membership",
+        "goal",
+        "measure",
+        "event",
+        "user_account",
+        "meeting",
+        "agenda_item",
+        "body",
+        "milestone",
+    ):
         assert after[table] == before[table], table
 
 

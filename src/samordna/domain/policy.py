@@ -38,6 +38,9 @@ AGENDA_RECIPIENTS: dict[str, tuple[str, ...]] = {
     "all": ("steering", "coordinator", "coordination", "executing", "viewer"),
 }
 ADMINISTER = tuple(dict.fromkeys(MANAGE_GOALS + MANAGE_ORGANISATION))  # who sees «Administrasjon»
+MANAGE_CALENDAR = ("coordinator",)  # milestones of the annual wheel, renewing a body's calendar address
+
+LEVELS = ("steering", "coordination", "executing", "all")  # the bodies that meet, by level (DESIGN.md §11)
 
 
 def member_in(actor: Actor, area_id: int, *, what: str = "tiltaket") -> MemberView:
@@ -98,3 +101,8 @@ def may_read_meetings_of(member: MemberView | None, level: str) -> bool:
 def may_administer(member: MemberView | None) -> bool:
     """Whether the member may use any of the organisation or goal pages."""
     return may(member, ADMINISTER)
+
+
+def readable_levels(role: str) -> tuple[str, ...]:
+    """The body levels whose meetings a member with `role` may read (in LEVELS order; none for an unknown role)."""
+    return READ_MEETINGS.get(role, ())
