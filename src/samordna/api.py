@@ -10,7 +10,8 @@ alone (`token`): dependencies side by side would each be resolved in a task of t
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Annotated, Any, ClassVar
+from datetime import datetime, timedelta
+from typing import Annotated, Any, ClassVar, Literal
 
 import msgspec
 from litestar import Controller, Request, get, patch, post
@@ -23,9 +24,13 @@ from msgspec import UNSET, UnsetType
 from samordna.accounts.service import AccountService
 from samordna.diagrams import mermaid
 from samordna.domain.actor import Actor
-from samordna.domain.errors import NotAuthenticated
+from samordna.domain.errors import FieldError, Invalid, NotAuthenticated
 from samordna.fields import DB_INT_MAX, DB_INT_MIN
+from samordna.i18n import gettext as _
 from samordna.measures.service import NEED_FIELDS, MeasureService
+from samordna.meetings import fields as meeting_fields
+from samordna.meetings.service import MeetingService
+from samordna.meetings.views import AgendaItemView, MeetingView
 from samordna.organisation.repository import GOAL_FIELDS
 from samordna.organisation.service import OrganisationService
 from samordna.web.api_doc import READ, READ_IN_AREA, VERSIONED_WRITE, WRITE, Fields
@@ -37,6 +42,7 @@ from samordna.workflow import Workflow
 # Handlers name their dependencies explicitly (Litestar 3 drops inferred ones).
 AccountsDep = NamedDependency[AccountService]
 MeasuresDep = NamedDependency[MeasureService]
+MeetingsDep = NamedDependency[MeetingService]
 OrganisationDep = NamedDependency[OrganisationService]
 ActorDep = NamedDependency[Actor]
 TokenDep = NamedDependency[str]
@@ -111,6 +117,82 @@ class GoalIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     period_from: int | UnsetType = UNSET
     period_to: int | UnsetType = UNSET
     priority: int | UnsetType = UNSET
+
+
+class MeetingIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A meeting to plan: the body (steering | coordination | executing | all), when it starts (an ISO 8601
+    time with its offset), optionally when it ends (two hours later if left out), a title and a place."""
+
+    doc_fields: ClassVar[Fields] = ((meeting_fields.TITLE, False), (meeting_fields.PLACE, False))
+
+    body: Literal["steering", "coordination", "executing", "all"]
+    starts_at: datetime
+    ends_at: datetime | UnsetType = UNSET
+    title: str | UnsetType = UNSET
+    place: str | UnsetType = UNSET
+
+
+class AgendaItemIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A free item: orientation (orientering), discussion (drøfting) or decision (vedtak)."""
+
+    doc_fields: ClassVar[Fields] = ((meeting_fields.ITEM_TITLE, True), (meeting_fields.ITEM_TEXT, False))
+
+    kind: Literal["orientation", "discussion", "decision"]
+    title: str
+    text: str | UnsetType = UNSET
+
+
+def meeting_json(m: MeetingView) -> dict[str, Any]:
+    return {
+        "id": m.id,
+        "area": m.area_slug,
+        "body": {"id": m.body.id, "level": m.body.level, "name": m.body.name},
+        "title": m.title,
+        "starts_at": m.starts_at.isoformat(),
+        "ends_at": m.ends_at.isoformat(),
+        "place": m.place,
+        "state": m.state,
+        "version": m.version,
+        "cancel_reason": m.cancel_reason,
+        "agenda_sent_at": m.agenda_sent_at.isoformat() if m.agenda_sent_at else None,
+        "held_at": m.held_at.isoformat() if m.held_at else None,
+        "minutes_approved_at": m.minutes_approved_at.isoformat() if m.minutes_approved_at else None,
+        "allowed_triggers": list(m.allowed_triggers),
+    }
+
+
+def item_json(i: AgendaItemView) -> dict[str, Any]:
+    return {
+        "id": i.id,
+        "number": i.label or None,
+        "position": i.position,
+        "kind": i.kind,
+        "reason": i.reason,
+        "title": i.title,
+        "text": i.text,
+        "measure_id": i.measure_id,
+        "goal_id": i.goal_id,
+        "note": i.note,
+        "decision": i.decision_trigger,
+    }
+
+
+def _times(meetings: MeetingService, data: MeetingIn) -> dict[str, str]:
+    """The API's instants as the service's fields: the day and the times in the area's time zone."""
+    problems = [
+        FieldError(name, _("Oppgi tidspunktet med tidssone, for eksempel 2027-03-09T09:00:00+01:00."))
+        for name in ("starts_at", "ends_at")
+        if isinstance(getattr(data, name), datetime) and getattr(data, name).tzinfo is None
+    ]
+    if problems:
+        raise Invalid(problems)
+    start = data.starts_at.astimezone(meetings.clock.tz)
+    end = (data.ends_at if not isinstance(data.ends_at, UnsetType) else data.starts_at + timedelta(hours=2)).astimezone(
+        meetings.clock.tz
+    )
+    if end.date() != start.date():
+        raise Invalid([FieldError("ends_at", _("Møtet må slutte samme dag som det begynner."))])
+    return {"day": start.date().isoformat(), "start": start.strftime("%H:%M"), "end": end.strftime("%H:%M")}
 
 
 def _comment(struct: msgspec.Struct) -> str | None:
@@ -237,6 +319,53 @@ class ApiController(Controller):
     )
     def events(self, measures: MeasuresDep, actor: ActorDep, measure_id: FromPath[int]) -> list[dict[str, Any]]:
         return [e.to_json() for e in measures.events(actor=actor, measure_id=measure_id)]
+
+    @get("/areas/{slug:str}/meetings", sync_to_thread=True, responses=READ_IN_AREA, summary="Meetings of an area")
+    def meetings(self, meetings: MeetingsDep, actor: ActorDep, slug: FromPath[str]) -> list[dict[str, Any]]:
+        page = meetings.overview(actor=actor, slug=slug)
+        found = [m for body in page.bodies for m in (*body.past, *body.coming)]
+        return [meeting_json(m) for m in sorted(found, key=lambda m: (m.starts_at, m.id))]
+
+    @post(
+        "/areas/{slug:str}/meetings",
+        sync_to_thread=True,
+        responses=WRITE,
+        summary="Plan a meeting (coordinator)",
+    )
+    def plan_meeting(
+        self, meetings: MeetingsDep, actor: ActorDep, slug: FromPath[str], data: JSONBody[MeetingIn]
+    ) -> dict[str, Any]:
+        fields = {"body": data.body, **_times(meetings, data), **_given(data, "body", "starts_at", "ends_at")}
+        try:
+            return meeting_json(meetings.plan(actor=actor, slug=slug, data=fields))
+        except Invalid as refused:  # the form's names (day, start, end) as the API's
+            names = {"day": "starts_at", "start": "starts_at", "end": "ends_at"}
+            raise Invalid([FieldError(names.get(e.field, e.field), e.message) for e in refused.errors]) from None
+
+    @get(
+        "/meetings/{meeting_id:int}",
+        sync_to_thread=True,
+        responses=READ_IN_AREA,
+        summary="One meeting and its agenda",
+    )
+    def meeting(self, meetings: MeetingsDep, actor: ActorDep, meeting_id: FromPath[int]) -> dict[str, Any]:
+        agenda = meetings.agenda(actor=actor, meeting_id=meeting_id)
+        return {
+            **meeting_json(agenda.meeting),
+            "agenda_frozen": agenda.frozen,
+            "agenda": [item_json(i) for i in agenda.items],
+        }
+
+    @post(
+        "/meetings/{meeting_id:int}/items",
+        sync_to_thread=True,
+        responses=VERSIONED_WRITE,
+        summary="Add a free item to a meeting's agenda (coordinator; before it is sent)",
+    )
+    def add_item(
+        self, meetings: MeetingsDep, actor: ActorDep, meeting_id: FromPath[int], data: JSONBody[AgendaItemIn]
+    ) -> dict[str, Any]:
+        return item_json(meetings.add_item(actor=actor, meeting_id=meeting_id, data=_given(data)))
 
     @get("/workflows/measure", sync_to_thread=False, responses=READ, summary="The measure workflow definition")
     def workflow(self, measures: MeasuresDep, actor: ActorDep) -> dict[str, Any]:

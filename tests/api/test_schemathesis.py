@@ -38,8 +38,8 @@ pytestmark = pytest.mark.parametrize("engine_name", ["sqlite"], indirect=True)
 MAX_EXAMPLES = int(os.environ.get("SAMORDNA_SCHEMATHESIS_EXAMPLES", "25"))
 ACCEPTED = ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]  # Schemathesis's default for valid data
 # Fields a schema-valid body can still be refused for: a reference to a row (goal_id), one field against
-# another (age_to, period_to).
-SEMANTIC = {"goal_id", "age_to", "period_to"}
+# another (age_to, period_to, a meeting's end against its start), a time the area cannot plan (starts_at).
+SEMANTIC = {"goal_id", "age_to", "period_to", "starts_at", "ends_at"}
 GUARD = "Taushetsplikten"
 
 
@@ -48,6 +48,11 @@ def api_schema(live_server: Any, world: World) -> Any:
     need = world.register()
     running = world.advance(world.register(title="Tiltak i gang"), "in_follow_up")
     evaluated = world.advance(world.register(title="Evaluert tiltak"), "evaluated")
+    meeting = world.samordna.meetings.plan(
+        actor=world.actors["coordinator"],
+        slug="alfa",
+        data={"body": "coordination", "day": f"{world.today().year + 1}-03-09", "start": "09:00", "end": "11:00"},
+    )
     config = SchemathesisConfig.from_dict(
         {
             "headers": {"Authorization": f"Bearer {world.tokens['coordinator']}"},
@@ -56,7 +61,7 @@ def api_schema(live_server: Any, world: World) -> Any:
         }
     )
     schema = schemathesis.openapi.from_url(f"{live_server.url}/schema/openapi.json", config=config, timeout=10)
-    real = {"slug": ["alfa", "beta"], "measure_id": [need.id, running.id, evaluated.id]}
+    real = {"slug": ["alfa", "beta"], "measure_id": [need.id, running.id, evaluated.id], "meeting_id": [meeting.id]}
 
     @schema.hook
     def flatmap_path_parameters(context: Any, path_parameters: dict[str, Any]) -> Any:

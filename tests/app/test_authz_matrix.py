@@ -157,6 +157,10 @@ POLICY: dict[tuple[str, str], Policy] = {
     ("PATCH", "/api/v1/measures/{measure_id:int}"): api(200, "coordinator coordination registrant"),
     ("GET", "/api/v1/measures/{measure_id:int}/events"): api(200, EVERYONE),
     ("POST", "/api/v1/measures/{measure_id:int}/transitions"): api(200, "coordinator coordination"),
+    ("GET", "/api/v1/areas/{slug:str}/meetings"): api(200, EVERYONE),
+    ("POST", "/api/v1/areas/{slug:str}/meetings"): api(201, "coordinator"),
+    ("GET", "/api/v1/meetings/{meeting_id:int}"): api(200, EVERYONE),  # the SLT-samling's, which all read
+    ("POST", "/api/v1/meetings/{meeting_id:int}/items"): api(201, "coordinator"),
     # ---- pages: area, measures
     ("GET", "/areas/{slug:str}"): page(303, EVERYONE),
     ("GET", "/measures/{measure_id:int}"): page(200, EVERYONE),
@@ -448,6 +452,8 @@ def request_for(method: str, template: str, o: Objects, values: dict[str, Any] |
         ("POST", "/api/v1/areas/{slug:str}/goals"): {"title": "Nytt mål", "period_from": year, "period_to": year + 2},
         ("POST", "/api/v1/areas/{slug:str}/measures"): dict(NEED),
         ("PATCH", "/api/v1/measures/{measure_id:int}"): {"version": version, "title": "Nytt navn"},
+        ("POST", "/api/v1/areas/{slug:str}/meetings"): {"body": "all", "starts_at": f"{year + 1}-03-03T09:00:00+01:00"},
+        ("POST", "/api/v1/meetings/{meeting_id:int}/items"): {"kind": "discussion", "title": "Ny sak"},
         ("POST", "/api/v1/measures/{measure_id:int}/transitions"): {
             "trigger": "initiate",
             "version": version,
