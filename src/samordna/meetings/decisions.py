@@ -22,8 +22,8 @@ from samordna.domain import policy
 from samordna.domain.actor import Actor
 from samordna.domain.errors import Conflict, FieldError, Invalid, NotFound
 from samordna.i18n import gettext as _
-from samordna.meetings import repository as repo
 from samordna.measures.views import MeasureView
+from samordna.meetings import repository as repo
 
 if TYPE_CHECKING:
     from samordna.meetings.service import MeetingService, Tx
@@ -106,7 +106,9 @@ def record_decision_in(
     if clean_note is not None:
         item.note = clean_note
     repo.save(s, item)
-    service._audit(s, actor, meeting, "meeting_decision", {"item_id": item.id, "measure_id": view.id, "trigger": trigger})
+    service._audit(
+        s, actor, meeting, "meeting_decision", {"item_id": item.id, "measure_id": view.id, "trigger": trigger}
+    )
     return view
 
 
@@ -188,7 +190,8 @@ def approve_in(
         or current.state not in RUNNING_STATES
     ):
         raise service._conflict(
-            meeting, _("Referatet godkjennes i et senere møte i samme organ, når sakslisten er sendt eller møtet er holdt.")
+            meeting,
+            _("Referatet godkjennes i et senere møte i samme organ, når sakslisten er sendt eller møtet er holdt."),
         )
     # One UPDATE: once the row says minutes_approved the database refuses any other.
     meeting.minutes_approved_at = service.clock.now()

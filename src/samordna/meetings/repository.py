@@ -23,8 +23,8 @@ from samordna.store.audit import record_audit
 from samordna.store.models import (
     AgendaItem,
     AgendaRecipient,
-    Attendance,
     Area,
+    Attendance,
     Body,
     Goal,
     Measure,

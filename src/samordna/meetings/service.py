@@ -452,20 +452,20 @@ class MeetingService:
             agenda = self._agenda(s, meeting, body, area.slug, member)
             rows = repo.attendance_of(s, meeting.id)
             people = repo.members_with_roles(s, meeting.area_id, tuple(policy.READ_MEETINGS))
-            deciders = repo.user_names(s, (r.decided_by_id for r in repo.item_rows(s, meeting.id) if r.decided_by_id))
+            decided = [(r.id, r.decided_by_id) for r in repo.item_rows(s, meeting.id) if r.decided_by_id]
+            names = repo.user_names(s, (uid for _id, uid in decided))
             approvable: list[MeetingView] = []
             runs = policy.may(member, policy.PLAN_MEETINGS)
             if runs and meeting.state in decisions.RUNNING_STATES:
-                approvable = [
-                    self._view(m, body, area.slug, member) for m in repo.awaiting_approval(s, body.id, meeting.starts_at)
-                ]
+                earlier = repo.awaiting_approval(s, body.id, meeting.starts_at)
+                approvable = [self._view(m, body, area.slug, member) for m in earlier]
             approved_in = repo.meeting(s, meeting.approved_in_id) if meeting.approved_in_id else None
             return Minutes(
                 agenda=agenda,
                 summary=meeting.minutes_summary or "",
                 attendance=[AttendanceView(r.id, r.user_id, r.name, r.status) for r in rows],
                 members=[(uid, name) for uid, name, _email in people],
-                decided_by={i.id: deciders.get(i.decided_by_id, "") for i in repo.item_rows(s, meeting.id) if i.decided_by_id},
+                decided_by={item_id: names.get(uid, "") for item_id, uid in decided},
                 approvable=approvable,
                 approved_in=self._view(approved_in, body, area.slug, member) if approved_in is not None else None,
                 runs=runs and meeting.state in decisions.RUNNING_STATES,
