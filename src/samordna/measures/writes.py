@@ -190,8 +190,6 @@ def fire_in(
     `meeting_id`: the decision is taken in that meeting (its event carries it); its date `meeting_date` is
     the transition's `meeting_date` (what the coordinator must give for a steering decision)."""
     data = dict(data or {})
-    if meeting_id is not None and meeting_date is not None and not data.get("meeting_date"):
-        data["meeting_date"] = meeting_date.isoformat()
     wf = service.workflow
     row, participating = service._load(session, actor, measure_id)
     member = service._member(actor, row["area_id"])
@@ -202,6 +200,8 @@ def fire_in(
     rule = permitted_rule(td, member, row["responsible_unit_id"], participating)
     if rule is None:
         raise not_permitted(td)
+    if meeting_id is not None and meeting_date is not None and "meeting_date" in td.fields():
+        data.setdefault("meeting_date", meeting_date.isoformat())  # the meeting is the steering decision's date
     wanted = [Wanted(wf.fields[n], n in td.required or n in rule.requires) for n in td.fields()]
     values, errors = clean(
         session=session, area_id=row["area_id"], wanted=wanted, data=data, today=service.today(), current=row
