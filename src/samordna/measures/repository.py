@@ -134,6 +134,7 @@ def events(db: Db, *, measure_id: int) -> list[EventView]:
             changes=json.loads(e.changes),
             data=json.loads(e.data),
             version=e.version,
+            meeting_id=e.meeting_id,
         )
         for e, name in _event_rows(db, measure_id)
     ]
