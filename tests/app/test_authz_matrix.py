@@ -124,7 +124,7 @@ def account(ok: int) -> Policy:
 POLICY: dict[tuple[str, str], Policy] = {
     # ---- public
     ("GET", "/healthz"): public(),
-    ("GET", "/workflows/measure"): public(),
+    ("GET", "/workflows/{name:str}"): public(),
     ("GET", "/login"): public(),
     ("POST", "/login"): public(303),
     ("POST", "/logout"): public(303),
@@ -400,6 +400,7 @@ def request_for(method: str, template: str, o: Objects, values: dict[str, Any] |
         values["milestone_id"] = o.milestone()
     defaults = {
         "slug": "alfa",
+        "name": "meeting",
         "board": "coordination",
         "column": "need_identified",
         "trigger": "initiate",
@@ -616,6 +617,7 @@ def test_options_reveal_nothing(app: Litestar, open_browser: Callable[..., WebCl
 NO_IDS = [987654, 2**31, 2**64]
 NOWHERE: dict[str, list[Any]] = {
     "slug": ["ingensteds"],
+    "name": ["ingen"],
     "measure_id": NO_IDS,
     "unit_id": NO_IDS,
     "membership_id": NO_IDS,

@@ -286,3 +286,14 @@ label = { nb = "Gå: videre 100%", nn = "x", en = "x" }
         "    note_ --> end_ : Gå#58; videre 100#37;\n"
         "    end_ --> [*]\n"
     )
+
+
+@pytest.mark.filterwarnings("ignore:.*deprecated inferred style:litestar.utils.deprecation.LitestarDeprecationWarning")
+def test_the_meeting_workflow_has_its_own_page_and_an_unknown_one_is_404(dot: None, client: TestClient) -> None:
+    response = client.get("/workflows/meeting")
+    assert response.status_code == 200
+    html = response.text
+    root = ET.fromstring(html[html.index("<svg") : html.index("</svg>") + len("</svg>")])
+    assert {"Planlagt", "Saksliste sendt", "Gjennomført", "Referat godkjent", "Avlyst"} <= set(groups(root, "node"))
+    assert "Arbeidsflyt: Møte" in html and 'href="/workflows/measure"' in html  # and a link to the other one
+    assert client.get("/workflows/ingen").status_code == 404

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from litestar import Request, get
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
 from litestar.response import Template
 
 
-@get("/workflows/measure", sync_to_thread=True, include_in_schema=False)
-def workflow_page(request: Request) -> Template:
-    """The measure workflow: its state diagram as SVG drawn by Graphviz (or a note saying what to install),
-    every transition in a table, the Mermaid text."""
+@get("/workflows/{name:str}", sync_to_thread=True, include_in_schema=False)
+def workflow_page(request: Request, name: FromPath[str]) -> Template:
+    """A workflow (`measure`, `meeting`): its state diagram as SVG drawn by Graphviz (or a note saying what to
+    install), every transition in a table, the Mermaid text, and links to the other workflows."""
     from markupsafe import Markup
 
     from samordna.diagrams import INSTALL, GraphvizMissing, mermaid, svg
@@ -17,7 +19,10 @@ def workflow_page(request: Request) -> Template:
     from samordna.web.i18n import current_lang
 
     lang = current_lang.get()
-    wf = request.app.state.services.workflow
+    workflows = request.app.state.services.workflows
+    wf = workflows.get(name)
+    if wf is None:
+        raise NotFoundException("Fant ikke arbeidsflyten.")
     transitions = []
     for t in wf.transitions:
         fields = [wf.fields[name].label.get(lang) for name in t.required]
@@ -44,6 +49,7 @@ def workflow_page(request: Request) -> Template:
         template_name="pages/workflow.html",
         context={
             "wf": wf,
+            "others": [(other.name, other.label.get(lang)) for other in workflows.values() if other is not wf],
             "lang": lang,
             "svg": diagram,
             "install": INSTALL,
