@@ -28,6 +28,7 @@ from samordna.calendar import web as calendar
 from samordna.diagrams import web as diagrams
 from samordna.domain.errors import DomainError
 from samordna.measures import web as measures
+from samordna.meetings import live as meetings_live
 from samordna.meetings import web as meetings
 from samordna.organisation import web as organisation
 from samordna.services import Services
@@ -122,6 +123,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
                     boards.BoardController,
                     *organisation.HANDLERS,
                     *meetings.HANDLERS,
+                    *meetings_live.HANDLERS,
                     *calendar.HANDLERS,
                 ],
             ),

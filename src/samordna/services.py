@@ -50,7 +50,9 @@ class Services:
             organisation=OrganisationService(db=db, clock=clock),
             measures=measures,
             boards=BoardService(db=db, workflow=measure, clock=clock, measures=measures),
-            meetings=MeetingService(db=db, workflow=workflows["meeting"], measure_workflow=measure, clock=clock),
+            meetings=MeetingService(
+                db=db, workflow=workflows["meeting"], measure_workflow=measure, clock=clock, measures=measures
+            ),
             calendar=CalendarService(db=db, clock=clock),
         )
 

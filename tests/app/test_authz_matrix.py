@@ -207,6 +207,14 @@ POLICY: dict[tuple[str, str], Policy] = {
     ("POST", "/meetings/{meeting_id:int}/items"): page(303, "coordinator"),
     ("POST", "/meetings/{meeting_id:int}/items/{item_id:int}/remove"): page(303, "coordinator"),
     ("POST", "/meetings/{meeting_id:int}/items/{item_id:int}/move"): page(303, "coordinator"),
+    # In the meeting (its agenda sent): members who read the body follow the projector view; only the
+    # coordinator records decisions (a coordination meeting's measure item), notes, attendance, holds, approves.
+    ("GET", "/meetings/{meeting_id:int}/live"): page(200, EVERYONE),
+    ("POST", "/meetings/{meeting_id:int}/items/{item_id:int}/decision"): page(303, "coordinator"),
+    ("POST", "/meetings/{meeting_id:int}/items/{item_id:int}/note"): page(303, "coordinator"),
+    ("POST", "/meetings/{meeting_id:int}/attendance"): page(303, "coordinator"),
+    ("POST", "/meetings/{meeting_id:int}/hold"): page(303, "coordinator"),
+    ("POST", "/meetings/{meeting_id:int}/approve"): page(303, "coordinator"),
     # ---- the annual wheel (årshjul), its milestones and the calendar addresses
     ("GET", "/areas/{slug:str}/arshjul"): page(200, EVERYONE),
     ("POST", "/areas/{slug:str}/arshjul/milestones"): page(303, "coordinator"),
@@ -284,6 +292,31 @@ class Objects:
         item = meetings.add_item(actor=coordinator, meeting_id=m.id, data={"kind": "orientation", "title": "Sak"})
         return m, item
 
+    def sent_meeting(self, level: str = "all", days: int = 0) -> tuple[Any, Any]:
+        """A fresh meeting whose agenda is sent: of the SLT-samling with one free item, or of the coordination
+        group with a new need as its first item."""
+        meetings, coordinator = self.world.samordna.meetings, self.world.actors["coordinator"]
+        need = self.need() if level == "coordination" else None
+        if level == "all" and not days:
+            m, _item = self.meeting()
+        else:
+            day = (self.world.today() + timedelta(days=days)).isoformat()
+            m = meetings.plan(
+                actor=coordinator, slug="alfa", data={"body": level, "day": day, "start": "09:00", "end": "10:00"}
+            )
+        opened = meetings.agenda(actor=coordinator, meeting_id=m.id)
+        sent = meetings.send_agenda(actor=coordinator, meeting_id=m.id, version=opened.meeting.version)
+        item = next((i for i in sent.items if need is None or i.measure_id == need.id), None)
+        return sent.meeting, item
+
+    def held_and_next(self) -> tuple[Any, Any]:
+        """A held meeting of the SLT-samling and the next one, its agenda sent (the minutes approved in it)."""
+        meetings, coordinator = self.world.samordna.meetings, self.world.actors["coordinator"]
+        first, _item = self.sent_meeting()
+        held = meetings.hold(actor=coordinator, meeting_id=first.id, version=first.version, data={})
+        second, _item = self.sent_meeting(days=20)
+        return held, second
+
     def body(self, level: str = "all") -> int:
         return next(
             b.id
@@ -344,7 +377,20 @@ def request_for(method: str, template: str, o: Objects, values: dict[str, Any] |
     values = dict(values or {})
     need = None
     meeting_version = 1
-    if "{meeting_id:int}" in template and "meeting_id" not in values:
+    running = template.endswith(("/live", "/decision", "/note", "/attendance", "/hold", "/approve"))
+    approved_of = None
+    if running and "meeting_id" not in values:
+        if template.endswith("/approve"):
+            held, meeting = o.held_and_next()
+            approved_of = held
+            item = None
+        else:
+            meeting, item = o.sent_meeting("coordination" if template.endswith("/decision") else "all")
+        values["meeting_id"] = meeting.id
+        if item is not None:
+            values.setdefault("item_id", item.id)
+        meeting_version = meeting.version
+    elif "{meeting_id:int}" in template and "meeting_id" not in values:
         meeting, item = o.meeting()
         values["meeting_id"] = meeting.id
         values.setdefault("item_id", item.id)
@@ -440,6 +486,18 @@ def request_for(method: str, template: str, o: Objects, values: dict[str, Any] |
         ("POST", "/meetings/{meeting_id:int}/items"): {"kind": "discussion", "title": "Ny sak"},
         ("POST", "/meetings/{meeting_id:int}/items/{item_id:int}/remove"): {},
         ("POST", "/meetings/{meeting_id:int}/items/{item_id:int}/move"): {"direction": "up"},
+        ("POST", "/meetings/{meeting_id:int}/items/{item_id:int}/decision"): {
+            "trigger": "initiate",
+            "version": 1,
+            **initiate_form(o),
+        },
+        ("POST", "/meetings/{meeting_id:int}/items/{item_id:int}/note"): {"note": "Kort orientering."},
+        ("POST", "/meetings/{meeting_id:int}/attendance"): {"guest": "Gjest"},
+        ("POST", "/meetings/{meeting_id:int}/hold"): {"version": meeting_version, "summary": ""},
+        ("POST", "/meetings/{meeting_id:int}/approve"): {
+            "minutes_of": approved_of.id if approved_of is not None else 0,
+            "version": approved_of.version if approved_of is not None else 0,
+        },
         ("POST", "/areas/{slug:str}/arshjul/milestones"): {"title": "Budsjettarbeid", "month": "9", "day": "15"},
         ("POST", "/areas/{slug:str}/arshjul/milestones/{milestone_id:int}/edit"): {"title": "Endret", "month": "6"},
         ("POST", "/areas/{slug:str}/arshjul/milestones/{milestone_id:int}/delete"): {},

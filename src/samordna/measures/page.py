@@ -199,6 +199,7 @@ def _details_in(service: MeasureService, s: Db, actor: Actor, measure_id: int) -
                 health=health,
                 note=note,
                 version=event.version,
+                meeting_id=event.meeting_id,
             )
         )
     for report, name in queue:

@@ -55,6 +55,7 @@ INSERT_EVENT = Prepared(
         "changes",
         "data",
         "version",
+        "meeting_id",
     ),
 )
 INSERT_STATUS_REPORT = Prepared(
@@ -133,6 +134,7 @@ def events(db: Db, *, measure_id: int) -> list[EventView]:
             changes=json.loads(e.changes),
             data=json.loads(e.data),
             version=e.version,
+            meeting_id=e.meeting_id,
         )
         for e, name in _event_rows(db, measure_id)
     ]
@@ -257,6 +259,7 @@ def insert_event(
     data: Mapping[str, Any],
     version: int,
     at: datetime,
+    meeting_id: int | None = None,
 ) -> None:
     INSERT_EVENT.rowcount(
         connection_of(db),
@@ -271,8 +274,16 @@ def insert_event(
             "changes": json.dumps(jsonable(changes), ensure_ascii=False),
             "data": json.dumps(jsonable(data), ensure_ascii=False),
             "version": version,
+            "meeting_id": meeting_id,
         },
     )
+
+
+def event_id(db: Db, *, measure_id: int, version: int) -> int | None:
+    """The id of the event that gave the measure `version` (a decision's minutes line points to it)."""
+    e = Event.__table__.c
+    query = select(e.id).where(e.measure_id == measure_id, e.version == version).order_by(e.id.desc()).limit(1)
+    return connection_of(db).execute(query).scalar()
 
 
 def insert_status_report(db: Db, *, measure_id: int, author_id: int, at: datetime, health: str, note: str) -> None:

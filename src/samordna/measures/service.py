@@ -190,9 +190,13 @@ class MeasureService:
         version: int,
         data: Mapping[str, Any] | None = None,
         comment: str | None = None,
+        meeting_id: int | None = None,
+        meeting_date: date | None = None,
     ) -> tuple[str, MeasureView]:
         """`record_transition` inside the caller's write transaction (a board fires the trigger and reads
-        the card's new place in one): (the state before, the measure after)."""
+        the card's new place in one): (the state before, the measure after). With `meeting_id` the decision
+        is taken in that meeting: the event carries it, and `meeting_date` (the meeting's date) is the
+        transition's `meeting_date` unless `data` gives one."""
         return writes.fire_in(
             self,
             conn,
@@ -203,7 +207,13 @@ class MeasureService:
             data=data,
             comment=comment,
             with_source=True,
+            meeting_id=meeting_id,
+            meeting_date=meeting_date,
         )
+
+    def event_id_in(self, conn: Db, *, measure_id: int, version: int) -> int | None:
+        """The id of the event that gave the measure `version`, inside the caller's transaction."""
+        return repo.event_id(conn, measure_id=measure_id, version=version)
 
     # ------------------------------------------------------------ reads
 

@@ -62,6 +62,7 @@ class EventView:
     changes: dict[str, Any]
     data: dict[str, Any]
     version: int
+    meeting_id: int | None = None  # a decision taken in a meeting (DESIGN.md §11)
 
     def to_json(self) -> dict[str, Any]:
         return _json_fields(self, _EVENT_VIEW_FIELDS)
@@ -83,6 +84,7 @@ class TimelineEntry:
     health: str | None = None
     note: str | None = None
     version: int | None = None
+    meeting_id: int | None = None  # the meeting a decision was taken in
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ and the values written, not read back: the UPDATE's version check guarantees not
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from samordna.domain import policy
@@ -181,9 +181,14 @@ def fire_in(
     data: Mapping[str, Any] | None = None,
     comment: str | None = None,
     with_source: bool = False,
+    meeting_id: int | None = None,
+    meeting_date: date | None = None,
 ) -> Any:
     """Fire `trigger` on a measure for `actor`, who saw `version`. One transaction, one Event.
-    The measure after; with `with_source`, (the state before, the measure after)."""
+    The measure after; with `with_source`, (the state before, the measure after).
+
+    `meeting_id`: the decision is taken in that meeting (its event carries it); its date `meeting_date` is
+    the transition's `meeting_date` (what the coordinator must give for a steering decision)."""
     data = dict(data or {})
     wf = service.workflow
     row, participating = service._load(session, actor, measure_id)
@@ -195,6 +200,8 @@ def fire_in(
     rule = permitted_rule(td, member, row["responsible_unit_id"], participating)
     if rule is None:
         raise not_permitted(td)
+    if meeting_id is not None and meeting_date is not None and "meeting_date" in td.fields():
+        data.setdefault("meeting_date", meeting_date.isoformat())  # the meeting is the steering decision's date
     wanted = [Wanted(wf.fields[n], n in td.required or n in rule.requires) for n in td.fields()]
     values, errors = clean(
         session=session, area_id=row["area_id"], wanted=wanted, data=data, today=service.today(), current=row
@@ -242,6 +249,7 @@ def fire_in(
         participating_before=participating,
         participating=participating_new,
         at=change.now,
+        meeting_id=meeting_id,
     )
     if change.status_report is not None:
         repo.insert_status_report(session, **change.status_report)
@@ -265,6 +273,7 @@ def _write(
     participating_before: list[int],
     participating: list[int] | None = None,
     at: datetime,
+    meeting_id: int | None = None,
 ) -> MeasureView:
     """The versioned UPDATE, the participating units when given, one Event; the measure as it is now."""
     measure_id = row["id"]
@@ -297,6 +306,7 @@ def _write(
         data=data,
         version=version + 1,
         at=at,
+        meeting_id=meeting_id,
     )
     # The measure as it is now: what was read, with what was written (the version check above
     # guarantees nothing else changed it in between).

@@ -24,6 +24,7 @@ from samordna.store.models import (
     AgendaItem,
     AgendaRecipient,
     Area,
+    Attendance,
     Body,
     Goal,
     Measure,
@@ -257,3 +258,40 @@ def recipients_of(s: Tx, meeting_id: int) -> list[tuple[int, str, str, datetime]
         .order_by(User.name, User.id)
     ).all()
     return [(r[0], r[1], r[2], r[3]) for r in rows]
+
+
+# ---------------------------------------------------------------- decisions, attendance, minutes
+
+
+def item(s: Tx, meeting_id: int, item_id: int, *, lock: bool = False) -> AgendaItem | None:
+    query = select(AgendaItem).where(AgendaItem.id == item_id, AgendaItem.meeting_id == meeting_id)
+    return s.execute(query.with_for_update() if lock else query).scalar_one_or_none()
+
+
+def attendance_of(s: Tx, meeting_id: int) -> list[Attendance]:
+    return list(
+        s.execute(select(Attendance).where(Attendance.meeting_id == meeting_id).order_by(Attendance.id)).scalars()
+    )
+
+
+def new_attendance(s: Tx, **values: Any) -> Attendance:
+    row = Attendance(**values)
+    save(s, row)
+    return row
+
+
+def awaiting_approval(s: Tx, body_id: int, before: datetime) -> list[Meeting]:
+    """The body's held meetings that started before `before`, latest first: their minutes await approval."""
+    query = (
+        select(Meeting)
+        .where(Meeting.body_id == body_id, Meeting.state == "held", Meeting.starts_at < before)
+        .order_by(Meeting.starts_at.desc())
+    )
+    return list(s.execute(query).scalars())
+
+
+def user_names(s: Tx, user_ids: Iterable[int]) -> dict[int, str]:
+    ids = sorted(set(user_ids))
+    if not ids:
+        return {}
+    return dict(s.execute(select(User.id, User.name).where(User.id.in_(ids))).all())  # type: ignore[attr-defined]

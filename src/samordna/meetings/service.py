@@ -32,17 +32,21 @@ from samordna.domain.vocabulary import BODY_LEVELS, role_list
 from samordna.fields import message_for
 from samordna.i18n import current_lang
 from samordna.i18n import gettext as _
-from samordna.meetings import fields
+from samordna.measures.service import MeasureService
+from samordna.measures.views import MeasureView
+from samordna.meetings import decisions, fields
 from samordna.meetings import repository as repo
 from samordna.meetings.rhythm import LAST, ON_HOLIDAY, Rhythm, plan_dates
 from samordna.meetings.views import (
     FREE_KINDS,
     Agenda,
     AgendaItemView,
+    AttendanceView,
     BodyMeetings,
     BodyView,
     MeetingsPage,
     MeetingView,
+    Minutes,
     RecipientView,
     SkippedDate,
     YearPlan,
@@ -79,11 +83,20 @@ def _local(value: datetime, clock: Clock) -> datetime:
 class MeetingService:
     """Plan, move and cancel the meetings of an area's bodies; generate, edit and send their agendas."""
 
-    def __init__(self, *, db: Database, workflow: Workflow, measure_workflow: Workflow, clock: Clock) -> None:
+    def __init__(
+        self,
+        *,
+        db: Database,
+        workflow: Workflow,
+        measure_workflow: Workflow,
+        clock: Clock,
+        measures: MeasureService | None = None,
+    ) -> None:
         self.db = db
         self.workflow = workflow  # workflows/meeting.toml
         self.measure_workflow = measure_workflow
         self.clock = clock
+        self.measures = measures  # decisions taken in a meeting fire the measure's transition through it
 
     # ------------------------------------------------------------ reads
 
@@ -370,6 +383,96 @@ class MeetingService:
                 {"items": len(items), "recipients": len(people), "numbers": [items[0].number, number] if items else []},
             )
             return self._agenda(s, meeting, body, area.slug, member)
+
+    # ------------------------------------------------------------ in the meeting (samordna.meetings.decisions)
+
+    def record_decision(
+        self,
+        *,
+        actor: Actor,
+        meeting_id: int,
+        item_id: int,
+        trigger: str,
+        version: int,
+        data: Mapping[str, Any] | None = None,
+        note: str | None = None,
+    ) -> MeasureView:
+        """A decision taken in the meeting on a measure item: the measure's transition `trigger` (the measure
+        seen at `version`), fired with the meeting as its reference, and the minutes line — one transaction.
+        Allowed while the agenda is sent or the meeting held (else 409); every error of a transition as on
+        the measure page. The measure after."""
+        with self.db.write() as s:
+            return decisions.record_decision_in(
+                self,
+                s,
+                actor=actor,
+                meeting_id=meeting_id,
+                item_id=item_id,
+                trigger=trigger,
+                version=version,
+                data=data,
+                note=note,
+            )
+
+    def save_note(self, *, actor: Actor, meeting_id: int, item_id: int, note: Any) -> AgendaItemView:
+        """The minutes' note on one item, with or without a decision."""
+        with self.db.write() as s:
+            item = decisions.save_note_in(self, s, actor=actor, meeting_id=meeting_id, item_id=item_id, note=note)
+            return self._item_view(s, meeting_id, item.id)  # type: ignore[arg-type]
+
+    def record_attendance(self, *, actor: Actor, meeting_id: int, data: Mapping[str, Any]) -> list[AttendanceView]:
+        """Members present, absent or excused, and guests by name."""
+        with self.db.write() as s:
+            rows = decisions.attendance_in(self, s, actor=actor, meeting_id=meeting_id, data=data)
+            return [AttendanceView(r.id, r.user_id, r.name, r.status) for r in rows]
+
+    def hold(self, *, actor: Actor, meeting_id: int, version: int, data: Mapping[str, Any]) -> MeetingView:
+        """Mark the meeting held (the `hold` trigger, with an optional summary for the minutes)."""
+        with self.db.write() as s:
+            meeting, body, area, member = self._meeting(s, actor, meeting_id, lock=True)
+            if meeting.state == "minutes_approved":
+                raise self._conflict(meeting, _("Referatet er godkjent og kan ikke endres."))
+            self._fire(s, actor, meeting, area, member, "hold", version, data)
+            self._audit(s, actor, meeting, "meeting_held", {})
+            return self._view(meeting, body, area.slug, member)
+
+    def approve_minutes(self, *, actor: Actor, meeting_id: int, in_meeting_id: int, version: int) -> MeetingView:
+        """Approve the minutes of a held meeting in the next meeting of its body; immutable afterwards."""
+        with self.db.write() as s:
+            meeting, body, area, member = decisions.approve_in(
+                self, s, actor=actor, meeting_id=meeting_id, in_meeting_id=in_meeting_id, version=version
+            )
+            return self._view(meeting, body, area.slug, member)
+
+    def minutes(self, *, actor: Actor, meeting_id: int) -> Minutes:
+        """The meeting's minutes as they stand: agenda items with notes and decisions, attendance, the
+        members who may be marked, and the earlier meetings whose minutes this meeting may approve."""
+        with self.db.read() as s:
+            meeting, body, area, member = self._meeting(s, actor, meeting_id)
+            agenda = self._agenda(s, meeting, body, area.slug, member)
+            rows = repo.attendance_of(s, meeting.id)
+            people = repo.members_with_roles(s, meeting.area_id, tuple(policy.READ_MEETINGS))
+            decided = [(r.id, r.decided_by_id) for r in repo.item_rows(s, meeting.id) if r.decided_by_id]
+            names = repo.user_names(s, (uid for _id, uid in decided))
+            approvable: list[MeetingView] = []
+            runs = policy.may(member, policy.PLAN_MEETINGS)
+            if runs and meeting.state in decisions.RUNNING_STATES:
+                earlier = repo.awaiting_approval(s, body.id, meeting.starts_at)
+                approvable = [self._view(m, body, area.slug, member) for m in earlier]
+            approved_in = repo.meeting(s, meeting.approved_in_id) if meeting.approved_in_id else None
+            return Minutes(
+                agenda=agenda,
+                summary=meeting.minutes_summary or "",
+                attendance=[AttendanceView(r.id, r.user_id, r.name, r.status) for r in rows],
+                members=[(uid, name) for uid, name, _email in people],
+                decided_by={item_id: names.get(uid, "") for item_id, uid in decided},
+                approvable=approvable,
+                approved_in=self._view(approved_in, body, area.slug, member) if approved_in is not None else None,
+                runs=runs and meeting.state in decisions.RUNNING_STATES,
+            )
+
+    def _local_day(self, meeting: Any) -> date:
+        return _local(meeting.starts_at, self.clock).date()
 
     # ------------------------------------------------------------ inside
 

@@ -100,6 +100,31 @@ class Agenda:
 
 
 @dataclass(frozen=True)
+class AttendanceView:
+    id: int
+    user_id: int | None  # None for a guest
+    name: str
+    status: str  # present | absent | excused
+
+
+@dataclass(frozen=True)
+class Minutes:
+    """The minutes (referat) as they stand: the agenda with each item's note and decision, the summary given
+    when the meeting was marked held, attendance; `members` who may be marked; `approvable` the body's earlier
+    held meetings whose minutes this one may approve (for the coordinator while it runs); `runs`: the asking
+    member records decisions, notes and attendance now."""
+
+    agenda: Agenda
+    summary: str
+    attendance: list[AttendanceView]
+    members: list[tuple[int, str]]
+    decided_by: dict[int, str]  # item id -> who recorded its decision
+    approvable: list[MeetingView]
+    approved_in: MeetingView | None
+    runs: bool
+
+
+@dataclass(frozen=True)
 class BodyMeetings:
     body: BodyView
     coming: list[MeetingView]

@@ -69,6 +69,8 @@ MONTHS = (
     N_("november"),
     N_("desember"),
 )
+MINUTES_STATES = ("agenda_sent", "held", "minutes_approved")
+ATTENDANCE_LABELS = {"present": N_("Møtt"), "absent": N_("Ikke møtt"), "excused": N_("Forfall")}
 ONE_FIELDS = ("body", "title", "day", "start", "end", "place")
 YEAR_FIELDS = ("body", "title", "year", "weekday", "nth", "on_holiday", "start", "end", "place")
 MOVE_FIELDS = ("title", "day", "start", "end", "place")
@@ -291,6 +293,13 @@ def _meeting_page(
         agenda=agenda,
         meeting=m,
         meeting_state=wf.states[m.state].label.get(lang),
+        minutes=meetings.minutes(actor=page.actor, meeting_id=meeting_id) if m.state in MINUTES_STATES else None,
+        decision_label=lambda t: (
+            meetings.measure_workflow.first_transition(t).label.get(lang)  # type: ignore[union-attr]
+            if meetings.measure_workflow.first_transition(t)
+            else t
+        ),
+        attendance_label=lambda st: _(ATTENDANCE_LABELS.get(st, st)),
         error=error,
         move=move
         or Filled(

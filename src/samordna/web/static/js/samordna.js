@@ -151,3 +151,10 @@ document.addEventListener("DOMContentLoaded", function () {
     button.addEventListener("click", function () { window.print(); });
   });
 });
+
+// The projector view of a meeting: the arrow keys walk the items (the links work without a script).
+document.addEventListener("keydown", function (event) {
+  if (!document.querySelector(".live__nav") || event.target.closest("input, textarea, select, button")) return;
+  var link = document.querySelector('.live__nav a[data-key="' + event.key + '"]');
+  if (link) window.location.href = link.href;
+});
