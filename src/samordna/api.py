@@ -142,6 +142,19 @@ class AgendaItemIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     text: str | UnsetType = UNSET
 
 
+class DecisionIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A decision taken in the meeting on a measure on its agenda: the measure's trigger, the version the
+    caller saw, the trigger's fields (`meeting_date` is the meeting's), and the minutes' note."""
+
+    doc_fields: ClassVar[Fields] = ((meeting_fields.NOTE, False),)
+
+    measure_id: int
+    trigger: str
+    version: int
+    data: dict[str, Any] = msgspec.field(default_factory=dict)
+    note: str | None = None
+
+
 def meeting_json(m: MeetingView) -> dict[str, Any]:
     return {
         "id": m.id,
@@ -366,6 +379,30 @@ class ApiController(Controller):
         self, meetings: MeetingsDep, actor: ActorDep, meeting_id: FromPath[int], data: JSONBody[AgendaItemIn]
     ) -> dict[str, Any]:
         return item_json(meetings.add_item(actor=actor, meeting_id=meeting_id, data=_given(data)))
+
+    @post(
+        "/meetings/{meeting_id:int}/decisions",
+        sync_to_thread=True,
+        status_code=200,
+        responses=VERSIONED_WRITE,
+        summary="Record a decision on a measure of the agenda: fires its trigger with the meeting as reference",
+    )
+    def decide(
+        self, meetings: MeetingsDep, actor: ActorDep, meeting_id: FromPath[int], data: JSONBody[DecisionIn]
+    ) -> dict[str, Any]:
+        agenda = meetings.agenda(actor=actor, meeting_id=meeting_id)
+        item = next((i for i in agenda.items if i.measure_id == data.measure_id), None)
+        if item is None:
+            raise Invalid([FieldError("measure_id", _("Tiltaket står ikke på sakslisten til dette møtet."))])
+        return meetings.record_decision(
+            actor=actor,
+            meeting_id=meeting_id,
+            item_id=item.id,
+            trigger=data.trigger,
+            version=data.version,
+            data=data.data,
+            note=data.note,
+        ).to_json()
 
     @get("/workflows/measure", sync_to_thread=False, responses=READ, summary="The measure workflow definition")
     def workflow(self, measures: MeasuresDep, actor: ActorDep) -> dict[str, Any]:

@@ -37,9 +37,10 @@ pytestmark = pytest.mark.parametrize("engine_name", ["sqlite"], indirect=True)
 
 MAX_EXAMPLES = int(os.environ.get("SAMORDNA_SCHEMATHESIS_EXAMPLES", "25"))
 ACCEPTED = ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]  # Schemathesis's default for valid data
-# Fields a schema-valid body can still be refused for: a reference to a row (goal_id), one field against
+# Fields a schema-valid body can still be refused for: a reference to a row (goal_id, a measure on the
+# agenda), one field against
 # another (age_to, period_to, a meeting's end against its start), a time the area cannot plan (starts_at).
-SEMANTIC = {"goal_id", "age_to", "period_to", "starts_at", "ends_at"}
+SEMANTIC = {"goal_id", "measure_id", "age_to", "period_to", "starts_at", "ends_at"}
 GUARD = "Taushetsplikten"
 
 
@@ -92,10 +93,11 @@ def only_semantic_422(ctx: Any, response: Any, case: Any) -> bool | None:
     """A 422 to schema-valid data names only fields the schema cannot judge (see the module's doc)."""
     if response.status_code != 422 or case.meta is None or not case.meta.generation.mode.is_positive:
         return None
-    own = {"trigger", "version"} if case.operation.path.endswith("/transitions") else set()
+    fires = case.operation.path.endswith(("/transitions", "/decisions"))  # a decision in a meeting is a transition
+    own = {"trigger", "version"} if fires else set()
     for error in response.json()["errors"]:
         field, message = error["field"], error["message"]
-        transition_data = case.operation.path.endswith("/transitions") and field not in own | {"comment"}
+        transition_data = fires and field not in own | {"comment", "note"}
         assert field in SEMANTIC or transition_data or GUARD in message, (error, case.body)
     return None
 

@@ -161,6 +161,8 @@ POLICY: dict[tuple[str, str], Policy] = {
     ("POST", "/api/v1/areas/{slug:str}/meetings"): api(201, "coordinator"),
     ("GET", "/api/v1/meetings/{meeting_id:int}"): api(200, EVERYONE),  # the SLT-samling's, which all read
     ("POST", "/api/v1/meetings/{meeting_id:int}/items"): api(201, "coordinator"),
+    # executing and viewers do not read the coordination group: 403, as for its other meetings
+    ("POST", "/api/v1/meetings/{meeting_id:int}/decisions"): api(200, "coordinator"),
     # ---- pages: area, measures
     ("GET", "/areas/{slug:str}"): page(303, EVERYONE),
     ("GET", "/measures/{measure_id:int}"): page(200, EVERYONE),
@@ -377,15 +379,18 @@ def request_for(method: str, template: str, o: Objects, values: dict[str, Any] |
     values = dict(values or {})
     need = None
     meeting_version = 1
-    running = template.endswith(("/live", "/decision", "/note", "/attendance", "/hold", "/approve"))
+    running = template.endswith(("/live", "/decision", "/decisions", "/note", "/attendance", "/hold", "/approve"))
     approved_of = None
+    decided = None  # the measure a decision is about: the first item of a sent coordination agenda
     if running and "meeting_id" not in values:
         if template.endswith("/approve"):
             held, meeting = o.held_and_next()
             approved_of = held
             item = None
         else:
-            meeting, item = o.sent_meeting("coordination" if template.endswith("/decision") else "all")
+            deciding = template.endswith(("/decision", "/decisions"))
+            meeting, item = o.sent_meeting("coordination" if deciding else "all")
+            decided = item.measure_id if deciding else None
         values["meeting_id"] = meeting.id
         if item is not None:
             values.setdefault("item_id", item.id)
@@ -512,6 +517,12 @@ def request_for(method: str, template: str, o: Objects, values: dict[str, Any] |
         ("PATCH", "/api/v1/measures/{measure_id:int}"): {"version": version, "title": "Nytt navn"},
         ("POST", "/api/v1/areas/{slug:str}/meetings"): {"body": "all", "starts_at": f"{year + 1}-03-03T09:00:00+01:00"},
         ("POST", "/api/v1/meetings/{meeting_id:int}/items"): {"kind": "discussion", "title": "Ny sak"},
+        ("POST", "/api/v1/meetings/{meeting_id:int}/decisions"): {
+            "measure_id": decided if decided is not None else 1,  # any number where the meeting is not there
+            "trigger": "initiate",
+            "version": 1,
+            "data": valid_data(o.world, "initiate"),
+        },
         ("POST", "/api/v1/measures/{measure_id:int}/transitions"): {
             "trigger": "initiate",
             "version": version,

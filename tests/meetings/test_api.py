@@ -11,6 +11,7 @@ import pytest
 
 from tests.api.support import Api, assert_error, field_errors
 from tests.factories import World
+from tests.meetings.test_decisions import CLOSE, sent_meeting
 
 OSLO = ZoneInfo("Europe/Oslo")
 
@@ -85,3 +86,26 @@ def test_a_member_reads_only_the_bodies_of_their_level(api: Api, world: World) -
     steering = next(m for m in api.get("/areas/alfa/meetings").json() if m["body"]["level"] == "steering")
     assert_error(api.get(f"/meetings/{steering['id']}", "executing"), 403)
     assert_error(api.get("/meetings/987654"), 404)
+
+
+def test_a_decision_over_the_api_fires_the_transition_with_the_meeting(api: Api, world: World) -> None:
+    evaluated = world.advance(world.register(title="Evaluert"), "evaluated")
+    agenda = sent_meeting(world)
+    path = f"/meetings/{agenda.meeting.id}/decisions"
+    decision = {"measure_id": evaluated.id, "trigger": "close", "version": evaluated.version, "data": CLOSE}
+
+    stale = api.post(path, {**decision, "version": evaluated.version - 1})
+    assert_error(stale, 409)
+    assert_error(api.post(path, decision, "executing"), 403)  # executing staff do not read the steering group
+    off_agenda = world.register(title="Ikke på sakslisten")
+    assert "measure_id" in field_errors(api.post(path, {**decision, "measure_id": off_agenda.id}))
+    assert api.measure(evaluated.id)["state"] == "evaluated"  # nothing written by any refusal
+
+    r = api.post(path, {**decision, "note": "Enstemmig."})
+    assert r.status_code == 200, r.text
+    assert r.json()["state"] == "closed" and r.json()["version"] == evaluated.version + 1
+    assert api.events(evaluated.id)[-1]["meeting_id"] == agenda.meeting.id
+    line = next(
+        i for i in api.get(f"/meetings/{agenda.meeting.id}").json()["agenda"] if i["measure_id"] == evaluated.id
+    )
+    assert (line["decision"], line["note"]) == ("close", "Enstemmig.")
