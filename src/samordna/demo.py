@@ -2,6 +2,8 @@
 
 Every measure is written through the same services as a user would, with a clock set back in time,
 so its history (events, status reports, follow-up dates) is real. Loading it twice changes nothing.
+
+Size: most of it is the demo area's data (measures, their histories, a year of meetings), not logic.
 """
 
 from __future__ import annotations

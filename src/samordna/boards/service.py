@@ -8,6 +8,8 @@ card); what comes back is in samordna.boards.views.
 An action on a card is one write transaction: the transition (MeasureService) and the card's new
 place and the column counts read on the same connection, so the page is updated from exactly what
 was committed.
+
+Size: one class with the three boards' shared reader; splitting it per board would repeat the reader.
 """
 
 from __future__ import annotations

@@ -5,6 +5,8 @@ renders; the service decides what the member may do. An htmx request gets only t
 templates/pages/boards/board.html that changed: the board body after a filter change, the next cards
 of a column, a card's action form, or — after an accepted action — the card and the column counts as
 out-of-band swaps. Without JavaScript every path is a plain link or form.
+
+Size: one short handler per board route, each parse → one call → render.
 """
 
 from __future__ import annotations

@@ -14,6 +14,9 @@ recipients and freezes the agenda.
 
 API for the features built on it (decisions, minutes): `get(actor=, meeting_id=)` → MeetingView,
 `agenda(actor=, meeting_id=)` → Agenda (meeting, items, recipients), `overview(actor=, slug=)`.
+
+Size: over 400 lines while the meetings room grows (issue 10 is open); planning (one meeting, a
+year from a rhythm) is the next seam to move into its own module, as decisions already are (meetings/decisions.py).
 """
 
 from __future__ import annotations

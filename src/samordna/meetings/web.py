@@ -5,6 +5,8 @@ Plain forms with Post/Redirect/Get: an accepted POST answers 303 back to its pag
 refused one renders the page again with the messages beside the fields and what was typed (422), or the
 error page saying why (403, 404, and 409 for a frozen agenda or a cancelled meeting). The agenda's forms are
 boosted by htmx (the same POST, the page swapped in without a reload); everything works without JavaScript.
+
+Size: one short handler per meeting route; the projector view's handlers are in meetings/live.py.
 """
 
 from __future__ import annotations

@@ -1,4 +1,8 @@
-"""Workflow files as data: frozen definitions and the loader that validates them. No HTTP, no SQL."""
+"""Workflow files as data: frozen definitions and the loader that validates them. No HTTP, no SQL.
+
+Size: the definitions and their validating loader belong together; most lines are the
+validation messages a coordinator editing a workflow file reads.
+"""
 
 from __future__ import annotations
 
