@@ -61,6 +61,8 @@ def service_dependencies(services: Services) -> dict[str, Provide]:
 
     return {
         "services": provider(services),
+        "settings": provider(services.settings),
+        "workflows": provider(services.workflows),
         "accounts": provider(services.accounts),
         "organisation": provider(services.organisation),
         "measures": provider(services.measures),

@@ -23,8 +23,7 @@ def test_import_contracts_are_kept() -> None:
 # Modules that still read `request.app.state.services` (docs/architecture.md, convention 2).
 APP_STATE_READERS = {
     "app.py",  # puts the services there
-    "accounts/web.py",  # page_for, log-in, log-out, language
-    "diagrams/web.py",  # the workflow page
+    "accounts/web.py",  # page_for, and the log-in (the organisation's areas)
     "web/security_log.py",  # the refusal-log middleware
 }
 

@@ -8,15 +8,18 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from litestar import Request, get, post
+from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotAuthorizedException
 from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
+from samordna.accounts.service import AccountService
 from samordna.domain import policy
 from samordna.domain.actor import Actor
 from samordna.domain.errors import Throttled
+from samordna.settings import Settings
 from samordna.web.i18n import LANGUAGES, current_lang, pick_language
 from samordna.web.i18n import gettext as _
 from samordna.web.security_log import client_address, note_actor
@@ -141,7 +144,7 @@ def login_page(request: Request, next: FromQuery[str] = "/") -> Template:
 def login(
     request: Request, data: Annotated[LoginForm, Body(media_type=RequestEncodingType.URL_ENCODED)]
 ) -> Redirect | Template:
-    samordna = request.app.state.services
+    samordna = request.app.state.services  # the organisation's areas too: a room above this one
     again = LoginForm(email=data.email, next=safe_next(data.next))
     try:
         found = samordna.accounts.log_in(data.email, data.password, ip=client_address(request))
@@ -182,9 +185,9 @@ def login(
 
 
 @post("/logout", sync_to_thread=True, status_code=HTTP_303_SEE_OTHER)
-def logout(request: Request) -> Redirect:
+def logout(request: Request, accounts: NamedDependency[AccountService]) -> Redirect:
     if uid := request.session.get("uid"):
-        request.app.state.services.accounts.log_out(uid, ip=client_address(request))
+        accounts.log_out(uid, ip=client_address(request))
     request.clear_session()
     return Redirect("/login", status_code=HTTP_303_SEE_OTHER)
 
@@ -197,7 +200,10 @@ class LanguageForm:
 
 @post("/language", sync_to_thread=True, status_code=HTTP_303_SEE_OTHER)
 def choose_language(
-    request: Request, data: Annotated[LanguageForm, Body(media_type=RequestEncodingType.URL_ENCODED)]
+    request: Request,
+    accounts: NamedDependency[AccountService],
+    settings: NamedDependency[Settings],
+    data: Annotated[LanguageForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
 ) -> Redirect:
     """The language for this browser (a cookie: the log-in page too) and, once logged in, for the user."""
     lang = pick_language(data.lang)
@@ -208,7 +214,7 @@ def choose_language(
     if page is not None:
         request.session["lang"] = lang
         request.session["lang_chosen"] = True
-        request.app.state.services.accounts.set_language(user_id=page.actor.user_id, lang=lang)
+        accounts.set_language(user_id=page.actor.user_id, lang=lang)
     response = Redirect(safe_next(data.next), status_code=HTTP_303_SEE_OTHER)
     response.set_cookie(
         LANG_COOKIE,
@@ -217,7 +223,7 @@ def choose_language(
         path="/",
         httponly=True,
         samesite="lax",
-        secure=request.app.state.services.settings.secure_cookies,
+        secure=settings.secure_cookies,
     )
     return response
 

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from litestar import Request, get
+from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Template
 
+from samordna.workflow import Workflow
+
 
 @get("/workflows/{name:str}", sync_to_thread=True, include_in_schema=False)
-def workflow_page(request: Request, name: FromPath[str]) -> Template:
+def workflow_page(request: Request, workflows: NamedDependency[dict[str, Workflow]], name: FromPath[str]) -> Template:
     """A workflow (`measure`, `meeting`): its state diagram as SVG drawn by Graphviz (or a note saying what to
     install), every transition in a table, the Mermaid text, and links to the other workflows."""
     from markupsafe import Markup
@@ -19,7 +22,6 @@ def workflow_page(request: Request, name: FromPath[str]) -> Template:
     from samordna.web.i18n import current_lang
 
     lang = current_lang.get()
-    workflows = request.app.state.services.workflows
     wf = workflows.get(name)
     if wf is None:
         raise NotFoundException("Fant ikke arbeidsflyten.")
