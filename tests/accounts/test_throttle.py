@@ -153,6 +153,7 @@ def test_trusted_proxies_come_from_the_environment() -> None:
 # ---------------------------------------------------------------- same time, whether the account exists
 
 
+@pytest.mark.long
 def test_a_failed_log_in_takes_as_long_for_an_unknown_account(samordna: Services, web_world: World) -> None:
     security = samordna.accounts
 

@@ -615,6 +615,7 @@ def test_route_matrix(actor: str, app: Litestar, open_browser: Callable[..., Web
     assert not wrong, f"{len(wrong)} of {len(cells)} cells wrong for {actor}:\n  " + "\n  ".join(wrong)
 
 
+@pytest.mark.long
 def test_options_reveal_nothing(app: Litestar, open_browser: Callable[..., WebClient], web_world: World) -> None:
     """The implicit OPTIONS answer of every path: 204, an Allow header, no body — the same for everyone."""
     o = make_objects(web_world)
@@ -651,6 +652,7 @@ NOWHERE: dict[str, list[Any]] = {
 }
 
 
+@pytest.mark.long
 def test_nonexistent_objects_are_404(app: Litestar, open_browser: Callable[..., WebClient], web_world: World) -> None:
     """The coordinator (who may do everything in alfa) gets 404 for every object that does not exist."""
     o = make_objects(web_world)

@@ -597,6 +597,7 @@ def reference_hits_among_all_11_digit_strings() -> int:
     )
 
 
+@pytest.mark.long
 def test_false_positive_rate_on_random_digits_in_every_grouping() -> None:
     """Of all 11-digit strings 0.484 % pass as a number (plausible date, then the check digits) -- the rate
     of false positives on random digits -- and however the digits are grouped, the grouping adds no hit."""

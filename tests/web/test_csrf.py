@@ -69,6 +69,7 @@ def test_the_route_table_has_the_routes_we_expect(app: Litestar) -> None:
         assert expected in unsafe
 
 
+@pytest.mark.long
 def test_every_unsafe_browser_route_refuses_a_missing_or_foreign_token(
     app: Litestar, open_browser, samordna: Services, web_world: World
 ) -> None:
