@@ -392,14 +392,10 @@ class ApiController(Controller):
     def decide(
         self, meetings: MeetingsDep, actor: ActorDep, meeting_id: FromPath[int], data: JSONBody[DecisionIn]
     ) -> dict[str, Any]:
-        agenda = meetings.agenda(actor=actor, meeting_id=meeting_id)
-        item = next((i for i in agenda.items if i.measure_id == data.measure_id), None)
-        if item is None:
-            raise Invalid([FieldError("measure_id", _("Tiltaket står ikke på sakslisten til dette møtet."))])
         return meetings.record_decision(
             actor=actor,
             meeting_id=meeting_id,
-            item_id=item.id,
+            measure_id=data.measure_id,
             trigger=data.trigger,
             version=data.version,
             data=data.data,

@@ -67,17 +67,23 @@ def record_decision_in(
     *,
     actor: Actor,
     meeting_id: int,
-    item_id: int,
+    item_id: int | None,
     trigger: str,
     version: int,
     data: Mapping[str, Any] | None,
     note: str | None,
+    measure_id: int | None = None,
 ) -> MeasureView:
     """Fire `trigger` on the item's measure in the meeting and write the minutes line, in the caller's
-    transaction. The measure after."""
+    transaction. The measure after. The item is named by its id, or (the API) by the measure it is about."""
     if service.measures is None:  # pragma: no cover - every installation builds it (samordna.services)
         raise RuntimeError("MeetingService needs MeasureService to record decisions")
     meeting, _body, _area, _member = _running(service, s, actor, meeting_id)
+    if item_id is None:
+        on_agenda = next((row.id for row in repo.item_rows(s, meeting.id) if row.measure_id == measure_id), None)
+        if on_agenda is None:
+            raise Invalid([FieldError("measure_id", _("Tiltaket står ikke på sakslisten til dette møtet."))])
+        item_id = on_agenda
     item = repo.item(s, meeting.id, item_id, lock=True)
     if item is None:
         raise NotFound(_("Fant ikke saken."))

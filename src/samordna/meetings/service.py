@@ -394,16 +394,18 @@ class MeetingService:
         *,
         actor: Actor,
         meeting_id: int,
-        item_id: int,
+        item_id: int | None = None,
         trigger: str,
         version: int,
         data: Mapping[str, Any] | None = None,
         note: str | None = None,
+        measure_id: int | None = None,
     ) -> MeasureView:
         """A decision taken in the meeting on a measure item: the measure's transition `trigger` (the measure
         seen at `version`), fired with the meeting as its reference, and the minutes line — one transaction.
         Allowed while the agenda is sent or the meeting held (else 409); every error of a transition as on
-        the measure page. The measure after."""
+        the measure page. The item by `item_id`, or by `measure_id` (the API names the measure). The measure
+        after."""
         with self.db.write() as s:
             return decisions.record_decision_in(
                 self,
@@ -415,6 +417,7 @@ class MeetingService:
                 version=version,
                 data=data,
                 note=note,
+                measure_id=measure_id,
             )
 
     def save_note(self, *, actor: Actor, meeting_id: int, item_id: int, note: Any) -> AgendaItemView:
