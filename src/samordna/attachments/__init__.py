@@ -1,0 +1,1 @@
+"""Attachments: files on measures and meetings (DESIGN.md §14)."""
