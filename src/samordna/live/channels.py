@@ -1,0 +1,119 @@
+"""Litestar Channels for the live boards: one channel per area, the backend chosen from the database URL.
+
+- SQLite (one process): Litestar's in-memory backend. A change committed in this process reaches the streams of
+  this process, which is all there is.
+- PostgreSQL: LISTEN/NOTIFY through Litestar's psycopg backend, so a change committed by any worker, on any
+  machine, reaches every stream. No server to run beside the database. Litestar's backend opens a connection for
+  each publish and keeps one to listen on; a NOTIFY carries at most 8000 bytes, hence messages of ids and names,
+  never HTML (samordna.measures.changes).
+
+A change is committed in whatever thread ran the write (a request's worker thread, a command); the plugin's
+`publish` puts onto an asyncio queue, which only its own event loop may touch, so `Publisher` hands it over
+with call_soon_threadsafe.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Iterable
+
+from litestar.channels import ChannelsPlugin
+from litestar.channels.backends.base import ChannelsBackend
+from litestar.channels.backends.memory import MemoryChannelsBackend
+from litestar.channels.backends.psycopg import PsycoPgChannelsBackend
+
+from samordna.measures.changes import MeasureChanged
+
+log = logging.getLogger(__name__)
+
+BACKLOG = 500  # messages a slow stream may fall behind by; then the oldest are dropped (a page can refresh)
+
+
+def channel_of(area_id: int) -> str:
+    """The channel of an area's changes (a PostgreSQL identifier: LISTEN takes it as a name)."""
+    return f"samordna_area_{int(area_id)}"
+
+
+def is_postgres(database_url: str) -> bool:
+    return database_url.split(":", 1)[0].split("+", 1)[0] in ("postgresql", "postgres")
+
+
+def libpq_dsn(database_url: str) -> str:
+    """A SQLAlchemy URL (`postgresql+psycopg://…`) as psycopg takes it (`postgresql://…`)."""
+    return "postgresql:" + database_url.split(":", 1)[1]
+
+
+class _PostgresBackend(PsycoPgChannelsBackend):
+    """Litestar's psycopg backend with two changes.
+
+    - A NOTIFY that fails is logged: in the plugin's publishing task, an exception would end the task, and every
+      later change would stay in its queue unsaid.
+    - A channel once listened to stays listened to. The plugin decides to UNLISTEN when a channel's last stream
+      closes, outside the backend's lock: a stream of the same area opening meanwhile finds the channel still
+      listened to, asks for nothing, and then the UNLISTEN leaves it deaf (seen in tests/live: a page reloaded
+      got no event ever). An installation has a few areas; a LISTEN each costs nothing, and the plugin drops
+      what no stream wants."""
+
+    async def unsubscribe(self, channels: Iterable[str]) -> None:
+        return None
+
+    async def publish(self, data: bytes, channels: Iterable[str]) -> None:
+        try:
+            await super().publish(data, channels)
+        except Exception:
+            log.exception("NOTIFY failed: a change was not announced to the live boards")
+
+
+class _MemoryBackend(MemoryChannelsBackend):
+    """Litestar's in-memory backend; a channel once subscribed to stays so, for the same race as above (the
+    plugin's unsubscribe awaits between deciding and doing)."""
+
+    async def unsubscribe(self, channels: Iterable[str]) -> None:
+        return None
+
+
+def backend_for(database_url: str) -> ChannelsBackend:
+    if is_postgres(database_url):
+        return _PostgresBackend(libpq_dsn(database_url))
+    return _MemoryBackend()
+
+
+def channels_plugin(database_url: str) -> ChannelsPlugin:
+    return ChannelsPlugin(
+        backend=backend_for(database_url),
+        arbitrary_channels_allowed=True,  # one per area, as areas come
+        subscriber_max_backlog=BACKLOG,
+        subscriber_backlog_strategy="dropleft",
+    )
+
+
+class Publisher:
+    """Listens to committed measure changes (MeasureService.changes) and publishes each on its area's channel,
+    from whichever thread committed it. Says nothing until `start` names the app's event loop, nor after `stop`."""
+
+    def __init__(self, plugin: ChannelsPlugin) -> None:
+        self.plugin = plugin
+        self.loop: asyncio.AbstractEventLoop | None = None
+
+    def start(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+
+    def stop(self) -> None:
+        self.loop = None
+
+    def __call__(self, change: MeasureChanged) -> None:
+        loop = self.loop
+        if loop is None or loop.is_closed():
+            return
+        data = json.dumps(change.to_json(), ensure_ascii=False)
+        channel = channel_of(change.area_id)
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            self.plugin.publish(data, channel)
+        else:
+            loop.call_soon_threadsafe(self.plugin.publish, data, channel)
