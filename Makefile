@@ -37,8 +37,8 @@ demo: migrate ## load the demo area «Eksempelvik kommune» (idempotent)
 run: demo ## install, migrate, load the demo and serve on http://127.0.0.1:8000 (or HOST=… PORT=…)
 	$(BIN)/samordna serve --host $(HOST) --port $(PORT)
 
-test: install-dev ## install and run the whole test suite
-	$(BIN)/pytest $(PYTEST_ARGS)
+test: install-dev ## install and run the whole test suite (two workers)
+	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
 test-fast: install-dev ## the suite without browser, multi-process and long property/fuzz/matrix runs (under a minute)
 	$(BIN)/pytest -m "not browser and not slow and not long" -n 2 $(PYTEST_ARGS)
@@ -53,7 +53,7 @@ $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
 
 install-bench: $(VENV)/.installed-bench ## install Samordna with the test and benchmark tools (locust, granian)
 
-bench: install-bench ## run the benchmarks (about 4 minutes on 2 cores) and print a table
+bench: install-bench ## run the benchmarks (about 12 minutes on 2 cores) and print a table
 	$(BIN)/python -m bench.run
 
 clean: ## remove the virtualenv and the local database

@@ -15,6 +15,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -106,6 +107,51 @@ def print_table(rows: Sequence[Row]) -> None:
             print("  ".join("-" * w for w in widths))
 
 
+# ---------------------------------------------------------------- memory
+
+
+def proc_status(pid: int, key: str) -> int:
+    """A /proc/PID/status figure in KiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(key + ":"):
+            return int(line.split()[1])
+    return 0
+
+
+class Peak:
+    """The peak resident set of a process over a stretch of time (KiB): VmHWM after resetting it, or the
+    largest VmRSS sampled every 20 ms where the reset is not allowed."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.sampled = 0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        try:
+            Path(f"/proc/{pid}/clear_refs").write_text("5")
+            self.reset = True
+        except OSError:
+            self.reset = False
+
+    def __enter__(self) -> Peak:
+        self.start_rss = proc_status(self.pid, "VmRSS")
+        if not self.reset:
+            self._thread = threading.Thread(target=self._sample, daemon=True)
+            self._thread.start()
+        return self
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            self.sampled = max(self.sampled, proc_status(self.pid, "VmRSS"))
+            time.sleep(0.02)
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        self.peak = proc_status(self.pid, "VmHWM") if self.reset else self.sampled
+
+
 # ---------------------------------------------------------------- servers
 
 
@@ -128,6 +174,15 @@ class Server:
         )
 
     def wait_ready(self, path: str = "/healthz", workers: int = 1) -> Server:
+        """Wait until `path` answers 200; a server that never does is stopped before the error is raised
+        (nobody holds it yet to stop it)."""
+        try:
+            return self._wait_ready(path, workers)
+        except BaseException:
+            self.stop()
+            raise
+
+    def _wait_ready(self, path: str, workers: int) -> Server:
         deadline = time.monotonic() + START_TIMEOUT
         ok = 0
         with httpx.Client(timeout=5) as c:
@@ -206,14 +261,27 @@ class Server:
         self.stop()
 
 
+_DATA_DIR: Any = None
+
+
+def bench_data_dir() -> Path:
+    """A data directory of this run's own (removed when it ends): a server started at the project's default,
+    var/data, would sweep away every file there that the benchmark's database does not name."""
+    global _DATA_DIR
+    if _DATA_DIR is None:
+        _DATA_DIR = tempfile.TemporaryDirectory(prefix="samordna-bench-files-")
+    return Path(_DATA_DIR.name)
+
+
 def server_env(database_url: str, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SAMORDNA_", "GRANIAN_"))}
     env.update(
         SAMORDNA_DATABASE_URL=database_url,
         SAMORDNA_SECRET_KEY=SECRET,
+        SAMORDNA_DATA_DIR=str(bench_data_dir()),
         PYTHONPATH=os.pathsep.join((str(ROOT / "src"), str(ROOT))),
-        **extra,
     )
+    env.update(extra)
     return env
 
 
@@ -285,3 +353,17 @@ def timed_gets(client: httpx.Client, paths: Sequence[str], headers: dict[str, st
             raise RuntimeError(f"GET {path}: {r.status_code} {r.text[:300]}")
         out.append(elapsed)
     return out
+
+
+def main_with_rounds(doc: str, run: Any, ratio_line: Any, rounds: int, argv: list[str] | None = None) -> None:
+    """`python -m bench.X [--rounds R]` for a benchmark module with run(rounds) and ratio_line(rows)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=rounds)
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    rows = run(args.rounds)
+    print_table(rows)
+    print(ratio_line(rows))
+    print(f"({time.perf_counter() - started:.0f} s)")

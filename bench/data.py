@@ -1,15 +1,19 @@
 """Realistic benchmark data: N areas × M measures with their histories, written with bulk Core inserts.
 
 Each area gets the units the SLT handbook names, one user per role (and one executing user per unit),
-goals, and measures spread over every state of the workflow the way a mature area looks (most closed,
-a fifth running, the rest planned, waiting or under evaluation). Every measure carries the history that
-led to its state: one event per step (create, initiate, assign, start, status reports, evaluation,
-decision) with versions that match, a status report per `report_status`, and participating units.
+goals, its four bodies (steering, coordination, executing, all, with the default names, as migration 0006
+and `samordna.organisation.installation.add_bodies` give every area), and measures spread over every
+state of the workflow the way a mature area looks (most closed, a fifth running, the rest planned,
+waiting or under evaluation). Every measure carries the history that led to its state: one event per
+step (create, initiate, assign, start, status reports, evaluation, decision) with versions that match,
+a status report per `report_status`, and participating units.
 Follow-up dates fall around today, so some running measures are overdue as in real life.
 
 The schema comes from the Alembic migrations (`samordna.store.migrate.upgrade`); rows go in with
 `conn.execute(table.insert(), [rows...])` in large chunks inside one transaction. Ids are given
 explicitly so rows can refer to each other; PostgreSQL's sequences are moved past them afterwards.
+`append_area` adds one more area to a generated database, keeping only the measures a predicate accepts
+(bench.agenda's floor: an area whose every measure is on an agenda).
 
 `python -m bench.data --areas 1 --measures 100000 [--out FILE]` prints the time and the row counts.
 """
@@ -19,8 +23,9 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import secrets
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -216,10 +221,106 @@ class _Ids:
 
 
 def _fill(engine: Engine, url: str, sizes: Sequence[int], seed: int) -> Dataset:
-    from samordna.accounts.repository import hash_password, hash_token
+    from samordna.accounts.repository import hash_password
+
+    rnd = random.Random(seed)
+    now = datetime.now(UTC).replace(microsecond=0)
+    password_hash = hash_password(PASSWORD)  # once: argon2 is slow on purpose
+    ids = _Ids()
+    rows: dict[str, int] = {}
+    areas: list[AreaInfo] = []
+    with engine.begin() as conn:
+        for n, size in enumerate(sizes, start=1):
+            areas.append(_area(conn, rows, ids, rnd, n=n, size=size, now=now, password_hash=password_hash))
+        _move_sequences(conn)
+    _analyze(engine)
+    return Dataset(url=url, areas=areas, rows=rows)
+
+
+def append_area(url: str, size: int, *, keep: Callable[[dict[str, Any]], bool], seed: int = 2027) -> AreaInfo:
+    """One more area in an existing generated database (the next `omrade-N`), holding `size` measures drawn
+    from the same generator but only those `keep(measure)` accepts (the measure's final row as a dict:
+    `state`, `next_follow_up_at`, `last_health`, `responsible_unit_id`, ...). Ids continue after the
+    highest ones there; the measures refused leave gaps in the ids, not in the references."""
+    from samordna.accounts.repository import hash_password
+
+    engine = _bulk_engine(url)
+    try:
+        with engine.begin() as conn:
+            ids = _Ids()
+            for key, table in _ID_TABLES.items():
+                ids.next[key] = conn.execute(text(f"SELECT coalesce(max(id), 0) FROM {table}")).scalar_one()
+            n = conn.execute(text("SELECT count(*) FROM area")).scalar_one() + 1
+            info = _area(
+                conn,
+                {},
+                ids,
+                random.Random(seed),
+                n=n,
+                size=size,
+                now=datetime.now(UTC).replace(microsecond=0),
+                password_hash=hash_password(PASSWORD),
+                keep=keep,
+            )
+            _move_sequences(conn)
+        _analyze(engine)
+    finally:
+        engine.dispose()
+    return info
+
+
+# _Ids' names for the tables whose ids the generator hands out.
+_ID_TABLES = {
+    "area": "area",
+    "unit": "unit",
+    "user": "user_account",
+    "membership": "membership",
+    "token": "api_token",
+    "goal": "goal",
+    "body": "body",
+    "measure": "measure",
+    "report": "status_report",
+    "event": "event",
+}
+
+
+def _move_sequences(conn: Any) -> None:
+    """PostgreSQL: move each sequence past the ids given explicitly."""
+    if conn.dialect.name == "postgresql":
+        for table in _ID_TABLES.values():
+            conn.execute(
+                text(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                    f"(SELECT coalesce(max(id), 1) FROM {table}))"
+                )
+            )
+
+
+def _analyze(engine: Engine) -> None:
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE"))  # what autovacuum would have done by the time anyone looks
+
+
+def _area(
+    conn: Any,
+    rows: dict[str, int],
+    ids: _Ids,
+    rnd: random.Random,
+    *,
+    n: int,
+    size: int,
+    now: datetime,
+    password_hash: str,
+    keep: Callable[[dict[str, Any]], bool] | None = None,
+) -> AreaInfo:
+    """Area `omrade-<n>` with its units, people, goals, bodies and `size` measures (those `keep` accepts)."""
+    from samordna.accounts.repository import hash_token
+    from samordna.domain.vocabulary import BODY_LEVELS, DEFAULT_BODY_NAMES
     from samordna.store.models import (
         ApiToken,
         Area,
+        Body,
         Event,
         Goal,
         Measure,
@@ -231,181 +332,172 @@ def _fill(engine: Engine, url: str, sizes: Sequence[int], seed: int) -> Dataset:
         User,
     )
 
-    rnd = random.Random(seed)
-    now = datetime.now(UTC).replace(microsecond=0)
     today = now.date()
-    password_hash = hash_password(PASSWORD)  # once: argon2 is slow on purpose
-    ids = _Ids()
-    rows: dict[str, int] = {}
-    areas: list[AreaInfo] = []
 
     def put(conn: Any, model: Any, batch: list[dict[str, Any]]) -> None:
         if batch:
             conn.execute(model.__table__.insert(), batch)
             rows[model.__tablename__] = rows.get(model.__tablename__, 0) + len(batch)
 
-    with engine.begin() as conn:
-        for n, size in enumerate(sizes, start=1):
-            slug = f"omrade-{n}"
-            area_id = ids.take("area")
-            code = f"B{n}"
-            put(
-                conn,
-                Area,
-                [
-                    dict(
-                        id=area_id,
-                        slug=slug,
-                        name=f"Benk kommune {n} ({size:,} tiltak)".replace(",", " "),
-                        kind="municipality",
-                        language="nb",
-                        code=code,
-                        created_at=now,
-                    )
-                ],
+    slug = f"omrade-{n}"
+    area_id = ids.take("area")
+    code = f"B{n}"
+    put(
+        conn,
+        Area,
+        [
+            dict(
+                id=area_id,
+                slug=slug,
+                name=f"Benk kommune {n} ({size:,} tiltak)".replace(",", " "),
+                kind="municipality",
+                language="nb",
+                code=code,
+                created_at=now,
             )
-            unit_ids = []
-            units = []
-            for name, kind in UNITS:
-                uid = ids.take("unit")
-                unit_ids.append(uid)
-                units.append(dict(id=uid, area_id=area_id, name=name, kind=kind, active=True))
-            put(conn, Unit, units)
-            users, members, tokens = [], [], []
-            people: dict[str, int] = {}
-            for role in ROLES:
-                uid = ids.take("user")
-                people[role] = uid
-                email = Dataset.email(slug, role)
-                users.append(
-                    dict(
-                        id=uid,
-                        email=email,
-                        name=f"{role.title()} {n}",
-                        password_hash=password_hash,
-                        active=True,
-                        language=None,
-                        created_at=now,
-                    )
-                )
-                members.append(
-                    dict(id=ids.take("membership"), user_id=uid, area_id=area_id, role=role, unit_id=None, active=True)
-                )
-                tokens.append(
-                    dict(
-                        id=ids.take("token"),
-                        user_id=uid,
-                        token_hash=hash_token(Dataset.token(slug, role)),
-                        name="benk",
-                        active=True,
-                        created_at=now,
-                    )
-                )
-            executing: list[int] = []
-            for k, unit_id in enumerate(unit_ids):
-                uid = ids.take("user")
-                executing.append(uid)
-                role = "executing" if k == 0 else f"executing{k}"
-                people.setdefault("executing", uid)
-                users.append(
-                    dict(
-                        id=uid,
-                        email=Dataset.email(slug, role),
-                        name=f"Utfører {n}.{k}",
-                        password_hash=password_hash,
-                        active=True,
-                        language=None,
-                        created_at=now,
-                    )
-                )
-                members.append(
-                    dict(
-                        id=ids.take("membership"),
-                        user_id=uid,
-                        area_id=area_id,
-                        role="executing",
-                        unit_id=unit_id,
-                        active=True,
-                    )
-                )
-                tokens.append(
-                    dict(
-                        id=ids.take("token"),
-                        user_id=uid,
-                        token_hash=hash_token(Dataset.token(slug, role)),
-                        name="benk",
-                        active=True,
-                        created_at=now,
-                    )
-                )
-            put(conn, User, users)
-            put(conn, Membership, members)
-            put(conn, ApiToken, tokens)
-            goal_ids = []
-            goals = []
-            for title in GOALS:
-                gid = ids.take("goal")
-                goal_ids.append(gid)
-                goals.append(
-                    dict(
-                        id=gid,
-                        area_id=area_id,
-                        title=title,
-                        description="",
-                        period_from=today.year - 2,
-                        period_to=today.year + 2,
-                        priority=rnd.randint(1, 3),
-                        active=True,
-                        created_at=now,
-                        created_by_id=people["coordinator"],
-                    )
-                )
-            put(conn, Goal, goals)
+        ],
+    )
+    unit_ids = []
+    units = []
+    for name, kind in UNITS:
+        uid = ids.take("unit")
+        unit_ids.append(uid)
+        units.append(dict(id=uid, area_id=area_id, name=name, kind=kind, active=True))
+    put(conn, Unit, units)
+    users, members, tokens = [], [], []
+    people: dict[str, int] = {}
+    for role in ROLES:
+        uid = ids.take("user")
+        people[role] = uid
+        email = Dataset.email(slug, role)
+        users.append(
+            dict(
+                id=uid,
+                email=email,
+                name=f"{role.title()} {n}",
+                password_hash=password_hash,
+                active=True,
+                language=None,
+                created_at=now,
+            )
+        )
+        members.append(
+            dict(id=ids.take("membership"), user_id=uid, area_id=area_id, role=role, unit_id=None, active=True)
+        )
+        tokens.append(
+            dict(
+                id=ids.take("token"),
+                user_id=uid,
+                token_hash=hash_token(Dataset.token(slug, role)),
+                name="benk",
+                active=True,
+                created_at=now,
+            )
+        )
+    executing: list[int] = []
+    for k, unit_id in enumerate(unit_ids):
+        uid = ids.take("user")
+        executing.append(uid)
+        role = "executing" if k == 0 else f"executing{k}"
+        people.setdefault("executing", uid)
+        users.append(
+            dict(
+                id=uid,
+                email=Dataset.email(slug, role),
+                name=f"Utfører {n}.{k}",
+                password_hash=password_hash,
+                active=True,
+                language=None,
+                created_at=now,
+            )
+        )
+        members.append(
+            dict(
+                id=ids.take("membership"),
+                user_id=uid,
+                area_id=area_id,
+                role="executing",
+                unit_id=unit_id,
+                active=True,
+            )
+        )
+        tokens.append(
+            dict(
+                id=ids.take("token"),
+                user_id=uid,
+                token_hash=hash_token(Dataset.token(slug, role)),
+                name="benk",
+                active=True,
+                created_at=now,
+            )
+        )
+    put(conn, User, users)
+    put(conn, Membership, members)
+    put(conn, ApiToken, tokens)
+    goal_ids = []
+    goals = []
+    for title in GOALS:
+        gid = ids.take("goal")
+        goal_ids.append(gid)
+        goals.append(
+            dict(
+                id=gid,
+                area_id=area_id,
+                title=title,
+                description="",
+                period_from=today.year - 2,
+                period_to=today.year + 2,
+                priority=rnd.randint(1, 3),
+                active=True,
+                created_at=now,
+                created_by_id=people["coordinator"],
+            )
+        )
+    put(conn, Goal, goals)
 
-            counters: dict[int, int] = {}
-            batch: dict[str, list[dict[str, Any]]] = {"measure": [], "unit": [], "report": [], "event": []}
-            for _ in range(size):
-                _measure(
-                    rnd,
-                    ids,
-                    batch,
-                    counters,
-                    now=now,
-                    today=today,
-                    area_id=area_id,
-                    code=code,
-                    unit_ids=unit_ids,
-                    goal_ids=goal_ids,
-                    people=people,
-                    executing=executing,
-                )
-                if len(batch["event"]) >= CHUNK:
-                    _flush(conn, put, batch, Measure, MeasureUnit, StatusReport, Event)
+    # The bodies that meet, with the default names, as migration 0006 and `add_area` give every area.
+    put(
+        conn,
+        Body,
+        [
+            dict(
+                id=ids.take("body"),
+                area_id=area_id,
+                level=level,
+                name=DEFAULT_BODY_NAMES[level],
+                feed_key=secrets.token_urlsafe(24),
+            )
+            for level in BODY_LEVELS
+        ],
+    )
+
+    counters: dict[int, int] = {}
+    batch: dict[str, list[dict[str, Any]]] = {"measure": [], "unit": [], "report": [], "event": []}
+    kept, draws = 0, 0
+    while kept < size:
+        draws += 1
+        if draws > 1000 * size:
+            raise RuntimeError(f"keep() accepted {kept} of {draws} measures drawn; wanted {size}")
+        kept += _measure(
+            rnd,
+            ids,
+            batch,
+            counters,
+            now=now,
+            today=today,
+            area_id=area_id,
+            code=code,
+            unit_ids=unit_ids,
+            goal_ids=goal_ids,
+            people=people,
+            executing=executing,
+            keep=keep,
+        )
+        if len(batch["event"]) >= CHUNK:
             _flush(conn, put, batch, Measure, MeasureUnit, StatusReport, Event)
-            put(conn, RefCounter, [dict(area_id=area_id, year=y, last=last) for y, last in sorted(counters.items())])
-            areas.append(AreaInfo(area_id, slug, f"Benk kommune {n}", size, tuple(unit_ids)))
-        if engine.dialect.name == "postgresql":
-            for table in (
-                "area",
-                "unit",
-                "user_account",
-                "membership",
-                "api_token",
-                "goal",
-                "measure",
-                "status_report",
-                "event",
-            ):
-                conn.execute(
-                    text(
-                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                        f"(SELECT coalesce(max(id), 1) FROM {table}))"
-                    )
-                )
-    if engine.dialect.name == "postgresql":
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text("VACUUM ANALYZE"))  # what autovacuum would have done by the time anyone looks
-    return Dataset(url=url, areas=areas, rows=rows)
+    _flush(conn, put, batch, Measure, MeasureUnit, StatusReport, Event)
+    put(conn, RefCounter, [dict(area_id=area_id, year=y, last=last) for y, last in sorted(counters.items())])
+    return AreaInfo(area_id, slug, f"Benk kommune {n}", size, tuple(unit_ids))
 
 
 def _flush(conn: Any, put: Any, batch: dict[str, list[dict[str, Any]]], *models: Any) -> None:
@@ -432,7 +524,10 @@ def _measure(
     goal_ids: list[int],
     people: dict[str, int],
     executing: list[int],
-) -> None:
+    keep: Callable[[dict[str, Any]], bool] | None = None,
+) -> bool:
+    """One measure and its history into `batch`; False (and nothing written) when `keep` refuses it."""
+    own: dict[str, list[dict[str, Any]]] = {"unit": [], "report": [], "event": []}
     state = rnd.choices(list(STATE_WEIGHTS), weights=list(STATE_WEIGHTS.values()))[0]
     steps: list[str] = []
     for step in PATHS[state]:
@@ -444,7 +539,6 @@ def _measure(
     span = (now - created) * (rnd.uniform(0.3, 0.9) if final else rnd.uniform(0.7, 1.0))
     gap = span / (len(steps) + 1)
     year = created.year
-    counters[year] = counters.get(year, 0) + 1
     mid = ids.take("measure")
     topic = rnd.choice(TOPICS)
     place = rnd.choice(PLACES)
@@ -452,7 +546,7 @@ def _measure(
     m: dict[str, Any] = dict(
         id=mid,
         area_id=area_id,
-        ref=f"{code}-{year}-{counters[year]:03d}",
+        ref="",  # given below, once the measure is kept
         title=f"{topic[0].upper()}{topic[1:]} – {place}",
         need_description=(
             f"Vi ser et behov for {topic} i {place}. Flere instanser melder om uro og "
@@ -486,7 +580,7 @@ def _measure(
         updated_at=created,
         updated_by_id=people["coordinator"],
     )
-    events = batch["event"]
+    events = own["event"]
     events.append(
         dict(
             id=ids.take("event"),
@@ -531,7 +625,7 @@ def _measure(
             if others:
                 changes["participating_unit_ids"] = [[], sorted(others)]
                 for u in sorted(others):
-                    batch["unit"].append(dict(measure_id=mid, unit_id=u))
+                    own["unit"].append(dict(measure_id=mid, unit_id=u))
             m.update(
                 responsible_unit_id=unit,
                 order_text="Gjennomfør tiltaket som avtalt.",
@@ -547,7 +641,7 @@ def _measure(
                 changes = {"last_health": [m["last_health"], health]} if health != m["last_health"] else {}
                 data = {"note": note}
                 m["last_health"] = health
-                batch["report"].append(
+                own["report"].append(
                     dict(id=ids.take("report"), measure_id=mid, author_id=actor, at=at, health=health, note=note)
                 )
         elif step == "pause":
@@ -590,7 +684,14 @@ def _measure(
             )
         )
     assert m["state"] == state, (m["state"], state)
+    if keep is not None and not keep(m):
+        return False
+    counters[year] = counters.get(year, 0) + 1
+    m["ref"] = f"{code}-{year}-{counters[year]:03d}"
     batch["measure"].append(m)
+    for key, rows in own.items():
+        batch[key].extend(rows)
+    return True
 
 
 # ---------------------------------------------------------------- helpers for the benchmarks
@@ -608,6 +709,7 @@ def sqlite_copy(src: Path, dst: Path) -> Path:
 
 
 _SHARED: dict[tuple[int, ...], tuple[Path, Dataset]] = {}
+CACHE_VERSION = 2  # in the kept file's name: a file from before a change of what is generated (2: bodies) is not used
 _TMP: Any = None
 
 
@@ -629,7 +731,7 @@ def shared_sqlite(sizes: Iterable[int]) -> tuple[Path, Dataset]:
             if _TMP is None:
                 _TMP = tempfile.TemporaryDirectory(prefix="samordna-bench-data-")
             folder = Path(_TMP.name)
-        path = folder / f"data-{'-'.join(map(str, key))}.sqlite3"
+        path = folder / f"data-v{CACHE_VERSION}-{'-'.join(map(str, key))}.sqlite3"
         meta = path.with_suffix(".json")
         if cache and path.exists() and meta.exists():
             raw = json.loads(meta.read_text())

@@ -8,10 +8,12 @@ import os
 import socket
 import sqlite3
 import ssl
+import tempfile
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -50,6 +52,10 @@ def _one_ssl_context() -> None:
 
 
 _one_ssl_context()
+# Every server and command a test starts gets a data directory of its own, never the project's var/data: a
+# server's start-up sweep removes the files there that its (test) database does not name.
+os.environ.setdefault("SAMORDNA_DATA_DIR", tempfile.mkdtemp(prefix="samordna-test-data-"))
+
 PG_URL = os.environ.get("SAMORDNA_TEST_POSTGRES_URL", "")
 STRICT = os.environ.get("SAMORDNA_TEST_STRICT", "") == "1"
 # Every table the models know, dependents first: a new table can never leak rows between tests.
@@ -102,10 +108,13 @@ def engine_name(request: pytest.FixtureRequest) -> str:
     return request.param
 
 
-@pytest.fixture(scope="session")
-def database_url(engine_name: str, sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def migrated_database(
+    engine_name: str, sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory, name: str
+) -> Iterator[str]:
+    """A migrated, empty database of its own for the session: a copy of the migrated SQLite template, or a
+    fresh PostgreSQL database (dropped afterwards). Yields its URL."""
     if engine_name == "sqlite":
-        path = tmp_path_factory.mktemp("db") / "samordna.sqlite3"
+        path = tmp_path_factory.mktemp(name) / "samordna.sqlite3"
         with sqlite3.connect(sqlite_template) as src, sqlite3.connect(path) as dst:
             src.backup(dst)
         yield f"sqlite:///{path}"
@@ -117,8 +126,14 @@ def database_url(engine_name: str, sqlite_template: Path, tmp_path_factory: pyte
 
 
 @pytest.fixture(scope="session")
-def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, secret_key="test-secret-" + "x" * 32)
+def database_url(engine_name: str, sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    yield from migrated_database(engine_name, sqlite_template, tmp_path_factory, "db")
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    data_dir = tmp_path_factory.mktemp("data")  # the attachments' files
+    return Settings(database_url=database_url, secret_key="test-secret-" + "x" * 32, data_dir=data_dir)
 
 
 @pytest.fixture(scope="session")
@@ -145,6 +160,8 @@ def empty_tables(db: Database) -> None:
         for table in TABLES:
             conn.execute(text(f"DELETE FROM {table}"))
         if is_sqlite(db.engine):
+            # The search index follows measure through triggers, which were off for the DELETEs.
+            conn.execute(text("INSERT INTO measure_fts (measure_fts) VALUES ('delete-all')"))
             for _name, sql in triggers:
                 conn.exec_driver_sql(sql)
 
@@ -261,8 +278,11 @@ def browser(live_server: LiveServer, web_world: World) -> Iterator[Callable[[str
 
 @pytest.fixture
 def app(samordna: Services, web_world: World) -> Litestar:
-    """The app in-process over the test world; the header x-test-peer sets the client address."""
-    return make_app(samordna)
+    """The app in-process over the test world; the header x-test-peer sets the client address. Its live streams
+    end after a second: the test client reads a whole answer before it returns (tests/live reads them open), and
+    its channels stay in memory: each test client runs the app's start-up on an event loop of its own, where a
+    PostgreSQL listener started on another loop cannot follow (tests/live tests LISTEN/NOTIFY with real servers)."""
+    return make_app(samordna, replace(samordna.settings, live_stream_seconds=1.0, live_backend="memory"))
 
 
 @pytest.fixture

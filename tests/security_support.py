@@ -101,6 +101,7 @@ def snapshot(samordna: Services) -> dict[str, list[tuple[Any, ...]]]:
         for table in tables:
             query = select(table)
             if table.name == "audit_log":
-                query = query.where(table.c.kind != "authorization_refused")
+                # Reads the log records on purpose: a refusal, and the download of a whole area (an export).
+                query = query.where(table.c.kind.not_in(("authorization_refused", "area_exported")))
             found[table.name] = sorted((tuple(r) for r in s.execute(query).all()), key=repr)
     return found

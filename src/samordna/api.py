@@ -11,31 +11,48 @@ Size: one controller, one short handler per operation, and the request structs t
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Any, ClassVar, Literal
+from urllib.parse import urlencode
 
 import msgspec
-from litestar import Controller, Request, get, patch, post
+from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency, Provide
 from litestar.handlers import BaseRouteHandler
+from litestar.openapi.spec import (
+    OpenAPIFormat,
+    OpenAPIMediaType,
+    OpenAPIResponse,
+    OpenAPIType,
+    Operation,
+    RequestBody,
+    Schema,
+)
 from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.response import File
 from msgspec import UNSET, UnsetType
 
 from samordna.accounts.service import AccountService
+from samordna.attachments import content
+from samordna.attachments import web as attachment_web
+from samordna.attachments.service import AttachmentService
+from samordna.attachments.views import AttachmentView
 from samordna.diagrams import mermaid
 from samordna.domain.actor import Actor
 from samordna.domain.errors import FieldError, Invalid, NotAuthenticated
+from samordna.domain.vocabulary import ARENAS
 from samordna.fields import DB_INT_MAX, DB_INT_MIN
 from samordna.i18n import gettext as _
 from samordna.measures.service import NEED_FIELDS, MeasureService
+from samordna.measures.views import SORTS, ListFilters
 from samordna.meetings import fields as meeting_fields
 from samordna.meetings.service import MeetingService
 from samordna.meetings.views import AgendaItemView, MeetingView
 from samordna.organisation.repository import GOAL_FIELDS
 from samordna.organisation.service import OrganisationService
-from samordna.web.api_doc import READ, READ_IN_AREA, VERSIONED_WRITE, WRITE, Fields
+from samordna.web.api_doc import NO_NUL, READ, READ_IN_AREA, VERSIONED_WRITE, WRITE, Fields, errors
 from samordna.web.edge import JsonRequest
 from samordna.web.errors import ids_in_range
 from samordna.web.security_log import note_actor
@@ -45,9 +62,12 @@ from samordna.workflow import Workflow
 AccountsDep = NamedDependency[AccountService]
 MeasuresDep = NamedDependency[MeasureService]
 MeetingsDep = NamedDependency[MeetingService]
+AttachmentsDep = NamedDependency[AttachmentService]
 OrganisationDep = NamedDependency[OrganisationService]
 ActorDep = NamedDependency[Actor]
 TokenDep = NamedDependency[str]
+ARENA_VALUES = ARENAS  # the query's enumerations, as Literal types the OpenAPI document lists
+SORT_VALUES = SORTS
 
 
 def provide_token(request: Request) -> str:
@@ -249,22 +269,66 @@ class ApiController(Controller):
     ) -> dict[str, Any]:
         return organisation.create_goal(actor=actor, slug=slug, data=_given(data)).to_json()
 
-    @get("/areas/{slug:str}/measures", sync_to_thread=True, responses=READ_IN_AREA, summary="Measures of an area")
+    @get(
+        "/areas/{slug:str}/measures",
+        sync_to_thread=True,
+        responses=errors(400, 401, 404, 422),
+        summary="Measures of an area: search, filter, sort; cursor pages",
+        description=(
+            "Every measure of the area, closed and declined included, in pages of `limit`. The next page is at "
+            'the URL in the `Link: <…>; rel="next"` header (its `cursor`); `X-Total-Count` says how many match '
+            "in all. `q` searches the titles and every text field (all words must match, each as a word prefix); "
+            "results are then ordered by relevance unless `sort` is given. `unit_id` matches the responsible unit "
+            "and the units taking part; `mine`: registered by the caller; `my_unit`: the caller's unit responsible "
+            "or taking part; `year`: registered that year. A `state` the workflow does not have matches nothing; a "
+            "`cursor` that is not one this endpoint gave, or one given for another sort, is refused with 422."
+        ),
+    )
     def measures(
         self,
+        request: Request,
         measures: MeasuresDep,
         actor: ActorDep,
         slug: FromPath[str],
-        state_filter: Annotated[str | None, QueryParameter(name="state")] = None,
+        q: Annotated[str | None, QueryParameter(max_length=200, pattern=NO_NUL)] = None,
+        state_filter: Annotated[
+            list[str] | None,
+            QueryParameter(
+                name="state", schema_extra={"items": {"type": "string", "maxLength": 40, "pattern": NO_NUL}}
+            ),
+        ] = None,
         goal_id: Annotated[int | None, QueryParameter(ge=DB_INT_MIN, le=DB_INT_MAX)] = None,
         unit_id: Annotated[int | None, QueryParameter(ge=DB_INT_MIN, le=DB_INT_MAX)] = None,
+        arena: Annotated[Literal[ARENA_VALUES] | None, QueryParameter()] = None,  # type: ignore[valid-type]
+        health: Annotated[Literal["on_track", "at_risk", "off_track", "none"] | None, QueryParameter()] = None,
+        year: Annotated[int | None, QueryParameter(ge=1900, le=9999)] = None,
+        mine: Annotated[bool, QueryParameter()] = False,
+        my_unit: Annotated[bool, QueryParameter()] = False,
+        sort: Annotated[Literal[SORT_VALUES] | None, QueryParameter()] = None,  # type: ignore[valid-type]
+        dir: Annotated[Literal["asc", "desc"] | None, QueryParameter()] = None,  # noqa: A002 (the query's name)
         limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 500,
-        offset: Annotated[int, QueryParameter(ge=0, le=DB_INT_MAX)] = 0,
-    ) -> list[dict[str, Any]]:
-        found = measures.find(
-            actor=actor, slug=slug, state=state_filter, goal_id=goal_id, unit_id=unit_id, limit=limit, offset=offset
+        cursor: Annotated[str | None, QueryParameter(max_length=400, pattern=NO_NUL)] = None,
+    ) -> Response[list[dict[str, Any]]]:
+        filters = ListFilters(
+            q=q or "",
+            states=tuple(dict.fromkeys(state_filter or ())),
+            goal_id=goal_id,
+            unit_id=unit_id,
+            arena=arena,
+            health=health,
+            year=year,
+            mine=mine,
+            my_unit=my_unit,
+            sort=sort or ("" if q else "id"),
+            descending={"asc": False, "desc": True}.get(dir or ""),
         )
-        return [m.to_json() for m in found]
+        found = measures.list_page(actor=actor, slug=slug, filters=filters, after=cursor, limit=limit, full=True)
+        headers = {"X-Total-Count": str(found.total)}
+        if found.next_after:
+            query = [(k, v) for k, v in request.query_params.multi_items() if k != "cursor"]
+            query.append(("cursor", found.next_after))
+            headers["Link"] = f'<{request.url.path}?{urlencode(query)}>; rel="next"'
+        return Response([m.to_json() for m in found.measures], headers=headers)
 
     @post(
         "/areas/{slug:str}/measures",
@@ -405,6 +469,142 @@ class ApiController(Controller):
     @get("/workflows/measure", sync_to_thread=False, responses=READ, summary="The measure workflow definition")
     def workflow(self, measures: MeasuresDep, actor: ActorDep) -> dict[str, Any]:
         return workflow_json(measures.workflow)
+
+
+# ---------------------------------------------------------------- attachments (DESIGN.md §14)
+
+
+@dataclass
+class UploadOperation(Operation):
+    """The upload's body in the OpenAPI document: the handler reads the stream itself, so Litestar cannot tell."""
+
+    def __post_init__(self) -> None:
+        file = Schema(
+            type=OpenAPIType.STRING,
+            format=OpenAPIFormat.BINARY,
+            description="The file (at most SAMORDNA_MAX_UPLOAD_MB)",
+        )
+        body = Schema(type=OpenAPIType.OBJECT, required=["file"], properties={"file": file})
+        self.request_body = RequestBody(content={"multipart/form-data": OpenAPIMediaType(schema=body)}, required=True)
+
+
+@dataclass
+class DownloadOperation(Operation):
+    """The download's answer in the OpenAPI document: the file as it was kept, of one of the accepted kinds."""
+
+    def __post_init__(self) -> None:
+        file = Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)
+        kinds = dict.fromkeys(kind.mime.split(";")[0] for kind in content.KINDS.values())
+        self.responses = {
+            **(self.responses or {}),
+            "200": OpenAPIResponse(
+                description="The file, sent as an attachment (Content-Disposition) with its own type and nosniff",
+                content={kind: OpenAPIMediaType(schema=file) for kind in kinds},
+            ),
+        }
+
+
+def attachment_json(a: AttachmentView) -> dict[str, Any]:
+    return {
+        "id": a.id,
+        "filename": a.filename,
+        "content_type": a.content_type,
+        "kind": a.kind,
+        "size": a.size,
+        "sha256": a.sha256,
+        "measure_id": a.measure_id,
+        "meeting_id": a.meeting_id,
+        "created_at": a.created_at.isoformat(),
+        "created_by": {"id": a.created_by_id, "name": a.created_by_name},
+        "url": f"/api/v1/attachments/{a.id}/content",
+    }
+
+
+UPLOAD = {**errors(400, 401, 403, 404, 413, 415, 422)}
+
+
+class AttachmentApiController(Controller):
+    """Files on measures and meetings. Not under ApiController: an upload is multipart, read as a stream
+    (samordna.attachments.upload), never decoded as JSON."""
+
+    path = "/api/v1"
+    tags = ["API v1"]
+    security = [{"BearerToken": []}]
+    guards = [ids_fit]
+    dependencies = ApiController.dependencies
+
+    @get(
+        "/measures/{measure_id:int}/attachments",
+        sync_to_thread=True,
+        responses=READ_IN_AREA,
+        summary="Files on a measure",
+    )
+    def of_measure(
+        self, attachments: AttachmentsDep, actor: ActorDep, measure_id: FromPath[int]
+    ) -> list[dict[str, Any]]:
+        return [attachment_json(a) for a in attachments.of_measure(actor=actor, measure_id=measure_id).files]
+
+    @post(
+        "/measures/{measure_id:int}/attachments",
+        responses=UPLOAD,
+        request_max_body_size=None,
+        operation_class=UploadOperation,
+        summary="Add a file to a measure (multipart, field `file`)",
+    )
+    async def add_to_measure(
+        self, request: Request, attachments: AttachmentsDep, actor: ActorDep, measure_id: FromPath[int]
+    ) -> Response[dict[str, Any]]:
+        view = await attachment_web.receive_and_add(request, attachments, actor, measure_id=measure_id)
+        return Response(attachment_json(view), status_code=201)
+
+    @get(
+        "/meetings/{meeting_id:int}/attachments",
+        sync_to_thread=True,
+        responses=READ_IN_AREA,
+        summary="Files on a meeting",
+    )
+    def of_meeting(
+        self, attachments: AttachmentsDep, actor: ActorDep, meeting_id: FromPath[int]
+    ) -> list[dict[str, Any]]:
+        return [attachment_json(a) for a in attachments.of_meeting(actor=actor, meeting_id=meeting_id).files]
+
+    @post(
+        "/meetings/{meeting_id:int}/attachments",
+        responses=UPLOAD,
+        request_max_body_size=None,
+        operation_class=UploadOperation,
+        summary="Add a file to a meeting (coordinator; multipart, field `file`)",
+    )
+    async def add_to_meeting(
+        self, request: Request, attachments: AttachmentsDep, actor: ActorDep, meeting_id: FromPath[int]
+    ) -> Response[dict[str, Any]]:
+        view = await attachment_web.receive_and_add(request, attachments, actor, meeting_id=meeting_id)
+        return Response(attachment_json(view), status_code=201)
+
+    @get("/attachments/{attachment_id:int}", sync_to_thread=True, responses=READ_IN_AREA, summary="One file's metadata")
+    def attachment(self, attachments: AttachmentsDep, actor: ActorDep, attachment_id: FromPath[int]) -> dict[str, Any]:
+        return attachment_json(attachments.get(actor=actor, attachment_id=attachment_id))
+
+    @get(
+        "/attachments/{attachment_id:int}/content",
+        sync_to_thread=True,
+        responses=READ_IN_AREA,
+        summary="The file itself (as an attachment)",
+        operation_class=DownloadOperation,
+    )
+    def content(self, attachments: AttachmentsDep, actor: ActorDep, attachment_id: FromPath[int]) -> File:
+        return attachment_web.download(*attachments.open(actor=actor, attachment_id=attachment_id))
+
+    @delete(
+        "/attachments/{attachment_id:int}",
+        sync_to_thread=True,
+        status_code=200,
+        responses=errors(400, 401, 403, 404),
+        summary="Remove a file (it stays in the history; a retention command deletes it later)",
+    )
+    def remove(self, attachments: AttachmentsDep, actor: ActorDep, attachment_id: FromPath[int]) -> dict[str, Any]:
+        view = attachments.remove(actor=actor, attachment_id=attachment_id)
+        return {**attachment_json(view), "removed_at": view.removed_at.isoformat() if view.removed_at else None}
 
 
 def workflow_json(wf: Workflow) -> dict[str, Any]:

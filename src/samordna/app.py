@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 from functools import partial
 from pathlib import Path
@@ -23,23 +24,31 @@ from samordna import api
 from samordna.accounts import account_pages
 from samordna.accounts import web as accounts
 from samordna.accounts.sessions import DatabaseStore
+from samordna.attachments import web as attachments
 from samordna.boards import web as boards
 from samordna.calendar import web as calendar
 from samordna.diagrams import web as diagrams
 from samordna.domain.errors import DomainError
+from samordna.live import web as live
+from samordna.live.channels import Publisher, channels_plugin
+from samordna.measures import export_web as measure_export
+from samordna.measures import list_web as measure_list
 from samordna.measures import web as measures
 from samordna.meetings import live as meetings_live
 from samordna.meetings import web as meetings
+from samordna.notifications import web as notifications
 from samordna.organisation import web as organisation
+from samordna.reports import web as reports
 from samordna.services import Services
 from samordna.settings import Settings
+from samordna.transfer import web as transfer
 from samordna.web.api_doc import DocumentedStructs
 from samordna.web.edge import refuse_nul
 from samordna.web.errors import domain_error, http_error, ids_in_range, internal_error
 from samordna.web.rendering import STATIC_DIR, configure_jinja
 from samordna.web.security import security_headers
 from samordna.web.security_log import refusal_log
-from samordna.web.session import ABSOLUTE_SECONDS, RotatingSessionConfig
+from samordna.web.session import ABSOLUTE_SECONDS, RotatingSessionConfig, cookie_key
 
 YEAR = 365 * 24 * 3600
 
@@ -50,8 +59,9 @@ def healthz(services: NamedDependency[Services]) -> dict[str, str]:
     return {"status": "ok"}
 
 
-def service_dependencies(services: Services) -> dict[str, Provide]:
-    """The services as Litestar dependencies: a handler declares `measures: NamedDependency[MeasureService]`."""
+def service_dependencies(services: Services, settings: Settings | None = None) -> dict[str, Provide]:
+    """The services as Litestar dependencies: a handler declares `measures: NamedDependency[MeasureService]`.
+    `settings`: the app's, when it was given other settings than its services were built with (a test's)."""
 
     def provider(value: object) -> Provide:
         def provide() -> object:
@@ -61,7 +71,7 @@ def service_dependencies(services: Services) -> dict[str, Provide]:
 
     return {
         "services": provider(services),
-        "settings": provider(services.settings),
+        "settings": provider(settings or services.settings),
         "workflows": provider(services.workflows),
         "accounts": provider(services.accounts),
         "organisation": provider(services.organisation),
@@ -69,6 +79,11 @@ def service_dependencies(services: Services) -> dict[str, Provide]:
         "boards": provider(services.boards),
         "meetings": provider(services.meetings),
         "calendar": provider(services.calendar),
+        "reports": provider(services.reports),
+        "transfer": provider(services.transfer),
+        "notifications": provider(services.notifications),
+        "attachments": provider(services.attachments),
+        "live": provider(services.live),
     }
 
 
@@ -76,17 +91,39 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     settings = settings or Settings.from_env()
     services = services or Services.build(settings)
 
+    scheduler = None
+    if settings.scheduler:
+        from samordna.notifications.scheduler import Scheduler
+
+        scheduler = Scheduler(services.notifications)
+
+    # Live boards (DESIGN.md §15): committed measure changes go out on the area's channel; the streams listen.
+    channels = channels_plugin(settings.database_url if settings.live_backend == "auto" else "memory://")
+    publisher = Publisher(channels)
+    listening: list = []
+
     def on_startup(app: Litestar) -> None:
         app.state.services = services
+        app.state.scheduler = scheduler
+        publisher.start(asyncio.get_running_loop())
+        listening.append(services.measures.changes.listen(publisher))
+        services.attachments.sweep()  # what a crash left: uploads cut off, files no row names
+        if scheduler is not None:
+            scheduler.start()  # a task in this event loop; the work runs in a worker thread
         gc.collect()
         gc.freeze()
 
-    def on_shutdown(app: Litestar) -> None:
+    async def on_shutdown(app: Litestar) -> None:
+        for stop in listening:
+            stop()
+        publisher.stop()
+        if scheduler is not None:
+            await scheduler.stop()
         services.db.dispose()
 
     sessions = RotatingSessionConfig(
         store="sessions",
-        key="__Host-samordna" if settings.secure_cookies else "samordna_session",
+        key=cookie_key(settings.secure_cookies),
         max_age=ABSOLUTE_SECONDS,
         secure=settings.secure_cookies,
         httponly=True,
@@ -99,7 +136,9 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         cookie_secure=settings.secure_cookies,
         cookie_httponly=True,
         cookie_samesite="lax",
-        exclude=["^/api/"],  # the API authenticates with bearer tokens, which browsers never send
+        # The API authenticates with bearer tokens, which browsers never send. Uploads check the token
+        # themselves: the middleware would read the whole body as a form to find it (samordna.attachments.web).
+        exclude=["^/api/", attachments.UPLOAD_PATHS],
     )
     static = create_static_files_router(
         path="/static",
@@ -112,6 +151,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app = Litestar(
         route_handlers=[
             api.ApiController,
+            api.AttachmentApiController,
             Router(  # the browser's pages and forms: not part of the API, so not in its OpenAPI document
                 path="/",
                 include_in_schema=False,
@@ -122,24 +162,31 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
                     *accounts.HANDLERS,
                     *account_pages.HANDLERS,
                     *measures.HANDLERS,
+                    *measure_list.HANDLERS,
+                    *measure_export.HANDLERS,
                     boards.BoardController,
                     *organisation.HANDLERS,
                     *meetings.HANDLERS,
                     *meetings_live.HANDLERS,
                     *calendar.HANDLERS,
+                    *reports.HANDLERS,
+                    *transfer.HANDLERS,
+                    *notifications.HANDLERS,
+                    *attachments.HANDLERS,
+                    *live.HANDLERS,
                 ],
             ),
             static,
         ],
         # Every handler names the services it calls; each is built once, here (samordna.services).
-        dependencies=service_dependencies(services),
+        dependencies=service_dependencies(services, settings),
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],
         before_request=accounts.set_language_hook,
         middleware=[refuse_nul, sessions.middleware, refusal_log],
         stores={"sessions": DatabaseStore(services.db)},
         csrf_config=csrf,
-        plugins=[HTMXPlugin(), DocumentedStructs()],
+        plugins=[HTMXPlugin(), DocumentedStructs(), channels],
         exception_handlers={
             accounts.LoginRequired: accounts.login_redirect,
             DomainError: domain_error,
@@ -166,6 +213,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         request_max_body_size=settings.max_body_bytes,
         debug=settings.debug,
     )
+    app.state.sections = attachments.sections(services.attachments)  # the files on the measure and meeting pages
     # Outermost, so even the router's own 404/405 answers carry the headers.
     app.asgi_handler = security_headers(app.asgi_handler)
     return app

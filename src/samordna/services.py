@@ -6,15 +6,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from samordna.accounts.service import AccountService
+from samordna.attachments.service import AttachmentService
+from samordna.attachments.storage import Storage
 from samordna.boards.service import BoardService
 from samordna.calendar.service import CalendarService
 from samordna.domain.clock import Clock
+from samordna.live.service import LiveService
 from samordna.measures.callbacks import CALLBACKS as MEASURE_CALLBACKS
 from samordna.measures.service import MeasureService
 from samordna.meetings.service import MeetingService
+from samordna.notifications.service import NotificationService
 from samordna.organisation.service import OrganisationService
+from samordna.reports.service import ReportService
 from samordna.settings import PROJECT_ROOT, Settings
 from samordna.store.db import Database
+from samordna.transfer.service import TransferService
 from samordna.workflow import Workflow, load_workflow, load_workflows
 
 
@@ -30,6 +36,11 @@ class Services:
     boards: BoardService
     meetings: MeetingService
     calendar: CalendarService
+    reports: ReportService
+    transfer: TransferService
+    notifications: NotificationService
+    attachments: AttachmentService
+    live: LiveService
 
     @classmethod
     def build(cls, settings: Settings, *, db: Database | None = None, clock: Clock | None = None) -> Services:
@@ -41,19 +52,35 @@ class Services:
         if "meeting" not in workflows:  # a folder of measure workflows only (a test's, an older installation's)
             workflows["meeting"] = load_workflow(PROJECT_ROOT / "workflows" / "meeting.toml")
         measures = MeasureService(db=db, workflow=measure, clock=clock)
+        accounts = AccountService(db=db, now=clock.now)
+        meetings = MeetingService(
+            db=db, workflow=workflows["meeting"], measure_workflow=measure, clock=clock, measures=measures
+        )
         return cls(
             settings=settings,
             db=db,
             clock=clock,
             workflows=workflows,
-            accounts=AccountService(db=db, now=clock.now),
+            accounts=accounts,
             organisation=OrganisationService(db=db, clock=clock),
             measures=measures,
             boards=BoardService(db=db, workflow=measure, clock=clock, measures=measures),
-            meetings=MeetingService(
-                db=db, workflow=workflows["meeting"], measure_workflow=measure, clock=clock, measures=measures
-            ),
+            meetings=meetings,
             calendar=CalendarService(db=db, clock=clock),
+            reports=ReportService(db=db, workflow=measure, clock=clock),
+            transfer=TransferService(
+                db=db, clock=clock, measure_workflow=measure, meeting_states=workflows["meeting"].states
+            ),
+            notifications=NotificationService(db=db, clock=clock, workflow=measure, settings=settings),
+            attachments=AttachmentService(
+                db=db,
+                clock=clock,
+                storage=Storage(settings.data_dir),
+                measures=measures,
+                meetings=meetings,
+                max_upload_bytes=settings.max_upload_bytes,
+            ),
+            live=LiveService(db=db, accounts=accounts),
         )
 
     @property

@@ -4,8 +4,6 @@ log-in events in the audit log hold no passwords and no national identity number
 
 from __future__ import annotations
 
-import statistics
-import time
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -153,25 +151,34 @@ def test_trusted_proxies_come_from_the_environment() -> None:
 # ---------------------------------------------------------------- same time, whether the account exists
 
 
-@pytest.mark.long
-def test_a_failed_log_in_takes_as_long_for_an_unknown_account(samordna: Services, web_world: World) -> None:
-    security = samordna.accounts
+def test_a_failed_log_in_does_the_same_work_for_an_unknown_account(
+    samordna: Services, web_world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A failed log-in costs one argon2id verify with the same parameters whether or not the account exists, so
+    the answer's time does not tell an attacker which addresses have accounts. Counted, not timed: a timing
+    assertion fails on a busy machine and proves less."""
+    from samordna.accounts import repository
 
-    def timed(email: str, ip: str) -> float:
-        start = time.perf_counter()
-        assert security.log_in(email, "feil passord", ip=ip) is None
-        return time.perf_counter() - start
+    verified: list[str] = []
+    real = repository.HASHER
 
-    known: list[float] = []
-    unknown: list[float] = []
-    for round_ in range(3):  # interleaved, so a slow moment of the machine hits both alike
-        for i, who in enumerate(web_world.user_ids):
-            known.append(timed(f"{who}@example.no", f"192.0.{round_}.{i}"))
-            unknown.append(timed(f"ukjent{i}@example.no", f"198.51.{round_}.{i}"))
-    known, unknown = known[len(web_world.user_ids) :], unknown[len(web_world.user_ids) :]  # the first round warms up
-    ratio = statistics.median(unknown) / statistics.median(known)
-    assert 0.75 < ratio < 1.33, (known, unknown)
-    assert min(unknown) > 0.010  # the dummy hash was verified: not a quick «no such user»
+    class CountingHasher:
+        def verify(self, hash_: str, password: str) -> bool:
+            verified.append(hash_)
+            return real.verify(hash_, password)
+
+    monkeypatch.setattr(repository, "HASHER", CountingHasher())
+
+    def parameters(email: str, ip: str) -> list[str]:
+        verified.clear()
+        assert samordna.accounts.log_in(email, "feil passord", ip=ip) is None
+        return [h.rsplit("$", 2)[0] for h in verified]  # $argon2id$v=19$m=…,t=…,p=…
+
+    [who, *_] = web_world.user_ids
+    known = parameters(f"{who}@example.no", "192.0.2.1")
+    unknown = parameters("ukjent@example.no", "198.51.100.1")
+    assert len(known) == 1 and known == unknown
+    assert known[0].startswith("$argon2id$v=19$m=19456,t=2,p=1")
 
 
 # ---------------------------------------------------------------- what the log holds

@@ -151,6 +151,7 @@ FILTERS = [
     ("?state=assigned", "cd"),
     ("?state=initiated", "b"),
     ("?state=closed", ""),
+    ("?state=assigned&state=initiated", "bcd"),
     ("?state=no_such_state", ""),
     ("?goal_id={goal}", "bcde"),
     ("?goal_id={beta_goal}", ""),
@@ -159,7 +160,9 @@ FILTERS = [
     ("?state=assigned&unit_id={police}", "d"),
     ("?state=need_identified&goal_id={goal}", "e"),
     ("?limit=2", "ab"),
-    ("?limit=2&offset=3", "de"),
+    ("?sort=id&dir=desc&limit=2", "ed"),
+    ("?q=natteravner&sort=id", "abcde"),
+    ("?q=finnesikke", ""),
 ]
 
 
@@ -194,12 +197,37 @@ def test_list_rejects_bad_query_parameters(api: Api) -> None:
     for query, field, message in [
         ("?limit=0", "limit", "Må være minst 1."),
         ("?limit=1001", "limit", "Kan være høyst 1000."),
-        ("?offset=-1", "offset", "Må være minst 0."),
+        ("?sort=colour", "sort", None),
+        ("?dir=up", "dir", None),
+        ("?health=great", "health", None),
         ("?goal_id=abc", "goal_id", "Må være et heltall."),
         ("?unit_id=1.5", "unit_id", "Må være et heltall."),
     ]:
         body = assert_error(api.get("/areas/alfa/measures" + query), 400)
-        assert body["errors"] == [{"field": field, "message": message}], query
+        if message is None:  # an enumeration: the message names the values allowed
+            assert [e["field"] for e in body["errors"]] == [field], query
+        else:
+            assert body["errors"] == [{"field": field, "message": message}], query
+    body = assert_error(api.get("/areas/alfa/measures?cursor=not-a-cursor"), 422)
+    assert body["errors"] == [
+        {"field": "cursor", "message": "Sidenøkkelen er ugyldig eller hører til en annen sortering."}
+    ]
+
+
+def test_list_pages_by_cursor_in_the_link_header(api: Api, spread: dict[str, int]) -> None:
+    seen: list[int] = []
+    url = "/areas/alfa/measures?limit=2&state=need_identified&state=initiated&state=assigned"
+    while url:
+        r = api.get(url, "viewer")
+        assert r.headers["x-total-count"] == "5"
+        seen += ids(r)
+        link = r.headers.get("link")
+        url = link.split(";")[0].strip("<>").removeprefix("/api/v1") if link else ""
+    assert seen == sorted(seen) and set(seen) == {spread[k] for k in "abcde"}
+    # A cursor of one sort is refused for another.
+    first = api.get("/areas/alfa/measures?limit=1", "viewer").headers["link"]
+    cursor = first.split("cursor=")[1].split(">")[0]
+    assert_error(api.get(f"/areas/alfa/measures?limit=1&sort=title&cursor={cursor}", "viewer"), 422)
 
 
 def test_get_one_measure(api: Api, world: World) -> None:
@@ -520,7 +548,7 @@ def test_openapi_document(api: Api) -> None:
     assert "/healthz" not in paths
     assert doc["components"]["securitySchemes"]["BearerToken"] == {"type": "http", "scheme": "bearer"}
     params = {p["name"] for p in paths["/api/v1/areas/{slug}/measures"]["get"].get("parameters", [])}
-    assert {"state", "goal_id", "unit_id"} <= params
+    assert {"state", "goal_id", "unit_id", "q", "sort", "dir", "cursor", "mine", "my_unit", "year"} <= params
 
 
 def test_openapi_document_declares_the_errors_and_required_fields(api: Api) -> None:
@@ -528,7 +556,7 @@ def test_openapi_document_declares_the_errors_and_required_fields(api: Api) -> N
     error_body = {"$ref": "#/components/schemas/ErrorBody"}
     expected = {
         ("/api/v1/areas", "get"): {"200", "400", "401"},
-        ("/api/v1/areas/{slug}/measures", "get"): {"200", "400", "401", "404"},
+        ("/api/v1/areas/{slug}/measures", "get"): {"200", "400", "401", "404", "422"},  # 422: a cursor not given out
         ("/api/v1/areas/{slug}/measures", "post"): {"201", "400", "401", "403", "404", "413", "415", "422"},
         ("/api/v1/areas/{slug}/goals", "post"): {"201", "400", "401", "403", "404", "413", "415", "422"},
         ("/api/v1/measures/{measure_id}", "patch"): {"200", "400", "401", "403", "404", "409", "413", "415", "422"},

@@ -39,8 +39,10 @@ MAX_EXAMPLES = int(os.environ.get("SAMORDNA_SCHEMATHESIS_EXAMPLES", "25"))
 ACCEPTED = ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]  # Schemathesis's default for valid data
 # Fields a schema-valid body can still be refused for: a reference to a row (goal_id, a measure on the
 # agenda), one field against
-# another (age_to, period_to, a meeting's end against its start), a time the area cannot plan (starts_at).
-SEMANTIC = {"goal_id", "measure_id", "age_to", "period_to", "starts_at", "ends_at"}
+# another (age_to, period_to, a meeting's end against its start), a time the area cannot plan (starts_at), a
+# page cursor the API did not give out, a file whose content is refused (empty, unreadable, a national identity
+# number in it).
+SEMANTIC = {"goal_id", "measure_id", "age_to", "period_to", "starts_at", "ends_at", "cursor", "file"}
 GUARD = "Taushetsplikten"
 
 
@@ -59,28 +61,57 @@ def api_schema(live_server: Any, world: World) -> Any:
             "headers": {"Authorization": f"Bearer {world.tokens['coordinator']}"},
             "generation": {"max-examples": MAX_EXAMPLES},
             "checks": {"positive_data_acceptance": {"expected-statuses": [*ACCEPTED, "422"]}},
+            # A file the schema allows (any bytes) is still refused when its content is not of a kind Samordna
+            # takes: 415 with the accepted kinds (only_semantic_415).
+            "operations": [
+                {
+                    "include-path-regex": "/attachments$",
+                    "checks": {"positive_data_acceptance": {"expected-statuses": [*ACCEPTED, "415", "422"]}},
+                }
+            ],
         }
     )
     schema = schemathesis.openapi.from_url(f"{live_server.url}/schema/openapi.json", config=config, timeout=10)
-    real = {"slug": ["alfa", "beta"], "measure_id": [need.id, running.id, evaluated.id], "meeting_id": [meeting.id]}
+    real = {
+        "slug": ["alfa", "beta"],
+        "measure_id": [need.id, running.id, evaluated.id],
+        "meeting_id": [meeting.id],
+        "attachment_id": [attachment(world, need.id)],  # read, never removed
+    }
+    removable = [attachment(world, running.id) for _ in range(3)]  # for DELETE: each removed once, then 404
 
     @schema.hook
     def flatmap_path_parameters(context: Any, path_parameters: dict[str, Any]) -> Any:
         """The generated parameters, or the same with real objects of the world in their place."""
         if not path_parameters:
             return st.just(path_parameters)
+        deleting = context.operation is not None and context.operation.method.upper() == "DELETE"
+        ours = {**real, "attachment_id": removable} if deleting else real
         choices = {
-            name: st.sampled_from(real[name]) if name in real else st.just(value)
+            name: st.sampled_from(ours[name]) if name in ours else st.just(value)
             for name, value in path_parameters.items()
         }
+        if deleting and path_parameters.get("attachment_id") in real["attachment_id"]:
+            return st.fixed_dictionaries(choices)  # a generated id that happens to be the file the reads need
         return st.one_of(st.just(path_parameters), st.fixed_dictionaries(choices))
 
     return schema
 
 
+def attachment(world: World, measure_id: int) -> int:
+    """A text file on the measure, added by the coordinator (through the service: the upload is not under test)."""
+    files = world.samordna.attachments
+    temp = files.temp_path()
+    temp.write_bytes("Referat fra møtet.\n".encode())
+    return files.add(actor=world.actors["coordinator"], temp=temp, filename="referat.txt", measure_id=measure_id).id
+
+
 def the_api_contract(ctx: Any, response: Any, case: Any) -> bool | None:
-    """Every API answer is JSON; an error body states the status it was sent with."""
+    """Every API answer is JSON (but a file downloaded); an error body states the status it was sent with."""
     content_type = response.headers.get("content-type", [""])[0]
+    if case.operation.path.endswith("/content") and response.status_code == 200:
+        assert response.headers.get("x-content-type-options") == ["nosniff"], response.headers
+        return None
     assert content_type.startswith("application/json"), f"not JSON: {content_type}"
     if response.status_code >= 400:
         body = response.json()
@@ -99,6 +130,15 @@ def only_semantic_422(ctx: Any, response: Any, case: Any) -> bool | None:
         field, message = error["field"], error["message"]
         transition_data = fires and field not in own | {"comment", "note"}
         assert field in SEMANTIC or transition_data or GUARD in message, (error, case.body)
+    return None
+
+
+def only_semantic_415(ctx: Any, response: Any, case: Any) -> bool | None:
+    """A 415 to schema-valid data is only an upload whose content is of no accepted kind, and says which are."""
+    if response.status_code != 415 or case.meta is None or not case.meta.generation.mode.is_positive:
+        return None
+    assert case.operation.path.endswith("/attachments") and case.operation.method.upper() == "POST", case.operation
+    assert "application/pdf" in response.json()["accepted"], response.json()
     return None
 
 
@@ -122,7 +162,8 @@ def examples(operation: Any, mode: GenerationMode, headers: dict[str, str], seen
     def run(case: Any) -> None:
         response = case.call(headers=headers, timeout=10)
         seen[response.status_code] += 1
-        case.validate_response(response, additional_checks=[the_api_contract, only_semantic_422], headers=headers)
+        checks = [the_api_contract, only_semantic_422, only_semantic_415]
+        case.validate_response(response, additional_checks=checks, headers=headers)
 
     return run
 

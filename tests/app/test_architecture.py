@@ -25,6 +25,7 @@ APP_STATE_READERS = {
     "app.py",  # puts the services there
     "accounts/web.py",  # page_for, and the log-in (the organisation's areas)
     "web/security_log.py",  # the refusal-log middleware
+    "web/sections.py",  # a page's sections from rooms above it (app.py puts the providers there; no services)
 }
 
 

@@ -64,20 +64,22 @@ NEW_PASSWORD = "et helt nytt og langt passord"
 
 @dataclass(frozen=True)
 class Policy:
-    """Who may use a route. Members of alfa not in `allow` get 403; the outsider gets `outsider`."""
+    """Who may use a route. Members of alfa not in `allow` get `denied` (403; 404 for what is one user's own,
+    such as a saved view); the outsider gets `outsider`."""
 
     ok: int
     allow: tuple[str, ...]
     outsider: int | str = 404
     anonymous: int | str = LOGIN
     headers: dict[str, str] = field(default_factory=dict)
+    denied: int = 403
 
     def expect(self, actor: str) -> int | str:
         if actor == ANONYMOUS:
             return self.anonymous
         if actor == OUTSIDER:
             return self.outsider
-        return OK if actor in self.allow else 403
+        return OK if actor in self.allow else self.denied
 
 
 def roles(spec: str) -> tuple[str, ...]:
@@ -145,6 +147,12 @@ POLICY: dict[tuple[str, str], Policy] = {
     ("GET", "/"): account(303),
     ("GET", "/account/password"): account(200),
     ("POST", "/account/password"): account(303),
+    # Reminders (DESIGN.md §13): a user's own notifications and preferences, in no particular area; who is reached
+    # and whose mails failed is the coordinator's.
+    ("GET", "/notifications"): account(200),
+    ("GET", "/notifications/preferences"): account(200),
+    ("POST", "/notifications/preferences"): account(303),
+    ("GET", "/areas/{slug:str}/notifications"): page(200, "coordinator"),
     # ---- API (bearer tokens)
     ("GET", "/api/v1/areas"): api(200, EVERYONE, outsider=OK),
     ("GET", "/api/v1/workflows/measure"): api(200, EVERYONE, outsider=OK),
@@ -172,7 +180,19 @@ POLICY: dict[tuple[str, str], Policy] = {
     ("POST", "/areas/{slug:str}/measures"): page(303, "coordinator steering coordination executing"),
     # ---- boards (the coordination board; «Vis flere» is an htmx request)
     ("GET", "/areas/{slug:str}/boards/{board:str}"): page(200, EVERYONE),
+    ("GET", "/areas/{slug:str}/stream"): page(200, EVERYONE),  # each hears what their pages show (tests/live)
     ("GET", "/areas/{slug:str}/boards/{board:str}/columns/{column:str}"): page(200, EVERYONE, **{"hx-request": "true"}),
+    ("GET", "/areas/{slug:str}/boards/{board:str}/decisions"): page(200, EVERYONE),
+    ("GET", "/areas/{slug:str}/measures"): page(200, EVERYONE),
+    ("POST", "/areas/{slug:str}/measures/views"): page(303, EVERYONE),
+    # A saved view is its owner's (the coordinator's here): for anyone else it does not exist.
+    ("POST", "/areas/{slug:str}/measures/views/{view_id:int}/delete"): Policy(
+        303, roles("coordinator"), anonymous=LOGIN, denied=404
+    ),
+    # The list's exports: rows of measures as the list shows them (no aggregates), to every member of the area.
+    ("GET", "/areas/{slug:str}/measures.csv"): page(200, EVERYONE),
+    ("GET", "/areas/{slug:str}/measures-events.csv"): page(200, EVERYONE),
+    ("GET", "/areas/{slug:str}/measures.xlsx"): page(200, EVERYONE),
     ("GET", "/areas/{slug:str}/boards/{board:str}/cards/{measure_id:int}/actions/{trigger:str}"): page(
         200, "coordinator coordination"
     ),
@@ -196,6 +216,8 @@ POLICY: dict[tuple[str, str], Policy] = {
     ("POST", "/areas/{slug:str}/admin/goals/{goal_id:int}/archive"): page(303, "coordinator steering"),
     ("POST", "/areas/{slug:str}/admin/goals/{goal_id:int}/unarchive"): page(303, "coordinator steering"),
     ("GET", "/areas/{slug:str}/admin/log"): page(200, "coordinator"),
+    # the whole area as one JSON document (names and e-mails of every member): its coordinator only
+    ("GET", "/areas/{slug:str}/admin/export.json"): page(200, "coordinator"),
     # Meetings (DESIGN.md §11): every member sees the list (of the bodies they read); the meeting used is the
     # SLT-samling's («all»), which everyone reads; only the coordinator plans, moves, cancels and edits agendas.
     ("GET", "/areas/{slug:str}/meetings"): page(200, EVERYONE),
@@ -227,7 +249,32 @@ POLICY: dict[tuple[str, str], Policy] = {
     # ---- calendar feeds (.ics): authenticated by the key in the URL, not by a session
     ("GET", "/areas/{slug:str}/calendar/{feed:str}"): by_key(),
     ("GET", "/calendar/{feed:str}"): by_key(),
+    # ---- the steering report (DESIGN.md §12): read by every member of the area, as a page and as PDF
+    ("GET", "/areas/{slug:str}/report"): page(200, EVERYONE),
+    ("GET", "/areas/{slug:str}/report.pdf"): page(200, EVERYONE),
+    # ---- files on measures and meetings (DESIGN.md §14). Whoever reads the measure or meeting reads its files;
+    # a file is added to a measure by coordination, by whoever registered it (the need here: «executing»), and by
+    # executing staff of a unit responsible for it or taking part (none yet on a need); to a meeting by its
+    # secretary (the coordinator). A file is removed by whoever added it (the coordinator here) or by those roles.
+    ("GET", "/api/v1/measures/{measure_id:int}/attachments"): api(200, EVERYONE),
+    ("POST", "/api/v1/measures/{measure_id:int}/attachments"): api(201, "coordinator coordination registrant"),
+    ("GET", "/api/v1/meetings/{meeting_id:int}/attachments"): api(200, EVERYONE),
+    ("POST", "/api/v1/meetings/{meeting_id:int}/attachments"): api(201, "coordinator"),
+    ("GET", "/api/v1/attachments/{attachment_id:int}"): api(200, EVERYONE),
+    ("GET", "/api/v1/attachments/{attachment_id:int}/content"): api(200, EVERYONE),
+    ("DELETE", "/api/v1/attachments/{attachment_id:int}"): api(200, "coordinator coordination"),
+    ("POST", "/measures/{measure_id:int}/attachments"): page(303, "coordinator coordination registrant"),
+    ("POST", "/meetings/{meeting_id:int}/attachments"): page(303, "coordinator"),
+    ("GET", "/attachments/{attachment_id:int}"): page(200, EVERYONE),
+    ("POST", "/attachments/{attachment_id:int}/remove"): page(303, "coordinator coordination"),
 }
+UPLOADS = {  # the routes whose body is a file (multipart), not a form or JSON
+    ("POST", "/api/v1/measures/{measure_id:int}/attachments"),
+    ("POST", "/api/v1/meetings/{meeting_id:int}/attachments"),
+    ("POST", "/measures/{measure_id:int}/attachments"),
+    ("POST", "/meetings/{meeting_id:int}/attachments"),
+}
+NOTE = ("notat.txt", "Notater fra møtet.\n".encode(), "text/plain")  # a file every upload route takes
 
 # Litestar answers OPTIONS on every path itself (204 and an Allow header, no data, nobody's session).
 IMPLICIT = {"OPTIONS"}
@@ -284,6 +331,13 @@ class Objects:
     def samordna(self) -> Services:
         return self.world.samordna
 
+    def saved_view(self) -> int:
+        """A fresh saved view of the coordinator's (each delete gets its own)."""
+        self.views = getattr(self, "views", 0) + 1
+        accounts, coordinator = self.world.samordna.accounts, self.world.actors["coordinator"]
+        view = accounts.save_view(actor=coordinator, area_id=self.world.areas["alfa"], name=f"V{self.views}", query="")
+        return view.id
+
     def meeting(self) -> Any:
         """A fresh planned meeting of the SLT-samling, with one free item (every write gets its own)."""
         meetings, coordinator = self.world.samordna.meetings, self.world.actors["coordinator"]
@@ -330,6 +384,13 @@ class Objects:
         """A fresh need, registered by «executing»: every write to a measure gets its own."""
         return self.world.register(title="Tiltak for matrisen")
 
+    def attachment(self) -> int:
+        """A fresh file on a fresh need, added by the coordinator: every removal gets its own."""
+        files, coordinator = self.samordna.attachments, self.world.actors["coordinator"]
+        temp = files.temp_path()
+        temp.write_bytes(NOTE[1])
+        return files.add(actor=coordinator, temp=temp, filename=NOTE[0], measure_id=self.need().id).id
+
     def milestone(self) -> int:
         """A fresh milestone of alfa: every write to one gets its own."""
         data = {"title": "Milepæl for matrisen", "month": 5}
@@ -365,6 +426,7 @@ class Call:
     url: str
     form: dict[str, Any] | None = None  # a browser form (the CSRF token is added)
     json: dict[str, Any] | None = None  # an API body (the bearer token is added)
+    file: tuple[str, bytes, str] | None = None  # an upload (multipart; a browser's CSRF token goes before it)
     headers: dict[str, str] = field(default_factory=dict)
 
 
@@ -379,7 +441,9 @@ def request_for(method: str, template: str, o: Objects, values: dict[str, Any] |
     values = dict(values or {})
     need = None
     meeting_version = 1
-    running = template.endswith(("/live", "/decision", "/decisions", "/note", "/attendance", "/hold", "/approve"))
+    running = "{meeting_id" in template and template.endswith(
+        ("/live", "/decision", "/decisions", "/note", "/attendance", "/hold", "/approve")
+    )
     approved_of = None
     decided = None  # the measure a decision is about: the first item of a sent coordination agenda
     if running and "meeting_id" not in values:
@@ -405,12 +469,16 @@ def request_for(method: str, template: str, o: Objects, values: dict[str, Any] |
     if "{measure_id:int}" in template and "measure_id" not in values:
         need = o.need()
         values["measure_id"] = need.id
+    if "{view_id:int}" in template and "view_id" not in values:
+        values["view_id"] = o.saved_view()
     if "{milestone_id:int}" in template and "milestone_id" not in values:
         values["milestone_id"] = o.milestone()
+    if "{attachment_id:int}" in template and "attachment_id" not in values:
+        values["attachment_id"] = o.attachment()
     defaults = {
         "slug": "alfa",
         "name": "meeting",
-        "board": "coordination",
+        "board": "steering" if template.endswith("/{board:str}/decisions") else "coordination",
         "column": "need_identified",
         "trigger": "initiate",
         "unit_id": o.spare_unit,
@@ -432,6 +500,7 @@ def request_for(method: str, template: str, o: Objects, values: dict[str, Any] |
     forms: dict[tuple[str, str], dict[str, Any]] = {
         ("POST", "/login"): {"email": "viewer@example.no", "password": PASSWORD},
         ("POST", "/logout"): {},
+        ("POST", "/notifications/preferences"): {"digest": "weekly", "kinds": "follow_up", "language": ""},
         ("POST", "/language"): {"lang": "nn", "next": "/"},
         ("POST", "/account/password"): {
             "current_password": PASSWORD,
@@ -441,6 +510,8 @@ def request_for(method: str, template: str, o: Objects, values: dict[str, Any] |
         ("POST", "/measures/{measure_id:int}/transitions/{trigger:str}"): {**initiate_form(o), "version": version},
         ("POST", "/measures/{measure_id:int}/edit"): {**NEED, "title": "Nytt navn", "version": version},
         ("POST", "/areas/{slug:str}/measures"): dict(NEED),
+        ("POST", "/areas/{slug:str}/measures/views"): {"name": "Avsluttede", "query": "state=closed"},
+        ("POST", "/areas/{slug:str}/measures/views/{view_id:int}/delete"): {},
         ("POST", "/areas/{slug:str}/boards/{board:str}/cards/{measure_id:int}/actions/{trigger:str}"): {
             **initiate_form(o),
             "version": version,
@@ -510,6 +581,7 @@ def request_for(method: str, template: str, o: Objects, values: dict[str, Any] |
         ("POST", "/areas/{slug:str}/arshjul/my-feed"): {},
         ("POST", "/areas/{slug:str}/admin/goals/{goal_id:int}/archive"): {},
         ("POST", "/areas/{slug:str}/admin/goals/{goal_id:int}/unarchive"): {},
+        ("POST", "/attachments/{attachment_id:int}/remove"): {},
     }
     bodies: dict[tuple[str, str], dict[str, Any]] = {
         ("POST", "/api/v1/areas/{slug:str}/goals"): {"title": "Nytt mål", "period_from": year, "period_to": year + 2},
@@ -530,8 +602,10 @@ def request_for(method: str, template: str, o: Objects, values: dict[str, Any] |
         },
     }
     headers = dict(POLICY[key].headers) if key in POLICY else {}
+    if key in UPLOADS:
+        return Call(method, url, file=NOTE, headers=headers)
     if template.startswith("/api/"):
-        if method in ("GET", "HEAD"):
+        if method in ("GET", "HEAD", "DELETE"):
             return Call(method, url, headers=headers)
         assert key in bodies, f"no API body for {key}: add one to request_for"
         return Call(method, url, json=bodies[key], headers=headers)
@@ -549,6 +623,9 @@ def send(client: WebClient | None, call: Call, token: str | None, *, anonymous: 
     if call.form is not None:
         assert call.method == "POST", call
         return b.post(call.url, call.form, **headers)
+    if call.file is not None:
+        form = {} if call.url.startswith("/api/") else {"_csrf_token": b.token}  # before the file, as the page's form
+        return b.client.post(call.url, data=form, files={"file": call.file}, headers={**b.headers, **headers})
     if call.json is not None:
         return b.client.request(call.method, call.url, json=call.json, headers=headers)
     return b.client.request(call.method, call.url, headers=headers)
@@ -647,6 +724,8 @@ NOWHERE: dict[str, list[Any]] = {
     "item_id": NO_IDS,
     "body_id": NO_IDS,
     "milestone_id": NO_IDS,
+    "view_id": NO_IDS,
+    "attachment_id": NO_IDS,
     "level": ["ingen"],
     "feed": ["ingen.ics", "ingen-slik-nokkel-finnes.ics"],
 }
@@ -715,7 +794,7 @@ def test_odd_numbers_in_queries_and_forms_are_refused_or_ignored(
                 "/areas/alfa/admin/members", {"email": "odd@example.no", "role": "executing", "unit_id": odd}
             ),
             f"api goal_id={odd}": b.client.get(f"/api/v1/areas/alfa/measures?goal_id={odd}", headers=token),
-            f"api offset={odd}": b.client.get(f"/api/v1/areas/alfa/measures?offset={odd}", headers=token),
+            f"api year={odd}": b.client.get(f"/api/v1/areas/alfa/measures?year={odd}", headers=token),
             f"api data goal_id={odd}": b.client.post(
                 f"/api/v1/measures/{need.id}/transitions",
                 json={
@@ -764,6 +843,7 @@ def test_another_areas_objects_under_ones_own_area_are_404(
         "membership_id": o.spare_membership,
         "goal_id": o.spare_goal,
         "milestone_id": o.milestone(),
+        "attachment_id": o.attachment(),
     }
     b = open_browser(peer="192.0.2.52").login(OUTSIDER)
     token = web_world.tokens[OUTSIDER]
@@ -779,6 +859,7 @@ def test_another_areas_objects_under_ones_own_area_are_404(
             "meeting_id",
             "body_id",
             "milestone_id",
+            "attachment_id",
         }
         if not ids:
             continue
@@ -801,6 +882,7 @@ def test_another_areas_objects_under_ones_own_area_are_404(
         "agenda_item",
         "body",
         "milestone",
+        "attachment",
     ):
         assert after[table] == before[table], table
 

@@ -59,12 +59,19 @@ PAGES = [
     ("coordinator", "/areas/alfa/boards/steering"),
     ("executing", "/areas/alfa/boards/execution"),
     ("steering", "/areas/alfa/boards/steering"),
+    ("viewer", "/areas/alfa/boards/steering/decisions"),
+    ("executing", "/areas/alfa/measures"),
+    ("coordinator", "/areas/alfa/measures?q=natteravner&state=in_follow_up&sort=title"),
     ("coordinator", "/measures/{in_follow_up}"),
     ("steering", "/measures/{evaluated}"),
     ("viewer", "/measures/{closed}"),
     ("coordinator", "/workflows/measure"),
     ("coordinator", "/areas/alfa/admin"),
+    ("steering", "/areas/alfa/report"),
     ("executing", "/account/password"),
+    ("executing", "/notifications"),
+    ("executing", "/notifications/preferences"),
+    ("coordinator", "/areas/alfa/notifications"),
     ("coordinator", "/measures/999999"),  # the 404 page
     ("coordinator", "/areas/nowhere/boards/coordination"),  # also a 404 page
 ]

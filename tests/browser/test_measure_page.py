@@ -5,6 +5,7 @@ refused form open with what was typed; the contact person is chosen among the me
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -27,11 +28,19 @@ def open_action(page: Page, trigger: str) -> Locator:
     return form
 
 
-def offered(select: Locator) -> list[str]:
-    """The options a person can pick: «Velg …» left out, hidden and disabled ones too."""
-    return select.evaluate(
-        "s => Array.from(s.options).filter(o => o.value && !o.hidden && !o.disabled).map(o => o.textContent.trim())"
-    )
+OFFERED = "s => Array.from(s.options).filter(o => o.value && !o.hidden && !o.disabled).map(o => o.textContent.trim())"
+
+
+def expect_offered(select: Locator, names: list[str], timeout: float = 5.0) -> None:
+    """The options a person can pick («Velg …» left out, hidden and disabled ones too) become `names`.
+
+    Retried like Playwright's own expectations: the page's script narrows the list after a change or a
+    swap, and a single read can come before it has run.
+    """
+    deadline = time.monotonic() + timeout
+    while (now := select.evaluate(OFFERED)) != names and time.monotonic() < deadline:
+        select.page.wait_for_timeout(50)
+    assert now == names
 
 
 # ---------------------------------------------------------------- 409
@@ -92,14 +101,14 @@ def test_the_contact_person_is_chosen_among_the_members_of_the_chosen_unit(
         form = open_action(page, "assign")
         unit, contact = form.locator("#f-assign-responsible_unit_id"), form.locator("#f-assign-contact_user_id")
         everyone = ["Coordination (Kultur og fritid)", "Executing (Ungdomsskolene)", "Executing Police (Politiet)"]
-        assert offered(contact) == everyone  # no unit chosen yet: every member of a unit
+        expect_offered(contact, everyone)  # no unit chosen yet: every member of a unit
 
         unit.select_option(label="Politiet")
-        assert offered(contact) == ["Executing Police (Politiet)"]
+        expect_offered(contact, ["Executing Police (Politiet)"])
         contact.select_option(label="Executing Police (Politiet)")
         unit.select_option(label="Ungdomsskolene")  # the choice no longer fits: undone
         expect(contact).to_have_value("")
-        assert offered(contact) == ["Executing (Ungdomsskolene)"]
+        expect_offered(contact, ["Executing (Ungdomsskolene)"])
         contact.select_option(label="Executing (Ungdomsskolene)")
         axe_check(page, "the assign form with a unit chosen")
 
@@ -120,7 +129,7 @@ def test_a_card_form_opened_in_place_narrows_the_contact_persons_too(
     with without_reload(page):
         form = open_card_action(page, m.id, "Tildel ansvar")  # swapped in by htmx
         field(form, "Ansvarlig enhet").select_option(label="Kultur og fritid")
-        assert offered(form.locator(f"#f{m.id}-assign-contact_user_id")) == ["Coordination (Kultur og fritid)"]
+        expect_offered(form.locator(f"#f{m.id}-assign-contact_user_id"), ["Coordination (Kultur og fritid)"])
 
 
 def test_a_refused_contact_person_stays_chosen_beside_its_message(
@@ -177,5 +186,5 @@ def test_the_refused_choice_stays_visible_with_a_script_too(
         contact = page.locator("#f-assign-contact_user_id")
         expect(page.locator("#f-assign-contact_user_id-error")).to_have_text(MISMATCH)
         expect(contact).to_have_value(str(w.user_ids["executing"]))
-        assert offered(contact) == ["Executing (Ungdomsskolene)", "Executing Police (Politiet)"]
+        expect_offered(contact, ["Executing (Ungdomsskolene)", "Executing Police (Politiet)"])
         expect(contact).to_be_focused()

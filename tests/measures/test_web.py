@@ -253,7 +253,11 @@ def test_stale_version_409_says_someone_else_changed_it_and_keeps_the_note(brows
     assert r.status_code == 409
     assert "Det har nå status «Ikke prioritert»." in r.text
     assert "Denne handlingen er ikke lenger mulig." in r.text
-    assert 'type="submit"' not in r.text
+    # The refused action's form (not the page's other forms, such as the upload of a file) offers no button.
+    action = re.search(r'<div class="action" id="action-initiate">.*?</form>', r.text, re.S)
+    assert action is not None, r.text
+    assert "Denne handlingen er ikke lenger mulig." in action[0]
+    assert 'type="submit"' not in action[0]
 
 
 def test_role_that_may_not_gets_403_naming_who_may(browser, web_world: World) -> None:

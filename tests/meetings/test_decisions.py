@@ -135,6 +135,8 @@ def test_attendance_hold_and_the_minutes(world: World) -> None:
     agenda = sent_meeting(world)
     decide(world, agenda, item_for(agenda, evaluated.id), evaluated)
     data = {f"status_{world.user_ids['steering']}": "present", f"status_{world.user_ids['coordinator']}": "present"}
+    # Only the body's members are marked: the steering group and its secretary, not the executing level.
+    data[f"status_{world.user_ids['executing']}"] = "present"
     rows = meetings.record_attendance(actor=coordinator, meeting_id=agenda.meeting.id, data={**data, "guest": "Gjest"})
     assert sorted((r.name == "Gjest", r.status) for r in rows) == [
         (False, "present"),
@@ -153,6 +155,10 @@ def test_attendance_hold_and_the_minutes(world: World) -> None:
     assert minutes.summary == "Kort møte." and len(minutes.attendance) == 3 and not minutes.runs
     decided = item_for(minutes.agenda, evaluated.id)
     assert decided.decision_trigger == "close" and minutes.decided_by[decided.id]
+    assert minutes.decision_texts[decided.id] == CLOSE["decision_note"]
+    assert sorted(uid for uid, _name in minutes.members) == sorted(
+        world.user_ids[who] for who in ("coordinator", "steering")
+    )
 
 
 def approved(world: World) -> tuple[Any, Any]:

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from samordna.domain.errors import Conflict, Invalid, NotAllowed, NotFound
 from samordna.store.models import AgendaRecipient, AuditEntry, Body
@@ -260,6 +260,37 @@ def test_regenerating_keeps_free_items_and_order_and_follows_the_boards(world: W
     # Reading the agenda as a member of the group changes nothing.
     third = world.register(title="Tredje behov")
     assert third.id not in {i.measure_id for i in agenda(world, meeting.id, "coordination").items}
+
+
+def _statements(world: World, meeting_id: int) -> int:
+    """The SQL statements one opening of the agenda by the coordinator costs."""
+    seen: list[str] = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        seen.append(statement)
+
+    engine = world.samordna.db.engine
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        agenda(world, meeting_id)
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+    return len(seen)
+
+
+def test_an_agenda_costs_the_same_statements_for_2_items_and_for_30(world: World) -> None:
+    """Generated items are written in one statement, so opening an agenda (first, and again) costs the same
+    number of statements whatever it shows (bench/agenda.py has the figures)."""
+    counts, shown = [], []
+    for more in (2, 28):
+        for _ in range(more):
+            world.register(title="Behov")
+        meeting = plan(world)
+        counts.append((_statements(world, meeting.id), _statements(world, meeting.id)))
+        shown.append(len(agenda(world, meeting.id).items))
+    assert shown == [2, 30]
+    assert counts[0] == counts[1], counts
+    assert counts[0][1] < counts[0][0]  # nothing to write the second time
 
 
 def test_sending_numbers_per_body_and_year_records_recipients_and_freezes(world: World) -> None:

@@ -150,6 +150,8 @@ def test_no_get_handler_writes(app: Litestar, open_browser, samordna: Services, 
                     headers = {**headers, **api}
                 r = b.client.get(url, headers=headers)
                 statuses[f"{url} {headers.get('hx-request', '')}"] = r.status_code
+                # The decision log is the steering board's alone: another board's is not found.
+                known = known and not (template.endswith("/{board:str}/decisions") and values["board"] != "steering")
                 assert r.status_code < (400 if known else 500), (url, headers, r.status_code, r.text[:300])
     assert len(statuses) > 20
     assert snapshot(samordna) == before

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import datetime
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -15,7 +16,7 @@ from samordna.domain.actor import Actor, MemberView
 from samordna.domain.errors import NotAuthenticated
 from samordna.i18n import gettext
 from samordna.store.db import connection_of
-from samordna.store.models import ApiToken, Area, Membership, Unit, User, utcnow
+from samordna.store.models import ApiToken, Area, Membership, SavedView, Unit, User, utcnow
 from samordna.store.prepared import Prepared
 
 # OWASP's argon2id parameters: m=19 MiB, t=2, p=1 (about 25 ms per verify on the project's machines).
@@ -123,3 +124,38 @@ SESSION_ACTOR = (
 def session_actor_rows(connection: Connection, user_id: int) -> list[Any]:
     """(name, email, password_hash, *MEMBER_COLUMNS, area kind, area language) per active membership."""
     return list(connection.execute(SESSION_ACTOR, {"user_id": user_id}).all())
+
+
+# ---------------------------------------------------------------- saved views of the measure list
+
+
+def saved_views(connection: Session | Connection, user_id: int, area_id: int) -> list[tuple[int, str, str]]:
+    """(id, name, query) of the user's saved views in the area, by name."""
+    statement = (
+        select(SavedView.id, SavedView.name, SavedView.query)
+        .where(SavedView.user_id == user_id, SavedView.area_id == area_id)
+        .order_by(SavedView.name)
+    )
+    return [(r[0], r[1], r[2]) for r in connection.execute(statement)]
+
+
+def save_view(session: Session, *, user_id: int, area_id: int, name: str, query: str, now: datetime) -> int:
+    """Save (or, under a name already used, replace) a view; its id."""
+    found = session.execute(
+        select(SavedView).where(SavedView.user_id == user_id, SavedView.area_id == area_id, SavedView.name == name)
+    ).scalar_one_or_none()
+    if found is None:
+        found = SavedView(user_id=user_id, area_id=area_id, name=name, query=query, created_at=now)
+    else:
+        found.query = query
+    session.add(found)
+    session.flush()
+    return found.id  # type: ignore[return-value]
+
+
+def delete_view(session: Session, *, user_id: int, area_id: int, view_id: int) -> bool:
+    found = session.get(SavedView, view_id)
+    if found is None or found.user_id != user_id or found.area_id != area_id:
+        return False
+    session.delete(found)
+    return True

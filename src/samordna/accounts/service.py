@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from samordna.accounts import repository as repo
 from samordna.accounts.repository import (
     actor_for_token,
     find_user,
@@ -33,7 +34,7 @@ from samordna.accounts.repository import (
 )
 from samordna.domain.actor import Actor, AreaView, MemberView
 from samordna.domain.clock import aware
-from samordna.domain.confidentiality import find_national_ids
+from samordna.domain.confidentiality import contains_national_id, find_national_ids, guard_message
 from samordna.domain.errors import FieldError, Invalid, NotFound, Throttled
 from samordna.i18n import gettext as _
 from samordna.i18n import ngettext
@@ -101,6 +102,20 @@ class LoginResult:
     actor: Actor
     language: str | None
     password_mark: str
+
+
+VIEW_NAME_MAX = 80
+VIEW_QUERY_MAX = 1000
+VIEWS_MAX = 30
+
+
+@dataclass(frozen=True)
+class SavedViewView:
+    """A saved view of the measure list: its name and the URL query that opens it."""
+
+    id: int
+    name: str
+    query: str
 
 
 class AccountService:
@@ -312,3 +327,48 @@ class AccountService:
             user = get_user(s, user_id)
             if user is not None:
                 user.language = lang
+
+    # ------------------------------------------------------------ saved views of the measure list
+
+    def saved_views(self, *, actor: Actor, area_id: int) -> list[SavedViewView]:
+        """The member's saved views in the area, by name ([] for an area the actor is no member of)."""
+        if actor.in_area(area_id) is None:
+            return []
+        with self.db.read() as s:
+            return [SavedViewView(*row) for row in repo.saved_views(s, actor.user_id, area_id)]
+
+    def save_view(self, *, actor: Actor, area_id: int, name: Any, query: Any) -> SavedViewView:
+        """Save the list's current `query` (URL query string) under `name`; a name already used is replaced."""
+        if actor.in_area(area_id) is None:
+            raise NotFound(_("Fant ikke SLT-området."))
+        errors: list[FieldError] = []
+        name = " ".join(name.split()) if isinstance(name, str) else ""
+        if not name:
+            errors.append(FieldError("name", _("Gi visningen et navn.")))
+        elif len(name) > VIEW_NAME_MAX or not name.isprintable():
+            errors.append(FieldError("name", _("Navnet kan være høyst {n} tegn.").format(n=VIEW_NAME_MAX)))
+        elif contains_national_id(name):
+            errors.append(FieldError("name", guard_message()))
+        if not isinstance(query, str) or len(query) > VIEW_QUERY_MAX or not query.isprintable() or "#" in query:
+            errors.append(FieldError("query", _("Visningen kunne ikke lagres: filtrene er for lange.")))
+        if errors:
+            raise Invalid(errors)
+        with self.db.write() as s:
+            if len(repo.saved_views(s, actor.user_id, area_id)) >= VIEWS_MAX and name not in {
+                v[1] for v in repo.saved_views(s, actor.user_id, area_id)
+            }:
+                raise Invalid(
+                    [FieldError("name", _("Du har {n} lagrede visninger: slett en først.").format(n=VIEWS_MAX))]
+                )
+            view_id = repo.save_view(
+                s, user_id=actor.user_id, area_id=area_id, name=name, query=query.lstrip("?"), now=self.now()
+            )
+        return SavedViewView(view_id, name, query.lstrip("?"))
+
+    def delete_view(self, *, actor: Actor, area_id: int, view_id: int) -> None:
+        """Delete one of the member's saved views (404 for anyone else's)."""
+        with self.db.write() as s:
+            if actor.in_area(area_id) is None or not repo.delete_view(
+                s, user_id=actor.user_id, area_id=area_id, view_id=view_id
+            ):
+                raise NotFound(_("Fant ikke visningen."))

@@ -62,6 +62,22 @@ class Page:
         """Whether the header offers «Administrasjon» (organisation or goal pages) in this area."""
         return policy.may_administer(self.member)
 
+    def saved_views(self) -> list[Any]:
+        """The member's saved views of the measure list in this area (for the menu), read once per page."""
+        if self.area is None:
+            return []
+        if "saved_views" not in self.extra:
+            accounts = self.request.app.state.services.accounts
+            self.extra["saved_views"] = accounts.saved_views(actor=self.actor, area_id=self.area.id)
+        return self.extra["saved_views"]
+
+    def unread_notifications(self) -> int:
+        """The header's «Varsler» badge: the user's unread notifications (one indexed count per page)."""
+        if "unread" not in self.extra:
+            notifications = self.request.app.state.services.notifications
+            self.extra["unread"] = notifications.unread_count(user_id=self.actor.user_id)
+        return self.extra["unread"]
+
     def board_url(self, area: Any | None = None) -> str:
         area = area or self.area
         return f"/areas/{area.slug}/boards/{BOARD_OF_ROLE[area.role]}"

@@ -30,13 +30,14 @@ from sqlalchemy import Connection, Integer, String, bindparam, func, or_, select
 from samordna.boards.views import NO_HEALTH, BoardFilters
 from samordna.organisation import repository as org
 from samordna.store.db import Database
-from samordna.store.models import Measure, MeasureUnit, Membership
+from samordna.store.models import AgendaItem, Event, Measure, MeasureUnit, Meeting, Membership, User
 
 Conn = Connection  # what the service holds between `reading`/`writing` and the functions below
 
 MEASURE = Measure.__table__
 MEASURE_UNIT = MeasureUnit.__table__
 MEMBERSHIP = Membership.__table__
+EVENT = Event.__table__
 
 # What a card shows; the steering board adds the evaluation.
 CARD_COLUMNS = (
@@ -390,3 +391,76 @@ def registered_needs(
     statement = _registered_statement(_shape(filters, None), unit_id is not None, bool(shown))
     rows = list(conn.execute(statement, params).mappings().all())
     return rows, (rows[0]["total"] if rows else 0)
+
+
+# ---------------------------------------------------------------- the steering group's decision log
+
+
+@lru_cache(maxsize=8)
+def _decisions_statement(paged: bool, bounded: bool) -> Any:
+    e, m, item, meeting, user = EVENT.c, MEASURE.c, AgendaItem.__table__.c, Meeting.__table__.c, User.__table__.c
+    statement = (
+        select(
+            e.id,
+            e.measure_id,
+            e.at,
+            e.trigger,
+            e.to_state,
+            e.changes,
+            e.comment,
+            e.meeting_id,
+            m.ref,
+            m.title,
+            m.state,
+            user.name.label("actor_name"),
+            meeting.starts_at.label("meeting_starts_at"),
+            item.number.label("item_number"),
+            item.year.label("item_year"),
+        )
+        .select_from(
+            EVENT.join(MEASURE, MEASURE.c.id == e.measure_id)
+            .join(User.__table__, user.id == e.actor_id)
+            .outerjoin(Meeting.__table__, meeting.id == e.meeting_id)
+            .outerjoin(AgendaItem.__table__, item.decision_event_id == e.id)
+        )
+        .where(m.area_id == bindparam("d_area"), e.trigger.in_(bindparam("d_triggers", expanding=True)))
+        .order_by(e.at.desc(), e.id.desc())
+        .limit(bindparam("d_limit"))
+    )
+    if paged:  # older than the last entry shown (at, id): a keyset, stable while new decisions come in
+        statement = statement.where(
+            or_(e.at < bindparam("d_at"), (e.at == bindparam("d_at")) & (e.id < bindparam("d_id")))
+        )
+    if bounded:
+        statement = statement.where(e.at >= bindparam("d_from"), e.at < bindparam("d_to"))
+    return statement
+
+
+def decisions(
+    conn: Conn,
+    *,
+    area_id: int,
+    triggers: Sequence[str],
+    limit: int,
+    after: tuple[datetime, int] | None = None,
+    between: tuple[datetime, datetime] | None = None,
+) -> list[Mapping[str, Any]]:
+    """The area's decisions (events of `triggers`), newest first: `limit` of them, older than `after`
+    (at, event id) and within `between` [from, to) when given. One statement."""
+    params: dict[str, Any] = {"d_area": area_id, "d_triggers": list(triggers), "d_limit": limit}
+    if after:
+        params["d_at"], params["d_id"] = after
+    if between:
+        params["d_from"], params["d_to"] = between
+    statement = _decisions_statement(after is not None, between is not None)
+    return list(conn.execute(statement, params).mappings().all())
+
+
+def first_decision_at(conn: Conn, *, area_id: int, triggers: Sequence[str]) -> datetime | None:
+    """When the area's first decision was taken (the year filter starts there)."""
+    statement = (
+        select(func.min(EVENT.c.at))
+        .select_from(EVENT.join(MEASURE, MEASURE.c.id == EVENT.c.measure_id))
+        .where(MEASURE.c.area_id == area_id, EVENT.c.trigger.in_(list(triggers)))
+    )
+    return conn.execute(statement).scalar()

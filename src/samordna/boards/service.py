@@ -14,8 +14,9 @@ Size: one class with the three boards' shared reader; splitting it per board wou
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -31,6 +32,8 @@ from samordna.boards.views import (
     CardMoved,
     Column,
     ColumnPage,
+    Decision,
+    DecisionLog,
     Evaluation,
     GoalProgress,
     Placement,
@@ -38,9 +41,10 @@ from samordna.boards.views import (
 )
 from samordna.domain import policy
 from samordna.domain.actor import Actor, MemberView
-from samordna.domain.clock import Clock
+from samordna.domain.clock import Clock, aware
 from samordna.domain.errors import Conflict, FieldError, Invalid, NotAllowed, NotFound
-from samordna.domain.vocabulary import HEALTHS
+from samordna.domain.small_numbers import MIN_COUNT, Tally, protect, safe_count
+from samordna.domain.vocabulary import HEALTHS, STATE_GROUPS
 from samordna.i18n import current_lang, gettext
 from samordna.measures.service import MeasureService, MeasureView, who_may
 from samordna.organisation.repository import GoalView, UnitView
@@ -73,19 +77,11 @@ __all__ = [
 BOARDS = ("coordination", "execution", "steering")
 PAGE_SIZE = 20
 MAX_LIMIT = 500  # cards one column shows at most when a page asks for more without JavaScript
-MIN_COUNT = 5  # reports never show counts below this (DESIGN §5)
 CREATE_ROLES = policy.REGISTER_NEED
 DECLINED_DAYS = 30  # «Behov vi har meldt» keeps a declined need this long after the decision
+DECISIONS_ON_BOARD = 5  # the steering board's latest decisions; the decision log pages through the rest
+DECISIONS_PER_PAGE = 25
 CHOICE_TYPES = ("goal", "unit", "units", "member")  # fields whose form offers the area's goals, units, members
-
-# The steering board's goal overview groups states; states a custom workflow adds fall under "other".
-STATE_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("planning", ("need_identified", "initiated")),
-    ("running", ("assigned", "in_follow_up", "paused")),
-    ("evaluation", ("under_evaluation", "evaluated")),
-    ("closed", ("closed",)),
-    ("declined", ("declined",)),
-)
 
 
 # ---------------------------------------------------------------- columns of each board
@@ -116,6 +112,15 @@ def board_states(workflow: Workflow, board: str) -> tuple[str, ...]:
     if board == "steering":
         return workflow.states_on_board("steering")
     raise NotFound(gettext("Fant ikke tavla."))
+
+
+def decision_triggers(workflow: Workflow) -> tuple[str, ...]:
+    """The steering group's decisions: the triggers that take a measure off the steering board (from
+    «evaluated» on to extend, adjust or close it), read from the workflow file."""
+    on_board = set(workflow.states_on_board("steering"))
+    return tuple(
+        dict.fromkeys(t.trigger for t in workflow.transitions if on_board & set(t.sources) and t.dest not in on_board)
+    )
 
 
 def need_states(workflow: Workflow) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -241,28 +246,30 @@ class _Reader:
         effects = list(wf.fields["effect"].options) if "effect" in wf.fields else []
         tallies: dict[int, dict[str, dict[str, int]]] = {}
         for goal_id, state, health, effect, n in rows:
-            t = tallies.setdefault(goal_id, {"group": {}, "health": {}, "effect": {}, "total": {"": 0}})
-            t["total"][""] += n
+            t = tallies.setdefault(goal_id, {"group": {}, "health": {}, "effect": {}})
             group = group_of.get(state, "other")
             t["group"][group] = t["group"].get(group, 0) + n
             if health and not (state in wf.states and wf.states[state].final):
                 t["health"][health] = t["health"].get(health, 0) + n
             if effect:
                 t["effect"][effect] = t["effect"].get(effect, 0) + n
+        if "other" not in groups and any("other" in t["group"] for t in tallies.values()):
+            groups.append("other")  # a state the workflow file no longer has
         out = []
         for g in goals:
             t = tallies.get(g.id)
             if t is None and not g.active:
                 continue
-            t = t or {"group": {}, "health": {}, "effect": {}, "total": {"": 0}}
-            by_group = tuple((k, safe_count(t["group"].get(k, 0))) for k in groups)
+            t = t or {"group": {}, "health": {}, "effect": {}}
+            # The total is the sum of the groups, protected with them (domain.small_numbers).
+            by_state = protect(Tally.of({k: t["group"].get(k, 0) for k in groups}))
             out.append(
                 GoalProgress(
                     goal_id=g.id,
                     title=g.title,
                     active=g.active,
-                    total=safe_total(t["total"][""], [n for _, n in by_group]),
-                    by_group=by_group,
+                    total=by_state.count,
+                    by_group=by_state.counts(),
                     by_health=tuple((k, safe_count(t["health"].get(k, 0))) for k in HEALTHS),
                     by_effect=tuple((k, safe_count(t["effect"].get(k, 0))) for k in effects),
                 )
@@ -274,18 +281,14 @@ def _date(value: date | str | None) -> date | None:
     return date.fromisoformat(value) if isinstance(value, str) else value
 
 
-def safe_count(n: int) -> SafeCount:
-    return SafeCount(n) if n >= MIN_COUNT else SafeCount(None, "fewer")
-
-
-def safe_total(n: int, parts: Sequence[SafeCount]) -> SafeCount:
-    """A total over parts that together make it up: hidden («5 or more») when exactly one part is
-    hidden, since the total minus the shown parts would give that small count away."""
-    if n < MIN_COUNT:
-        return SafeCount(None, "fewer")
-    if sum(1 for p in parts if p.value is None) == 1:
-        return SafeCount(None, "at_least")
-    return SafeCount(n)
+def _page_key(value: str | None) -> tuple[datetime, int] | None:
+    """The decision log's «eldre vedtak» key (the last shown decision's UTC instant and event id), or None
+    when it is missing or not one (then the first page is shown)."""
+    at, _, event_id = (value or "").partition("~")
+    try:
+        return datetime.fromisoformat(at).astimezone(UTC), int(event_id)
+    except ValueError:
+        return None
 
 
 def _limit(value: Any) -> int:
@@ -304,6 +307,7 @@ class BoardService:
         self.workflow = workflow
         self.clock = clock
         self.measures = measures
+        self.decision_triggers = decision_triggers(workflow)  # the steering group's decisions (the log)
 
     def today(self) -> date:
         return self.clock.today()
@@ -342,6 +346,7 @@ class BoardService:
             rows = [row for st in reader.states for row in by_state[st]]
             cards = iter(reader.cards(conn, member, rows, units, goals))
             progress = reader.progress(conn, member.area_id, goals) if reader.steering else ()
+            decisions = self._decisions(conn, member.area_id, DECISIONS_ON_BOARD) if reader.steering else ()
             if board == "execution":
                 page = self._registered(
                     conn, reader, actor, member, filters, units, goals, _limit(limits.get(REGISTERED, PAGE_SIZE))
@@ -361,7 +366,60 @@ class BoardService:
             unit_locked=locked,
             may_register=member.role in CREATE_ROLES,
             progress=progress,
+            decisions=decisions,
             registered=registered,
+        )
+
+    def decision_log(
+        self, *, actor: Actor, slug: str, year: int | None = None, after: str | None = None
+    ) -> DecisionLog:
+        """The steering group's decisions on the area's measures across meetings, newest first, a page at a
+        time: within `year` when given, older than `after` (the previous page's `next_after`)."""
+        member = _Reader(self, "steering").member(actor, slug)
+        with repo.reading(self.db) as conn:
+            first = repo.first_decision_at(conn, area_id=member.area_id, triggers=self.decision_triggers)
+            this_year = self.clock.today().year
+            years = tuple(range(this_year, aware(first).astimezone(self.clock.tz).year - 1, -1)) if first else ()
+            year = year if year in years else None
+            decisions = self._decisions(conn, member.area_id, DECISIONS_PER_PAGE + 1, after=_page_key(after), year=year)
+        more = len(decisions) > DECISIONS_PER_PAGE
+        decisions = decisions[:DECISIONS_PER_PAGE]
+        next_after = f"{decisions[-1].at.astimezone(UTC).isoformat()}~{decisions[-1].event_id}" if more else None
+        return DecisionLog(decisions=decisions, year=year, years=years, next_after=next_after)
+
+    def _decisions(
+        self,
+        conn: Conn,
+        area_id: int,
+        limit: int,
+        *,
+        after: tuple[datetime, int] | None = None,
+        year: int | None = None,
+    ) -> tuple[Decision, ...]:
+        between = self.clock.year_span(year) if year is not None else None
+        rows = repo.decisions(
+            conn, area_id=area_id, triggers=self.decision_triggers, limit=limit, after=after, between=between
+        )
+        return tuple(self._decision(r) for r in rows)
+
+    def _decision(self, r: Mapping[str, Any]) -> Decision:
+        changes = json.loads(r["changes"] or "{}")
+        note = changes.get("decision_note", [None, None])[1] or r["comment"] or ""
+        starts = aware(r["meeting_starts_at"])
+        number, year = r["item_number"], r["item_year"]
+        return Decision(
+            event_id=r["id"],
+            measure_id=r["measure_id"],
+            measure_ref=r["ref"],
+            measure_title=r["title"],
+            measure_state=r["state"],
+            trigger=r["trigger"],
+            at=aware(r["at"]).astimezone(self.clock.tz),
+            actor_name=r["actor_name"],
+            note=note,
+            meeting_id=r["meeting_id"],
+            meeting_day=starts.astimezone(self.clock.tz).date() if starts else None,
+            case=f"Sak {number:02d}/{year % 100:02d}" if number is not None else "",
         )
 
     def read_column(

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from samordna.domain.errors import FieldError
+from samordna.domain.small_numbers import SafeCount
 from samordna.domain.vocabulary import ARENAS, HEALTHS
 from samordna.measures.service import MeasureView
 from samordna.organisation.repository import GoalView, UnitView
@@ -81,15 +82,6 @@ class Column:
 
 
 @dataclass(frozen=True)
-class SafeCount:
-    """A count as a report may show it: the number only when it is 5 or more (DESIGN §5)."""
-
-    value: int | None  # None: hidden
-    # "fewer" (fewer than 5), or "at_least" (5 or more, hidden so that no small count can be derived)
-    hidden: str | None = None
-
-
-@dataclass(frozen=True)
 class GoalProgress:
     goal_id: int
     title: str
@@ -114,6 +106,7 @@ class BoardView:
     unit_locked: bool  # an executing member sees only the own unit's measures
     may_register: bool
     progress: tuple[GoalProgress, ...] = ()
+    decisions: tuple[Decision, ...] = ()  # the steering board's latest decisions
     # The execution board's «Behov vi har meldt»: needs the member or the member's unit registered that
     # are not (yet) anyone's measure, and the recently declined ones (state REGISTERED; cards carry their state).
     registered: Column | None = None
@@ -164,3 +157,33 @@ class CardMoved:
     before_state: str
     measure: MeasureView  # after the action
     placement: Placement
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One line of the steering group's decision log: a decision (extend, adjust, close …) on a measure,
+    and the meeting it was taken in when it was recorded from an agenda (`case`: «Sak 03/27»)."""
+
+    event_id: int
+    measure_id: int
+    measure_ref: str
+    measure_title: str
+    measure_state: str  # the measure's state now
+    trigger: str
+    at: datetime  # local time
+    actor_name: str
+    note: str  # the decision's reasoning (decision_note), else the comment
+    meeting_id: int | None
+    meeting_day: date | None
+    case: str
+
+
+@dataclass(frozen=True)
+class DecisionLog:
+    """A page of decisions, newest first. `year`: the filter (None: every year); `years`: those there are
+    decisions in, newest first; `next_after`: the key of the next page («eldre vedtak»), None at the end."""
+
+    decisions: tuple[Decision, ...]
+    year: int | None
+    years: tuple[int, ...]
+    next_after: str | None

@@ -146,6 +146,10 @@ class BoardUI:
     def column_url(self, state: str) -> str:
         return f"{self.base}/columns/{state}" + (f"?{urlencode(self.query)}" if self.query else "")
 
+    def decisions_url(self, year: int | None = None, after: str | None = None) -> str:
+        query = {k: str(v) for k, v in (("year", year), ("after", after)) if v}
+        return f"{self.base}/decisions" + (f"?{urlencode(query)}" if query else "")
+
     def action_url(self, card: Any, trigger: str) -> str:
         return f"{self.base}/cards/{card.id}/actions/{trigger}"
 
@@ -254,8 +258,25 @@ class BoardController(Controller):
         htmx = is_htmx(request) and request.headers.get("hx-history-restore-request") != "true"
         if htmx and request.headers.get("hx-target") == "board-body":
             ctx = context(page, ui, view=view, partial=True)
-            return HTMXBlockTemplate(template_name=TEMPLATE, block_name="board_body", context=ctx, push_url=ui.url())
+            # A live refresh (samordna.live) reads the same page again: no new entry in the browser's history.
+            live = request.headers.get("hx-trigger") == "board-refresh"
+            push = None if live else ui.url()
+            return HTMXBlockTemplate(template_name=TEMPLATE, block_name="board_body", context=ctx, push_url=push)
         return Template(template_name=TEMPLATE, context=context(page, ui, view=view))
+
+    @get("/{board:str}/decisions", sync_to_thread=True)
+    def decision_log(self, request: Request, boards: BoardsDep, slug: FromPath[str], board: FromPath[str]) -> Template:
+        """The steering group's decision log across measures (and meetings), newest first, by year. (A path
+        parameter, not the literal «steering»: a literal segment would hide /{board} from Litestar's router.)"""
+        page = page_for(request, slug)
+        if _board(board) != "steering":
+            raise NotFound(_("Fant ikke tavla."))
+        params = request.query_params
+        year_text = params.get("year", "")
+        year = int(year_text) if _digits(year_text, 4) else None
+        log = boards.decision_log(actor=page.actor, slug=slug, year=year, after=params.get("after"))
+        ui = BoardUI(page, "steering", boards.workflow)
+        return Template(template_name="pages/boards/decisions.html", context=context(page, ui, log=log))
 
     @get("/{board:str}/columns/{column:str}", sync_to_thread=True)
     def column_page(

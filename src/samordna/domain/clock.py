@@ -31,3 +31,10 @@ class Clock:
 
     def today(self) -> date:
         return self.source().astimezone(self.tz).date()
+
+    def year_span(self, year: int) -> tuple[datetime, datetime]:
+        """The local calendar year as UTC instants: [1 January 00:00, the next 1 January 00:00)."""
+        return (
+            datetime(year, 1, 1, tzinfo=self.tz).astimezone(UTC),
+            datetime(year + 1, 1, 1, tzinfo=self.tz).astimezone(UTC),
+        )

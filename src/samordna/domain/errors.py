@@ -75,6 +75,16 @@ class TooLarge(DomainError):
     status = 413
 
 
+class UnsupportedType(DomainError):
+    """415: a file of a kind that is not accepted; `accepted` names the kinds that are (their media types)."""
+
+    status = 415
+
+    def __init__(self, message: str, *, accepted: tuple[str, ...]) -> None:
+        super().__init__(message)
+        self.accepted = accepted
+
+
 class Invalid(DomainError):
     """422: every invalid field at once."""
 

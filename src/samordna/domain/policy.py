@@ -20,6 +20,7 @@ EDIT_MEASURE = ("coordinator", "coordination")
 MANAGE_GOALS = ("steering", "coordinator")
 MANAGE_ORGANISATION = ("coordinator",)
 READ_SECURITY_LOG = ("coordinator",)
+EXPORT_AREA = ("coordinator",)  # the whole area as one JSON document (DESIGN.md §12), every member named
 PLAN_MEETINGS = ("coordinator",)  # the coordinator is secretary for every body (DESIGN.md §11)
 # The bodies whose meetings each role may read: its own level's and the SLT-samling («all»); viewers (often
 # elected officials being briefed) read the steering group's.
@@ -39,6 +40,11 @@ AGENDA_RECIPIENTS: dict[str, tuple[str, ...]] = {
 }
 ADMINISTER = tuple(dict.fromkeys(MANAGE_GOALS + MANAGE_ORGANISATION))  # who sees «Administrasjon»
 MANAGE_CALENDAR = ("coordinator",)  # milestones of the annual wheel, renewing a body's calendar address
+# Files on a measure (DESIGN.md §14): coordination on any measure; an executing member on the measures their unit
+# is responsible for or takes part in, and on the needs they registered. Files on a meeting: its secretary.
+ATTACH_TO_MEASURE = ("coordinator", "coordination")
+ATTACH_TO_MEETING = PLAN_MEETINGS
+SEE_REACH = ("coordinator",)  # who gets reminders and whose mails failed (DESIGN.md §13)
 
 LEVELS = ("steering", "coordination", "executing", "all")  # the bodies that meet, by level (DESIGN.md §11)
 
@@ -83,6 +89,24 @@ def may_edit_measure(member: MemberView, *, actor_id: int, created_by_id: int, i
     return member.role in EDIT_MEASURE or (created_by_id == actor_id and in_initial_state)
 
 
+def may_attach_to_measure(
+    member: MemberView, *, actor_id: int, created_by_id: int, responsible_unit_id: int | None, participating: list[int]
+) -> bool:
+    """Whether the member may add a file to the measure (and remove the files they added)."""
+    if member.role in ATTACH_TO_MEASURE or created_by_id == actor_id:
+        return True
+    return (
+        member.role == "executing"
+        and member.unit_id is not None
+        and (member.unit_id == responsible_unit_id or member.unit_id in participating)
+    )
+
+
+def may_remove_attachment(member: MemberView, *, actor_id: int, added_by_id: int, roles: tuple[str, ...]) -> bool:
+    """Whoever added a file may remove it, and so may the roles that manage the files of its measure or meeting."""
+    return added_by_id == actor_id or member.role in roles
+
+
 def allowed_triggers(workflow: Any, member: MemberView, row: Mapping[str, Any], participating: list[int]) -> list[str]:
     """The triggers `member` may fire on the measure `row` now: the state's triggers whose rule lets them."""
     out = []
@@ -91,6 +115,21 @@ def allowed_triggers(workflow: Any, member: MemberView, row: Mapping[str, Any], 
         if td and permitted_rule(td, member, row["responsible_unit_id"], participating):
             out.append(trigger)
     return out
+
+
+def may_follow_measure(
+    member: MemberView | None, *, user_id: int, units: tuple[int, ...] | list[int], registered_by: int
+) -> bool:
+    """Whether a member hears of a change to a measure of their area on the live streams (DESIGN.md §15): what
+    their boards show them. Every member of the area but an executing one; an executing member hears of the
+    measures of their unit (responsible or taking part, before or after the change: a card leaving their board
+    is news too) and of the needs they registered themselves — never of another unit's measure. `member` is the
+    membership in the measure's area (None: another area, nothing at all)."""
+    if member is None:
+        return False
+    if member.role != "executing":
+        return True
+    return registered_by == user_id or (member.unit_id is not None and member.unit_id in units)
 
 
 def may_read_meetings_of(member: MemberView | None, level: str) -> bool:

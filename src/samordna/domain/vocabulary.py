@@ -9,6 +9,15 @@ ARENAS = ("school", "leisure", "digital", "neighbourhood", "family", "nightlife"
 UNIT_KINDS = ("municipal", "police", "voluntary", "business", "state", "other")
 AREA_KINDS = ("municipality", "intermunicipal", "district")
 HEALTHS = ("on_track", "at_risk", "off_track")
+# The steering board's goal overview and the steering report group the states; a state a custom workflow
+# adds falls under "other".
+STATE_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("planning", ("need_identified", "initiated")),
+    ("running", ("assigned", "in_follow_up", "paused")),
+    ("evaluation", ("under_evaluation", "evaluated")),
+    ("closed", ("closed",)),
+    ("declined", ("declined",)),
+)
 # The bodies that meet (DESIGN.md §11): one per level and area, with these names until the coordinator
 # renames them in the area's own words (the same names as migration 0006 gave the areas it found).
 BODY_LEVELS = ("steering", "coordination", "executing", "all")

@@ -10,7 +10,7 @@ machinery; the versioned UPDATE is built once per set of columns a trigger write
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -43,7 +43,8 @@ LOAD = Prepared(
     .order_by(MEASURE_UNIT.c.unit_id)
 )
 INSERT_EVENT = Prepared(
-    insert(Event.__table__).inline(),  # inline: no RETURNING of the new id (PostgreSQL would add one)
+    # The new event's id comes back in the same statement: it names the change on the live streams (samordna.live).
+    insert(Event.__table__).returning(Event.__table__.c.id),
     column_keys=(
         "measure_id",
         "at",
@@ -97,6 +98,14 @@ def find(
     return db.execute(query.order_by(MEASURE.c.id).limit(limit).offset(offset)).mappings().all()  # type: ignore[return-value]
 
 
+def by_ids(db: Db, measure_ids: list[int]) -> dict[int, Mapping[str, Any]]:
+    """The measures' rows by id (the measure list's page, read in full for the API)."""
+    if not measure_ids:
+        return {}
+    rows = db.execute(select(MEASURE).where(MEASURE.c.id.in_(measure_ids))).mappings().all()
+    return {r["id"]: r for r in rows}
+
+
 def participating(db: Db, measure_ids: list[int]) -> dict[int, list[int]]:
     """Each measure's participating units, ascending ([] for none)."""
     out: dict[int, list[int]] = {i: [] for i in measure_ids}
@@ -138,6 +147,34 @@ def events(db: Db, *, measure_id: int) -> list[EventView]:
         )
         for e, name in _event_rows(db, measure_id)
     ]
+
+
+def events_of(db: Db, measure_ids: Sequence[int]) -> list[Mapping[str, Any]]:
+    """The events of many measures (an export's chunk), by measure and oldest first, with the name of who did
+    each: measure_id, at, trigger, from_state, to_state, actor_name, comment, changes and data (JSON
+    text), version, meeting_id."""
+    if not measure_ids:
+        return []
+    e = Event.__table__.c
+    statement = (
+        select(
+            e.measure_id,
+            e.at,
+            e.trigger,
+            e.from_state,
+            e.to_state,
+            User.__table__.c.name.label("actor_name"),
+            e.comment,
+            e.changes,
+            e.data,
+            e.version,
+            e.meeting_id,
+        )
+        .join_from(Event.__table__, User.__table__, User.__table__.c.id == e.actor_id)
+        .where(e.measure_id.in_(list(measure_ids)))
+        .order_by(e.measure_id, e.id)
+    )
+    return db.execute(statement).mappings().all()  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)
@@ -260,8 +297,9 @@ def insert_event(
     version: int,
     at: datetime,
     meeting_id: int | None = None,
-) -> None:
-    INSERT_EVENT.rowcount(
+) -> int:
+    """Append the event; its id."""
+    rows = INSERT_EVENT.rows(
         connection_of(db),
         {
             "measure_id": measure_id,
@@ -277,6 +315,7 @@ def insert_event(
             "meeting_id": meeting_id,
         },
     )
+    return int(rows[0][0])
 
 
 def event_id(db: Db, *, measure_id: int, version: int) -> int | None:

@@ -21,6 +21,7 @@ permitted_rule = policy.permitted_rule
 
 CREATE = "create"  # registering a need (reserved: no workflow trigger has the name)
 EDIT = "edit"  # changing the descriptive fields outside a transition (reserved as well)
+ATTACH, DETACH = "attach", "detach"  # a file added to the measure or removed (reserved as well)
 CHOICE_TYPES = ("goal", "unit", "units", "member")  # fields whose form offers the area's goals, units, members
 
 

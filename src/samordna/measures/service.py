@@ -20,9 +20,11 @@ from samordna.domain.actor import Actor, MemberView
 from samordna.domain.clock import Clock, aware
 from samordna.domain.errors import NotFound
 from samordna.i18n import gettext as _
+from samordna.measures import export as exports
+from samordna.measures import listing, writes
 from samordna.measures import page as pages
 from samordna.measures import repository as repo
-from samordna.measures import writes
+from samordna.measures.changes import ChangeFeed, MeasureChanged
 from samordna.measures.repository import Db
 from samordna.measures.rules import CREATE_ROLES as CREATE_ROLES  # re-exported: the forms of a need
 from samordna.measures.rules import NEED_FIELDS as NEED_FIELDS
@@ -31,6 +33,8 @@ from samordna.measures.rules import trigger_fields
 from samordna.measures.rules import who_may as who_may  # re-exported: the boards name who may
 from samordna.measures.views import (
     EventView,
+    ListFilters,
+    ListPage,
     MeasurePage,
     MeasureView,
     NeedAnswer,
@@ -38,7 +42,7 @@ from samordna.measures.views import (
     PageAnswer,
 )
 from samordna.organisation import repository as org
-from samordna.store.db import Database
+from samordna.store.db import Database, after_commit
 from samordna.workflow import FieldDef, Workflow
 
 # ---------------------------------------------------------------- the service
@@ -56,6 +60,7 @@ class MeasureService:
         self.clock = clock
         self.now = clock.now  # an aware datetime
         self.today = clock.today  # the local date (Europe/Oslo) of that clock
+        self.changes = ChangeFeed()  # who hears of committed changes (the live boards: samordna.live)
 
     # ------------------------------------------------------------ the public API
 
@@ -67,6 +72,28 @@ class MeasureService:
         with self.db.read() as s:
             area = org.area_for(s, actor, slug)
             return self._find_in(s, actor=actor, area_id=area.id, **filters)  # type: ignore[arg-type]
+
+    def list_page(
+        self,
+        *,
+        actor: Actor,
+        slug: str,
+        filters: ListFilters,
+        after: str | None = None,
+        limit: int = listing.PAGE_SIZE,
+        full: bool = False,
+    ) -> ListPage:
+        """The measure list: a page of the area's measures under `filters`, searched, sorted, by keyset;
+        with `full`, also each measure in full (`measures`, for the API)."""
+        return listing.read_list(self, actor=actor, slug=slug, filters=filters, after=after, limit=limit, full=full)
+
+    def export(
+        self, *, actor: Actor, slug: str, filters: ListFilters, chunk: int = exports.CHUNK
+    ) -> exports.MeasureExport:
+        """An export of the measure list under `filters`: every row of that view in its order, and their
+        events. The actor is checked now (NotFound for another area's list); the rows are read when the
+        export's `chunks()` is iterated, `chunk` at a time in one read transaction (a stream)."""
+        return exports.open_export(self, actor=actor, slug=slug, filters=filters, chunk=chunk)
 
     def events(self, *, actor: Actor, measure_id: int) -> list[EventView]:
         with self.db.read() as s:
@@ -211,9 +238,24 @@ class MeasureService:
             meeting_date=meeting_date,
         )
 
+    def may_attach_in(self, conn: Db, *, actor: Actor, measure_id: int) -> tuple[int, bool]:
+        """The measure's area and whether the actor may add files to it (NotFound when they may not see it)."""
+        return writes.may_attach_in(self, conn, actor=actor, measure_id=measure_id)
+
+    def note_file_in(
+        self, conn: Db, *, actor: Actor, measure_id: int, trigger: str, data: dict[str, Any]
+    ) -> MeasureView:
+        """A file added (`attach`) or removed (`detach`): one event in the measure's history, in the caller's
+        transaction."""
+        return writes.note_file_in(self, conn, actor=actor, measure_id=measure_id, trigger=trigger, data=data)
+
     def event_id_in(self, conn: Db, *, measure_id: int, version: int) -> int | None:
         """The id of the event that gave the measure `version`, inside the caller's transaction."""
         return repo.event_id(conn, measure_id=measure_id, version=version)
+
+    def announce(self, change: MeasureChanged) -> None:
+        """Tell the listeners of `changes` about `change` once the write transaction open now has committed."""
+        after_commit(lambda: self.changes.emit(change))
 
     # ------------------------------------------------------------ reads
 

@@ -9,9 +9,10 @@ from datetime import date
 from typing import Any
 
 from samordna.domain.vocabulary import ARENA_LABELS
+from samordna.measures.rules import ATTACH, DETACH
 from samordna.measures.service import NEED_FIELDS
 from samordna.measures.views import MeasureDetails, TimelineEntry
-from samordna.web.i18n import fmt_date
+from samordna.web.i18n import fmt_date, fmt_size
 from samordna.web.i18n import gettext as _
 from samordna.web.rendering import label
 
@@ -38,6 +39,7 @@ class Row:
     to_label: str | None = None
     health_label: str | None = None
     items: list[Item] = field(default_factory=list)
+    subject: str | None = None  # what the event was about, after its label: «Vedlegg lagt til: rapport.pdf (1,2 MB)»
 
 
 def state_label(wf: Any, state: str | None, lang: str) -> str:
@@ -79,7 +81,7 @@ def value_text(fdef: Any, value: Any, details: MeasureDetails, lang: str, kind: 
     return str(value)
 
 
-def _fields_by_column(wf: Any) -> dict[str, Any]:
+def fields_by_column(wf: Any) -> dict[str, Any]:
     """Measure column → the field definition that writes it (workflow fields, then need fields)."""
     out = {f.name: f for f, _required in NEED_FIELDS}
     for fdef in wf.fields.values():
@@ -88,18 +90,41 @@ def _fields_by_column(wf: Any) -> dict[str, Any]:
     return out
 
 
+def event_labels(wf: Any, lang: str) -> dict[str, str]:
+    """trigger -> what its event is called: «Behov meldt», «Beskrivelsen endret», the transitions' labels."""
+    out = {t.trigger: t.label.get(lang) for t in reversed(wf.transitions)}
+    return {
+        **out,
+        "create": _("Behov meldt"),
+        "edit": _("Beskrivelsen endret"),
+        "attach": _("Vedlegg lagt til"),
+        "detach": _("Vedlegg fjernet"),
+    }
+
+
+def file_row(entry: TimelineEntry, names: dict[str, str]) -> Row:
+    """A file added or removed, read as «Vedlegg lagt til: evaluering.pdf (1,2 MB)»: its name and size instead of
+    the event's data (the attachment's id means nothing to a reader; a removal records no size)."""
+    name = str(entry.data.get("filename") or "") or None
+    size = entry.data.get("size")
+    subject = f"{name} ({fmt_size(size)})" if name and isinstance(size, int) and not isinstance(size, bool) else name
+    return Row(entry, names.get(entry.trigger or "", entry.trigger or ""), subject=subject)
+
+
 def timeline_rows(details: MeasureDetails, wf: Any, lang: str) -> list[Row]:
     """The measure's history, newest first, as the page shows it."""
-    by_column = _fields_by_column(wf)
+    by_column = fields_by_column(wf)
     extra = {"next_follow_up_at": _("Neste oppfølging")}
-    trigger_labels = {t.trigger: t.label.get(lang) for t in reversed(wf.transitions)}
-    names = {"create": _("Behov meldt"), "edit": _("Beskrivelsen endret")}
+    names = event_labels(wf, lang)
     rows = []
     for entry in details.timeline:
         if entry.kind == "report":
             rows.append(Row(entry, _("Statusrapport"), health_label=health_label(wf, entry.health, lang)))
             continue
-        row = Row(entry, names.get(entry.trigger or "") or trigger_labels.get(entry.trigger or "", entry.trigger or ""))
+        if entry.trigger in (ATTACH, DETACH):
+            rows.append(file_row(entry, names))
+            continue
+        row = Row(entry, names.get(entry.trigger or "", entry.trigger or ""))
         if entry.from_state and entry.to_state and entry.from_state != entry.to_state:
             row.from_label = state_label(wf, entry.from_state, lang)
             row.to_label = state_label(wf, entry.to_state, lang)

@@ -191,3 +191,165 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, date):
         return value.isoformat()
     return value
+
+
+# ---------------------------------------------------------------- the measure list (measures/listing.py)
+
+SORTS = ("updated", "id", "ref", "title", "state", "unit", "goal", "follow_up", "health", "effect", "rank")
+
+
+@dataclass(frozen=True)
+class ListFilters:
+    """What the measure list is narrowed to, as the URL (or the API's query) gives it, cleaned: unknown
+    values are dropped. `q` is the free-text search; `mine`: registered by the member; `my_unit`: the
+    member's unit is responsible or takes part; `year`: registered that year."""
+
+    q: str = ""
+    states: tuple[str, ...] = ()
+    goal_id: int | None = None
+    unit_id: int | None = None
+    arena: str | None = None
+    health: str | None = None  # a health value, or "none": no status report yet
+    year: int | None = None
+    mine: bool = False
+    my_unit: bool = False
+    sort: str = ""  # one of SORTS; "" = relevance when searching, else the latest change first
+    descending: bool | None = None  # None: the sort's natural direction
+
+    def query(self, **changes: Any) -> dict[str, Any]:
+        """The filters as URL query parameters (only those set), with `changes` applied."""
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        values.update(changes)
+        out: dict[str, Any] = {}
+        for name, value in values.items():
+            if name == "descending":  # False is a direction too: «asc»
+                if value is not None:
+                    out["dir"] = "desc" if value else "asc"
+                continue
+            if value in (None, "", (), False):
+                continue
+            if name == "states":
+                out["state"] = list(value)
+            elif value is True:
+                out[name] = "1"
+            else:
+                out[name] = str(value)
+        return out
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """One page of the list as the repository runs it: the area, the cleaned filters, the member for «mine»
+    and «my unit», the search terms, the sort and the keyset («after» the previous page's last row)."""
+
+    area_id: int
+    filters: ListFilters
+    terms: tuple[str, ...]
+    user_id: int | None
+    member_unit_id: int | None
+    year_from: datetime | None
+    year_to: datetime | None
+    sort: str
+    descending: bool
+    after: tuple[Any, ...] | None
+    limit: int
+    state_order: tuple[str, ...]
+    health_order: tuple[str, ...]
+    effect_order: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ListRow:
+    """One measure in the list. `marked_title`/`snippet`: with \x02 … \x03 around the words the search
+    matched (the web layer escapes the text and turns the markers into <mark>)."""
+
+    id: int
+    ref: str
+    title: str
+    state: str
+    responsible_unit_id: int | None
+    unit_name: str | None
+    goal_id: int | None
+    goal_title: str | None
+    next_follow_up_at: date | None
+    last_health: str | None
+    evaluation_effect: str | None
+    updated_at: datetime
+    arena: str
+    version: int
+    marked_title: str = ""
+    snippet: str = ""
+
+
+@dataclass(frozen=True)
+class ListPage:
+    """A page of the measure list: its rows, how many match in all, the key of the next page (None at the
+    end), the cleaned filters, the sort in force, and the area's goals and units for the filter form."""
+
+    rows: tuple[ListRow, ...]
+    total: int
+    next_after: str | None
+    filters: ListFilters
+    sort: str
+    descending: bool
+    goals: tuple[Any, ...]
+    units: tuple[Any, ...]
+    member_unit_id: int | None
+    searched: bool
+    measures: tuple[MeasureView, ...] = ()  # the rows in full, when asked for (the API)
+
+
+# ---------------------------------------------------------------- exports of the list (measures/export.py)
+
+
+@dataclass(frozen=True)
+class ExportRow:
+    """One measure of an export: the list's columns and what an analyst also wants. Times are aware (UTC)."""
+
+    id: int
+    ref: str
+    title: str
+    state: str
+    unit_name: str | None
+    participating: tuple[str, ...]  # the names of the units taking part besides the responsible one
+    goal_title: str | None
+    arena: str
+    target_group: str
+    age_from: int | None
+    age_to: int | None
+    created_at: datetime
+    due_date: date | None
+    next_follow_up_at: date | None
+    last_health: str | None
+    evaluation_effect: str | None
+    updated_at: datetime
+    version: int
+
+
+@dataclass(frozen=True)
+class ExportEvent:
+    """One event of an exported measure (its ref and title beside it). `changed`: the measure columns it
+    changed; `data`: the values given that are not stored on the measure (a reason, a note)."""
+
+    measure_id: int
+    ref: str
+    title: str
+    at: datetime
+    trigger: str
+    from_state: str | None
+    to_state: str
+    actor_name: str
+    comment: str | None
+    changed: tuple[str, ...]
+    data: Mapping[str, Any]
+    version: int
+    meeting_id: int | None
+
+
+@dataclass(frozen=True)
+class ExportChunk:
+    """Consecutive rows of an export, in the list's order, and (when asked for) their events: by measure in
+    the same order, each measure's oldest first."""
+
+    rows: tuple[ExportRow, ...]
+    events: tuple[ExportEvent, ...] = ()

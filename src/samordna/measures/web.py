@@ -31,6 +31,7 @@ from samordna.measures.timeline import health_label, state_label, timeline_rows,
 from samordna.measures.views import FormShape, MeasurePage, MeasureView, PageAnswer
 from samordna.web.forms import Form, build_form, parse_form
 from samordna.web.i18n import gettext as _
+from samordna.web.sections import sections
 
 MeasuresDep = NamedDependency[MeasureService]
 
@@ -138,6 +139,7 @@ def _context(
         "refused": refused,
         "ages": _ages(m),
         "participating": ", ".join(details.unit_names.get(u, str(u)) for u in m.participating_unit_ids) or None,
+        **sections(page.request, "measure", page, m.id),  # the files on the measure (samordna.attachments)
     }
 
 
@@ -181,6 +183,32 @@ def measure_page(request: Request, measures: MeasuresDep, measure_id: FromPath[i
     flash = request.session.pop(FLASH, None)
     context = _context(page, measures.workflow, found, flash=flash)
     return Template(template_name=MEASURE_TEMPLATE, context=context, headers=NO_STORE)
+
+
+def page_response(
+    page: Page,
+    measures: MeasureService,
+    measure_id: int,
+    *,
+    status_code: int = 200,
+    extra: Mapping[str, Any] | None = None,
+    block: bool = False,
+) -> Template:
+    """The measure page as it is now, with `extra` in its context: what a section of it added or refused (an
+    upload). `block`: its main block alone, swapped in place of the old (htmx)."""
+    found = measures.page(actor=page.actor, measure_id=measure_id)
+    context = {**_context(page, measures.workflow, found), **(extra or {})}
+    if block:
+        return HTMXBlockTemplate(
+            template_name=MEASURE_TEMPLATE,
+            block_name="measure_main",
+            re_target="#measure-main",
+            re_swap="outerHTML",
+            context=context,
+            status_code=status_code,
+            headers=NO_STORE,
+        )
+    return Template(template_name=MEASURE_TEMPLATE, context=context, status_code=status_code, headers=NO_STORE)
 
 
 def _submit(request: Request, measures: MeasureService, measure_id: int, trigger: str, form: Any) -> Response:

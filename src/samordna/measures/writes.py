@@ -1,4 +1,5 @@
 """How a measure changes: a need registered (`create`), its description edited (`edit`), a trigger fired.
+Each announces its change once it has committed (MeasureService.announce, samordna.measures.changes).
 The write side of MeasureService (samordna.measures.service), whose methods call these inside their
 transaction; no SQL here (samordna.measures.repository), the side effects of transitions are in
 samordna.measures.callbacks.
@@ -31,6 +32,7 @@ from samordna.fields import Wanted, clean, message_for
 from samordna.i18n import gettext as _
 from samordna.measures import repository as repo
 from samordna.measures.callbacks import MeasureChange
+from samordna.measures.changes import MeasureChanged, units_involved
 from samordna.measures.rules import (
     CREATE_ROLES,
     EDIT_ROLES,
@@ -91,7 +93,7 @@ def create_in(
             **values,
         },
     )
-    repo.insert_event(
+    event_id = repo.insert_event(
         session,
         measure_id=measure_id,
         actor_id=actor.user_id,
@@ -104,7 +106,24 @@ def create_in(
         version=1,
         at=now,
     )
-    return service._get_in(session, actor=actor, measure_id=measure_id)
+    view = service._get_in(session, actor=actor, measure_id=measure_id)
+    service.announce(
+        MeasureChanged(
+            event_id=event_id,
+            area_id=area_id,
+            measure_id=measure_id,
+            ref=view.ref,
+            kind="create",
+            from_state=None,
+            to_state=view.state,
+            version=1,
+            units=units_involved([view.responsible_unit_id], view.participating_unit_ids),
+            registered_by=actor.user_id,
+            actor_id=actor.user_id,
+            actor_name=actor.name,
+        )
+    )
+    return view
 
 
 def edit_in(
@@ -256,6 +275,46 @@ def fire_in(
     return (state, view) if with_source else view
 
 
+def may_attach_in(service: MeasureService, session: Db, *, actor: Actor, measure_id: int) -> tuple[int, bool]:
+    """The measure's area and whether the actor may add files to it; NotFound when they may not see it."""
+    row, participating = service._load(session, actor, measure_id)
+    member = service._member(actor, row["area_id"])
+    may = policy.may_attach_to_measure(
+        member,
+        actor_id=actor.user_id,
+        created_by_id=row["created_by_id"],
+        responsible_unit_id=row["responsible_unit_id"],
+        participating=participating,
+    )
+    return row["area_id"], may
+
+
+def note_file_in(
+    service: MeasureService, session: Db, *, actor: Actor, measure_id: int, trigger: str, data: dict[str, Any]
+) -> MeasureView:
+    """A file added to the measure or removed from it (`attach`, `detach`): a new version and one Event in its
+    history, its state and fields unchanged. The caller holds no version: a file does not conflict with what
+    someone else is editing, so the current one is taken (a write between the read and the UPDATE is a
+    Conflict the caller may try again)."""
+    row, participating = service._load(session, actor, measure_id)
+    return _write(
+        service,
+        session,
+        actor=actor,
+        row=row,
+        version=row["version"],
+        trigger=trigger,
+        to_state=row["state"],
+        values={},
+        changes={},
+        data=data,
+        comment=None,
+        member=service._member(actor, row["area_id"]),
+        participating_before=participating,
+        at=service.now(),
+    )
+
+
 def _write(
     service: MeasureService,
     session: Db,
@@ -294,7 +353,7 @@ def _write(
         )
     if participating is not None:
         repo.replace_participating(session, measure_id=measure_id, unit_ids=participating)
-    repo.insert_event(
+    event_id = repo.insert_event(
         session,
         measure_id=measure_id,
         actor_id=actor.user_id,
@@ -307,6 +366,27 @@ def _write(
         version=version + 1,
         at=at,
         meeting_id=meeting_id,
+    )
+    service.announce(
+        MeasureChanged(
+            event_id=event_id,
+            area_id=row["area_id"],
+            measure_id=measure_id,
+            ref=row["ref"],
+            kind=trigger,
+            from_state=row["state"],
+            to_state=to_state,
+            version=version + 1,
+            units=units_involved(
+                [row["responsible_unit_id"], values.get("responsible_unit_id")],
+                participating_before,
+                participating or (),
+            ),
+            registered_by=row["created_by_id"],
+            actor_id=actor.user_id,
+            actor_name=actor.name,
+            meeting_id=meeting_id,
+        )
     )
     # The measure as it is now: what was read, with what was written (the version check above
     # guarantees nothing else changed it in between).

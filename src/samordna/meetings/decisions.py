@@ -137,10 +137,10 @@ def attendance_in(
 ) -> list[Any]:
     """Mark who attended: `status_<user_id>` = present|absent|excused for members, `guest` a name to add
     as present, `remove_<attendance_id>` to remove a line. Every line of the meeting after."""
-    meeting, _body, _area, _member = _running(service, s, actor, meeting_id)
+    meeting, body, _area, _member = _running(service, s, actor, meeting_id)
     rows = {r.id: r for r in repo.attendance_of(s, meeting.id)}
     by_user = {r.user_id: r for r in rows.values() if r.user_id is not None}
-    members = {uid: name for uid, name, _email in repo.members_with_roles(s, meeting.area_id, _roles_of(service))}
+    members = {uid: name for uid, name, _email in repo.members_with_roles(s, meeting.area_id, _roles_of(body.level))}
     errors: list[FieldError] = []
     for key, value in data.items():
         if key.startswith("status_"):
@@ -175,8 +175,9 @@ def attendance_in(
     return repo.attendance_of(s, meeting.id)
 
 
-def _roles_of(service: MeetingService) -> tuple[str, ...]:
-    return tuple(policy.READ_MEETINGS)
+def _roles_of(level: str) -> tuple[str, ...]:
+    """Who is marked present, absent or excused: the body's members (those who get its agenda)."""
+    return policy.AGENDA_RECIPIENTS[level]
 
 
 def approve_in(

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, literal, select, union_all
+from sqlalchemy import func, insert, literal, select, union_all
 from sqlmodel import Session
 
 from samordna.boards.repository import goal_tallies as board_goal_tallies
@@ -26,6 +26,7 @@ from samordna.store.models import (
     Area,
     Attendance,
     Body,
+    Event,
     Goal,
     Measure,
     Meeting,
@@ -168,6 +169,24 @@ def new_item(s: Tx, **values: Any) -> AgendaItem:
     return row
 
 
+# What a new item holds until the agenda is sent and the meeting held.
+ITEM_DEFAULTS: dict[str, Any] = {
+    "number": None,
+    "note": "",
+    "decision_trigger": None,
+    "decision_event_id": None,
+    "decided_by_id": None,
+}
+
+
+def new_items(s: Tx, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Many items in one INSERT with a parameter set per item (an agenda's generated items): the statements
+    stay the same however many items there are, and no ORM object is built for them. Every row gives
+    `meeting_id`, `body_id`, `year`, `position`, `kind`, `reason`, `measure_id`, `goal_id`, `title`, `text`."""
+    if rows:
+        s.execute(insert(AgendaItem.__table__), [{**ITEM_DEFAULTS, **row} for row in rows])
+
+
 def delete_item(s: Tx, item: AgendaItem) -> None:
     s.delete(item)
     s.flush()
@@ -295,3 +314,11 @@ def user_names(s: Tx, user_ids: Iterable[int]) -> dict[int, str]:
     if not ids:
         return {}
     return dict(s.execute(select(User.id, User.name).where(User.id.in_(ids))).all())  # type: ignore[attr-defined]
+
+
+def decision_changes(s: Tx, event_ids: Iterable[int]) -> dict[int, str]:
+    """event id -> the event's changes (JSON text): what a decision recorded in the meeting set."""
+    ids = sorted(set(event_ids))
+    if not ids:
+        return {}
+    return dict(s.execute(select(Event.id, Event.changes).where(Event.id.in_(ids))).all())  # type: ignore[attr-defined]

@@ -15,16 +15,17 @@ recipients and freezes the agenda.
 API for the features built on it (decisions, minutes): `get(actor=, meeting_id=)` → MeetingView,
 `agenda(actor=, meeting_id=)` → Agenda (meeting, items, recipients), `overview(actor=, slug=)`.
 
-Size: over 400 lines while the meetings room grows (issue 10 is open); planning (one meeting, a
-year from a rhythm) is the next seam to move into its own module, as decisions already are (meetings/decisions.py).
+The work is in three modules beside this one, each called inside the transaction a method here opens:
+planning.py (one meeting, a year from a rhythm, moving), decisions.py (what happens in the meeting) and
+this module's agenda generation from the boards.
 """
 
 from __future__ import annotations
 
-import re
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
 from typing import Any
 
 from samordna.domain import policy
@@ -32,14 +33,13 @@ from samordna.domain.actor import Actor, MemberView
 from samordna.domain.clock import Clock, aware
 from samordna.domain.errors import Conflict, FieldError, Invalid, NotAllowed, NotFound
 from samordna.domain.vocabulary import BODY_LEVELS, role_list
-from samordna.fields import message_for
 from samordna.i18n import current_lang
 from samordna.i18n import gettext as _
 from samordna.measures.service import MeasureService
 from samordna.measures.views import MeasureView
-from samordna.meetings import decisions, fields
+from samordna.meetings import decisions, fields, planning
 from samordna.meetings import repository as repo
-from samordna.meetings.rhythm import LAST, ON_HOLIDAY, Rhythm, plan_dates
+from samordna.meetings.planning import EDITABLE_STATES
 from samordna.meetings.views import (
     FREE_KINDS,
     Agenda,
@@ -51,14 +51,12 @@ from samordna.meetings.views import (
     MeetingView,
     Minutes,
     RecipientView,
-    SkippedDate,
     YearPlan,
 )
 from samordna.store.db import Database
 from samordna.workflow import TransitionRefused, Workflow
 
 Tx = Any  # a store session opened by Database and handed to the repository
-TIME = re.compile(r"([01]?[0-9]|2[0-3])[:.]([0-5][0-9])")
 LIST_LIMIT = 24  # coming and past meetings shown per body
 # Why a measure is on a coordination or steering agenda, in the order the agenda lists them.
 REASONS = (
@@ -69,7 +67,6 @@ REASONS = (
     "under_evaluation",
     "awaiting_decision",
 )
-EDITABLE_STATES = ("planned", "agenda_sent")  # a meeting may be moved until it is held or cancelled
 
 
 @dataclass
@@ -77,6 +74,12 @@ class MeetingChange:
     """The model the meeting workflow's Machine moves: the meeting's state, nothing attached to the row."""
 
     state: str
+
+
+def _decision_text(changes: str | None) -> str:
+    """The reasoning a decision recorded (the measure's decision_note), from its event's changes."""
+    found = json.loads(changes or "{}").get("decision_note")
+    return found[1] or "" if isinstance(found, list) and len(found) == 2 else ""
 
 
 def _local(value: datetime, clock: Clock) -> datetime:
@@ -180,17 +183,7 @@ class MeetingService:
         """Plan one meeting: `body` (a level), `day` (YYYY-MM-DD), `start`, `end` (HH:MM, the area's time),
         optional `title` (the body's name) and `place`."""
         with self.db.write() as s:
-            area, member = self._area(s, actor, slug)
-            policy.require_role(member, policy.PLAN_MEETINGS, _("planlegge møter"))
-            errors: list[FieldError] = []
-            body = self._body_of(s, area.id, data.get("body"), errors)
-            day = self._day(data.get("day"), errors)
-            start, end = self._times(data, errors)
-            texts = self._texts(s, area.id, data, errors)
-            if errors:
-                raise Invalid(errors)
-            meeting = self._new(s, actor, area, body, day, start, end, texts)  # type: ignore[arg-type]
-            return self._view(meeting, BodyView(body.id, body.level, body.name), area.slug, member)  # type: ignore[union-attr,arg-type]
+            return planning.plan_in(self, s, actor=actor, slug=slug, data=data)
 
     def plan_year(self, *, actor: Actor, slug: str, data: Mapping[str, Any], preview: bool = False) -> YearPlan:
         """A year of meetings from a rhythm: `body`, `year`, `weekday` (0 = Monday), `nth` (1–4, 5 = last),
@@ -198,88 +191,12 @@ class MeetingService:
         Public holidays are skipped (or moved to the next working day), and so are days on which the body
         already meets. With `preview`, nothing is written: the dates the plan would make, and those left out."""
         with self.db.write() if not preview else self.db.read() as s:
-            area, member = self._area(s, actor, slug)
-            policy.require_role(member, policy.PLAN_MEETINGS, _("planlegge møter"))
-            errors: list[FieldError] = []
-            body = self._body_of(s, area.id, data.get("body"), errors)
-            this_year = self.clock.today().year
-            year = self._number(data.get("year"), "year", this_year - 1, this_year + 5, errors)
-            weekday = self._number(data.get("weekday"), "weekday", 0, 6, errors)
-            nth = self._number(data.get("nth"), "nth", 1, LAST, errors)
-            months = self._months(data.get("skip_months"), errors)
-            on_holiday = data.get("on_holiday") or "skip"
-            if on_holiday not in ON_HOLIDAY:
-                errors.append(FieldError("on_holiday", _("Velg hva som skjer med møter på helligdager.")))
-            if months is not None and len(months) == 12:
-                errors.append(FieldError("skip_months", _("Rytmen unntar alle månedene: la minst én måned stå igjen.")))
-            start, end = self._times(data, errors)
-            texts = self._texts(s, area.id, data, errors)
-            if errors:
-                raise Invalid(errors)
-            assert body is not None and year is not None and weekday is not None and nth is not None
-            rhythm = Rhythm(weekday=weekday, nth=nth, skip_months=frozenset(months or ()), on_holiday=on_holiday)
-            dates, skipped = plan_dates(year, rhythm)
-            first = datetime.combine(date(year, 1, 1), time(0), self.clock.tz)
-            taken = {
-                _local(t, self.clock).date()
-                for t in repo.meeting_starts(s, body.id, first, first.replace(year=year + 2))  # type: ignore[arg-type]
-            }
-            kept = []
-            for d in dates:
-                if d.day in taken:
-                    skipped.append(
-                        SkippedDate(d.day, _("{body} har allerede et møte denne dagen.").format(body=body.name))
-                    )
-                else:
-                    kept.append(d)
-            skipped.sort(key=lambda x: x.day)
-            body_view = BodyView(body.id, body.level, body.name)  # type: ignore[arg-type]
-            if preview:
-                return YearPlan(body=body_view, year=year, dates=kept, skipped=skipped, preview=True)
-            created = [
-                self._view(
-                    self._new(s, actor, area, body, d.day, start, end, texts, rhythm_year=year),  # type: ignore[arg-type]
-                    body_view,
-                    area.slug,
-                    member,
-                )
-                for d in kept
-            ]
-            return YearPlan(body=body_view, year=year, dates=kept, skipped=skipped, created=created)
+            return planning.plan_year_in(self, s, actor=actor, slug=slug, data=data, preview=preview)
 
     def move(self, *, actor: Actor, meeting_id: int, version: int, data: Mapping[str, Any]) -> MeetingView:
         """A new day, time, place or title, while the meeting is planned or its agenda sent."""
         with self.db.write() as s:
-            meeting, body, area, member = self._meeting(s, actor, meeting_id, lock=True)
-            policy.require_role(member, policy.PLAN_MEETINGS, _("flytte møter"))
-            self._check_version(meeting, version)
-            if meeting.state not in EDITABLE_STATES:
-                raise self._conflict(meeting, _("Møtet er {state} og kan ikke flyttes lenger."))
-            errors: list[FieldError] = []
-            day = self._day(data.get("day"), errors)
-            start, end = self._times(data, errors)
-            texts = self._texts(s, area.id, data, errors)
-            if errors:
-                raise Invalid(errors)
-            starts_at, ends_at = self._instants(day, start, end)  # type: ignore[arg-type]
-            before = self._audit_times(meeting)
-            changes: dict[str, Any] = {}
-            if aware(meeting.starts_at) != starts_at or aware(meeting.ends_at) != ends_at:
-                meeting.starts_at, meeting.ends_at = starts_at, ends_at
-                changes["time"] = [before, self._audit_times(meeting)]
-            place = texts.get("place") or ""
-            if place != meeting.place:
-                changes["place"] = [meeting.place, place]
-                meeting.place = place
-            title = texts.get("title") or meeting.title
-            if title != meeting.title:
-                changes["title"] = [meeting.title, title]
-                meeting.title = title
-            if changes:
-                meeting.version += 1
-                repo.save(s, meeting)
-                self._audit(s, actor, meeting, "meeting_moved", changes)
-            return self._view(meeting, body, area.slug, member)
+            return planning.move_in(self, s, actor=actor, meeting_id=meeting_id, version=version, data=data)
 
     def cancel(self, *, actor: Actor, meeting_id: int, version: int, data: Mapping[str, Any]) -> MeetingView:
         """Cancel the meeting with a reason: the meeting workflow's `cancel` trigger."""
@@ -457,9 +374,10 @@ class MeetingService:
             meeting, body, area, member = self._meeting(s, actor, meeting_id)
             agenda = self._agenda(s, meeting, body, area.slug, member)
             rows = repo.attendance_of(s, meeting.id)
-            people = repo.members_with_roles(s, meeting.area_id, tuple(policy.READ_MEETINGS))
-            decided = [(r.id, r.decided_by_id) for r in repo.item_rows(s, meeting.id) if r.decided_by_id]
-            names = repo.user_names(s, (uid for _id, uid in decided))
+            people = repo.members_with_roles(s, meeting.area_id, policy.AGENDA_RECIPIENTS[body.level])
+            decided = [r for r in repo.item_rows(s, meeting.id) if r.decided_by_id]
+            names = repo.user_names(s, (r.decided_by_id for r in decided))
+            changes = repo.decision_changes(s, (r.decision_event_id for r in decided if r.decision_event_id))
             approvable: list[MeetingView] = []
             runs = policy.may(member, policy.PLAN_MEETINGS)
             if runs and meeting.state in decisions.RUNNING_STATES:
@@ -471,11 +389,26 @@ class MeetingService:
                 summary=meeting.minutes_summary or "",
                 attendance=[AttendanceView(r.id, r.user_id, r.name, r.status) for r in rows],
                 members=[(uid, name) for uid, name, _email in people],
-                decided_by={item_id: names.get(uid, "") for item_id, uid in decided},
+                decided_by={r.id: names.get(r.decided_by_id, "") for r in decided},
+                decision_texts={r.id: _decision_text(changes.get(r.decision_event_id)) for r in decided},
                 approvable=approvable,
                 approved_in=self._view(approved_in, body, area.slug, member) if approved_in is not None else None,
                 runs=runs and meeting.state in decisions.RUNNING_STATES,
             )
+
+    # ------------------------------------------------------------ files on a meeting (samordna.attachments)
+
+    def may_attach_in(self, s: Tx, *, actor: Actor, meeting_id: int) -> tuple[int, bool]:
+        """The meeting's area and whether the actor may add files to it: NotFound outside the actor's areas,
+        NotAllowed when their role does not read the body's meetings."""
+        meeting, _body, _area, member = self._meeting(s, actor, meeting_id)
+        return meeting.area_id, policy.may(member, policy.ATTACH_TO_MEETING)
+
+    def note_file_in(self, s: Tx, *, actor: Actor, meeting_id: int, kind: str, detail: dict[str, Any]) -> None:
+        """A file added to the meeting or removed: one entry in the area's log (the meeting's row is not
+        touched, so the signed minutes can be attached after they are approved)."""
+        meeting, _body, _area, _member = self._meeting(s, actor, meeting_id)
+        self._audit(s, actor, meeting, kind, detail)
 
     def _local_day(self, meeting: Any) -> date:
         return _local(meeting.starts_at, self.clock).date()
@@ -602,117 +535,6 @@ class MeetingService:
     def _year(self, meeting: Any) -> int:
         return _local(meeting.starts_at, self.clock).year
 
-    def _new(
-        self,
-        s: Tx,
-        actor: Actor,
-        area: Any,
-        body: Any,
-        day: date,
-        start: time,
-        end: time,
-        texts: Mapping[str, Any],
-        rhythm_year: int | None = None,
-    ) -> Any:
-        starts_at, ends_at = self._instants(day, start, end)
-        meeting = repo.new_meeting(
-            s,
-            area_id=area.id,
-            body_id=body.id,
-            title=texts.get("title") or body.name,
-            starts_at=starts_at,
-            ends_at=ends_at,
-            place=texts.get("place") or "",
-            state=self.workflow.initial,
-            version=1,
-            created_at=self.clock.now(),
-            created_by_id=actor.user_id,
-        )
-        detail: dict[str, Any] = {"body": body.level, "time": self._audit_times(meeting), "place": meeting.place}
-        if rhythm_year is not None:
-            detail["rhythm_year"] = rhythm_year
-        self._audit(s, actor, meeting, "meeting_planned", detail)
-        return meeting
-
-    def _instants(self, day: date, start: time, end: time) -> tuple[datetime, datetime]:
-        """The local day and times as aware UTC instants."""
-        tz = self.clock.tz
-        local_start = datetime.combine(day, start, tz)
-        local_end = datetime.combine(day, end, tz)
-        return local_start.astimezone(UTC), local_end.astimezone(UTC)
-
-    # ---- parsing
-
-    def _body_of(self, s: Tx, area_id: int, level: Any, errors: list[FieldError]) -> Any:
-        found = next((b for b in repo.bodies_of(s, area_id) if b.level == level), None)
-        if found is None:
-            errors.append(FieldError("body", _("Velg hvilket organ som skal møtes.")))
-        return found
-
-    def _day(self, raw: Any, errors: list[FieldError]) -> date | None:
-        if raw is None or (isinstance(raw, str) and not raw.strip()):
-            errors.append(FieldError("day", message_for("required")))
-            return None
-        if isinstance(raw, date):
-            return raw
-        text = raw.strip() if isinstance(raw, str) else ""
-        try:
-            if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
-                return date.fromisoformat(text)
-        except ValueError:
-            pass
-        errors.append(FieldError("day", message_for("bad_date")))
-        return None
-
-    def _times(self, data: Mapping[str, Any], errors: list[FieldError]) -> tuple[time | None, time | None]:
-        found: dict[str, time | None] = {}
-        for name in ("start", "end"):
-            raw = data.get(name)
-            text = raw.strip() if isinstance(raw, str) else ""
-            match = TIME.fullmatch(text)
-            if not text:
-                errors.append(FieldError(name, message_for("required")))
-                found[name] = None
-            elif match is None:
-                errors.append(FieldError(name, _("Skriv klokkeslettet som TT:MM, for eksempel 09:00.")))
-                found[name] = None
-            else:
-                found[name] = time(int(match[1]), int(match[2]))
-        start, end = found["start"], found["end"]
-        if start is not None and end is not None and end <= start:
-            errors.append(FieldError("end", _("Møtet må slutte etter at det begynner.")))
-        return start, end
-
-    def _texts(self, s: Tx, area_id: int, data: Mapping[str, Any], errors: list[FieldError]) -> dict[str, Any]:
-        wanted = [(fields.TITLE, False), (fields.PLACE, False)]
-        values, text_errors = repo.clean_values(
-            s, area_id, wanted, {k: data[k] for k in ("title", "place") if k in data}, self.clock.today()
-        )
-        errors += text_errors
-        return values
-
-    def _number(self, raw: Any, name: str, low: int, high: int, errors: list[FieldError]) -> int | None:
-        text = str(raw).strip() if raw is not None else ""
-        if not text:
-            errors.append(FieldError(name, message_for("required")))
-            return None
-        if not re.fullmatch(r"-?[0-9]{1,6}", text) or not low <= int(text) <= high:
-            errors.append(FieldError(name, message_for("range", min=low, max=high)))
-            return None
-        return int(text)
-
-    def _months(self, raw: Any, errors: list[FieldError]) -> list[int] | None:
-        raw = [] if raw is None or raw == "" else raw
-        values = raw if isinstance(raw, list | tuple) else [raw]
-        months = []
-        for value in values:
-            text = str(value).strip()
-            if not re.fullmatch(r"[0-9]{1,2}", text) or not 1 <= int(text) <= 12:
-                errors.append(FieldError("skip_months", _("Velg måneder fra januar til desember.")))
-                return None
-            months.append(int(text))
-        return sorted(set(months))
-
     # ---- the agenda
 
     def _regenerate(self, s: Tx, actor: Actor, meeting: Any, body: BodyView) -> None:
@@ -730,7 +552,7 @@ class MeetingService:
                 wanted[("goal", goal_id)] = ("goal_status", title, line)
         items = repo.item_rows(s, meeting.id)
         year = self._year(meeting)
-        added, removed = 0, 0
+        removed = 0
         kept: set[tuple[str, int]] = set()
         for item in items:
             if item.kind not in ("measure", "goal"):
@@ -746,24 +568,27 @@ class MeetingService:
                 item.reason, item.title, item.text, item.year = reason, title[:200], text, year
                 repo.save(s, item)
         position = max((i.position for i in items), default=0)
+        new = []
         for (kind, ref_id), (reason, title, text) in wanted.items():
             if (kind, ref_id) in kept:
                 continue
             position += 1
-            added += 1
-            repo.new_item(
-                s,
-                meeting_id=meeting.id,
-                body_id=body.id,
-                year=year,
-                position=position,
-                kind=kind,
-                reason=reason,
-                measure_id=ref_id if kind == "measure" else None,
-                goal_id=ref_id if kind == "goal" else None,
-                title=title[:200],
-                text=text,
+            new.append(
+                dict(
+                    meeting_id=meeting.id,
+                    body_id=body.id,
+                    year=year,
+                    position=position,
+                    kind=kind,
+                    reason=reason,
+                    measure_id=ref_id if kind == "measure" else None,
+                    goal_id=ref_id if kind == "goal" else None,
+                    title=title[:200],
+                    text=text,
+                )
             )
+        repo.new_items(s, new)  # one statement, however many
+        added = len(new)
         if added or removed:
             self._touch(s, actor, meeting, "agenda_generated", {"added": added, "removed": removed})
 

@@ -119,6 +119,7 @@ class Minutes:
     attendance: list[AttendanceView]
     members: list[tuple[int, str]]
     decided_by: dict[int, str]  # item id -> who recorded its decision
+    decision_texts: dict[int, str]  # item id -> the decision's reasoning as recorded (decision_note)
     approvable: list[MeetingView]
     approved_in: MeetingView | None
     runs: bool

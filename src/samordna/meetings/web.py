@@ -33,6 +33,7 @@ from samordna.web.forms import _without_national_ids
 from samordna.web.i18n import N_, current_lang
 from samordna.web.i18n import gettext as _
 from samordna.web.rendering import label
+from samordna.web.sections import sections
 
 FLASH = "meetings_flash"
 NO_STORE = {"Cache-Control": "no-store"}
@@ -283,6 +284,7 @@ def _meeting_page(
     cancel: Filled | None = None,
     item: Filled | None = None,
     agenda: Agenda | None = None,
+    extra: Mapping[str, Any] | None = None,
 ) -> Template:
     agenda = agenda or meetings.agenda(actor=page.actor, meeting_id=meeting_id)
     m = agenda.meeting
@@ -316,7 +318,21 @@ def _meeting_page(
         cancel=cancel or Filled(),
         item=item or Filled({"kind": "orientation"}),
         trigger_label=lambda t: wf.first_transition(t).label.get(lang),  # type: ignore[union-attr]
+        # the files on the meeting (samordna.attachments); `extra` (a refused upload) in place of what they say
+        **{**sections(page.request, "meeting", page, meeting_id), **(extra or {})},
     )
+
+
+def page_response(
+    page: Page,
+    meetings: MeetingService,
+    meeting_id: int,
+    *,
+    status_code: int = 200,
+    extra: Mapping[str, Any] | None = None,
+) -> Template:
+    """The meeting page as it is now, with `extra` in its context: what a section of it refused (an upload)."""
+    return _meeting_page(page, meetings, meeting_id, status=status_code, extra=extra)
 
 
 def _meeting_for(page_request: Request, meetings: MeetingService, meeting_id: int) -> Page:

@@ -37,6 +37,8 @@ KIND_LABELS = {
     "password_changed": N_("Passord endret"),
     "password_reset": N_("Passord satt på nytt"),
     "authorization_refused": N_("Tilgang nektet"),
+    "area_exported": N_("Området lastet ned (eksport)"),
+    "area_imported": N_("Området lest inn fra en eksportfil"),
 }
 
 DETAIL_LABELS = {
@@ -52,6 +54,9 @@ DETAIL_LABELS = {
     "status": N_("Svar"),
     "method": N_("Metode"),
     "via": N_("Via"),
+    "exported_at": N_("Eksportert"),
+    "new_users": N_("Nye brukere"),
+    "linked_users": N_("Brukere som fantes fra før"),
 }
 
 

@@ -55,6 +55,8 @@ def tabs_for(page: Page) -> list[Tab]:
         tabs.append(Tab("goals", _("Mål og prioriteringer"), f"{base}/goals"))
     if policy.may(member, policy.READ_SECURITY_LOG):
         tabs.append(Tab("log", _("Logg"), f"{base}/log"))
+    if policy.may(member, policy.SEE_REACH):  # the notifications room's page: who gets reminders
+        tabs.append(Tab("notifications", _("Varsler"), f"/areas/{page.area.slug}/notifications"))
     return tabs
 
 

@@ -1,9 +1,12 @@
-"""The engine and transactions: SQLite pragmas, BEGIN IMMEDIATE for writes, PostgreSQL pooling."""
+"""The engine and transactions: SQLite pragmas, BEGIN IMMEDIATE for writes, PostgreSQL pooling, and work
+that must wait until a write has committed (`after_commit`: what is announced to the live boards)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
@@ -12,6 +15,38 @@ from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
 READONLY = "samordna_readonly"
+log = logging.getLogger(__name__)
+
+# The callbacks of the write transaction open in this context (a request's worker thread, a command): run once
+# it has committed, dropped when it rolls back. None outside a write transaction.
+_after_commit: ContextVar[list[Callable[[], None]] | None] = ContextVar("samordna_after_commit", default=None)
+
+
+def after_commit(callback: Callable[[], None]) -> None:
+    """Run `callback` once the write transaction open here has committed; never when it rolls back. A change is
+    announced only when it is there for everyone to read. An exception from a callback is logged, not raised:
+    the write has happened, and the caller's answer must say so."""
+    pending = _after_commit.get()
+    if pending is None:
+        raise RuntimeError("after_commit needs a write transaction (Database.write or write_rows)")
+    pending.append(callback)
+
+
+@contextmanager
+def _committing() -> Iterator[None]:
+    """Collect the after_commit callbacks of the transaction opened inside; run them when it has committed.
+    A transaction opened inside another one collects its own (its commit is its own)."""
+    pending: list[Callable[[], None]] = []
+    token = _after_commit.set(pending)
+    try:
+        yield
+    finally:
+        _after_commit.reset(token)
+    for callback in pending:  # reached only when the block, its COMMIT included, raised nothing
+        try:
+            callback()
+        except Exception:
+            log.exception("after-commit callback failed")
 
 
 def make_engine(url: str, *, pool_size: int = 5, pooled: bool = True) -> Engine:
@@ -80,7 +115,7 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        with Session(self.engine, expire_on_commit=False) as session:
+        with _committing(), Session(self.engine, expire_on_commit=False) as session:
             with session.begin():
                 yield session
 
@@ -90,11 +125,13 @@ class Database:
             with session.begin():
                 yield session
 
-    def write_rows(self) -> AbstractContextManager[Connection]:
+    @contextmanager
+    def write_rows(self) -> Iterator[Connection]:
         """A write transaction on a plain connection (BEGIN IMMEDIATE on SQLite, as `write()`), committed on
         success and rolled back on any exception: for Core-only work such as a transition, which loads and
         flushes no ORM objects and so has no use for a Session's unit of work."""
-        return self.engine.begin()
+        with _committing(), self.engine.begin() as conn:
+            yield conn
 
     @contextmanager
     def read_rows(self) -> Iterator[Connection]:
@@ -102,6 +139,20 @@ class Database:
         every page asks (the session, the actor, a board) costs about a tenth of a millisecond less
         per statement than through an ORM Session."""
         with self._read_engine.connect() as connection:
+            with connection.begin():
+                yield connection
+
+    @contextmanager
+    def read_snapshot(self) -> Iterator[Connection]:
+        """A read transaction whose statements all see one snapshot of the database: a read of many statements
+        that must agree with each other, such as an export read by keyset in chunks (a measure changed halfway
+        must be neither skipped nor met twice). SQLite's read transaction already is one (WAL: the snapshot
+        of its first read; writers go on meanwhile). On PostgreSQL, READ COMMITTED gives every statement a
+        snapshot of its own, so this one runs REPEATABLE READ, read only (it never waits for writers, and
+        no writer waits for it)."""
+        with self._read_engine.connect() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
             with connection.begin():
                 yield connection
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Column, DateTime, Index, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Column, DateTime, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -109,6 +109,9 @@ class Measure(SQLModel, table=True):
         ),
         Index("ix_measure_area_goal", "area_id", "goal_id", "state", "last_health", "evaluation_effect"),
         Index("ix_measure_area_unit", "area_id", "responsible_unit_id"),
+        # The measure list's default order, newest change first (migration 0007, which also adds the
+        # free-text search index: FTS5 on SQLite, a generated tsvector column on PostgreSQL).
+        Index("ix_measure_area_updated", "area_id", "updated_at", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -184,6 +187,21 @@ class Event(SQLModel, table=True):
     version: int
     # The meeting in which the decision was taken (a decision recorded from a meeting's agenda); else None.
     meeting_id: int | None = Field(default=None, foreign_key="meeting.id", index=True)
+
+
+class SavedView(SQLModel, table=True):
+    """A view of the measure list a user saved under a name (its filters, search and sort as a URL query),
+    found again in the user's menu. One name per user and area."""
+
+    __tablename__ = "saved_view"
+    __table_args__ = (UniqueConstraint("user_id", "area_id", "name", name="uq_saved_view_name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id")
+    area_id: int = Field(foreign_key="area.id")
+    name: str = Field(max_length=80)
+    query: str = Field(max_length=1000)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
 
 
 class ApiToken(SQLModel, table=True):
@@ -354,3 +372,127 @@ class CalendarFeed(SQLModel, table=True):
     user_id: int = Field(foreign_key="user_account.id", primary_key=True)
     key: str = Field(max_length=64, unique=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+# ---------------------------------------------------------------- reminders (DESIGN.md §13)
+
+
+class NotificationSetting(SQLModel, table=True):
+    """A user's reminder preferences: the digest (daily, weekly on Mondays, never), which kinds of items, the
+    language of the mail; and when the last digest was written (decisions are news since then). No row: the
+    defaults (daily, every kind, the user's own language)."""
+
+    __tablename__ = "notification_setting"
+
+    user_id: int = Field(foreign_key="user_account.id", primary_key=True)
+    digest: str = Field(default="daily", max_length=10)  # daily | weekly | never
+    kinds: str = Field(default="follow_up,start,evaluation,decision,meeting", max_length=200)  # comma-separated
+    language: str | None = Field(default=None, max_length=2)  # nb | nn | en; None: the user's language
+    last_digest_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class Notification(SQLModel, table=True):
+    """One item a user was told about, in the app («Varsler»): written once per `key` (the item and what makes
+    it news: a follow-up date, a meeting's time, a decision's event), so a reminder is never repeated day after
+    day. `mailed_on`: the day of the digest that carried it. Unread until the user opens the list."""
+
+    __tablename__ = "notification"
+    __table_args__ = (
+        UniqueConstraint("user_id", "key", name="uq_notification_user_key"),
+        # The header's unread count on every page: the user's unread rows, from the index alone.
+        Index("ix_notification_user_read", "user_id", "read_at"),
+        Index("ix_notification_user_created", "user_id", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id")
+    area_id: int = Field(foreign_key="area.id", index=True)
+    kind: str = Field(max_length=20)  # follow_up | start | evaluation | decision | meeting
+    key: str = Field(max_length=120)
+    measure_id: int | None = Field(default=None, foreign_key="measure.id", index=True)
+    meeting_id: int | None = Field(default=None, foreign_key="meeting.id", index=True)
+    ref: str = Field(default="", max_length=32)  # the measure's ref, or "" for a meeting
+    title: str = Field(max_length=200)  # the measure's or the meeting's title (never a note's text)
+    code: str = Field(default="", max_length=40)  # what kind of follow-up, evaluation or decision (a trigger)
+    on_date: date | None = Field(default=None)  # the follow-up date, the measure's due date, the meeting's day
+    at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))  # a meeting's start, a decision's time
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    mailed_on: date | None = Field(default=None)
+    read_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A digest mail, written here before it is sent, so nothing is lost while the mail server is down. One per
+    user and day (the database refuses a second). A sender claims a pending message with a lease (`leased_by`,
+    `lease_until`) before talking to the server, so two processes never send the same one; a refused or failed
+    attempt is retried at `next_attempt_at`, and after the last attempt the message is `failed`."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        UniqueConstraint("user_id", "digest_day", name="uq_outbox_user_day"),
+        Index("ix_outbox_status_next", "status", "next_attempt_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id")
+    digest_day: date
+    recipient: str = Field(max_length=254)
+    subject: str = Field(max_length=300)
+    language: str = Field(max_length=2)
+    items: int = Field(default=0)
+    message: str = Field(sa_column=Column(Text, nullable=False))  # the whole RFC 5322 message, as sent
+    status: str = Field(default="pending", max_length=10)  # pending | sent | failed
+    attempts: int = Field(default=0)
+    next_attempt_at: datetime = Field(sa_type=DateTime(timezone=True))
+    leased_by: str | None = Field(default=None, max_length=64)
+    lease_until: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    last_error: str | None = Field(default=None, sa_type=Text)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    sent_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class JobLock(SQLModel, table=True):
+    """A scheduled job's lock, shared by every process on every machine: whoever moves `locked_until` forward with
+    a conditional UPDATE runs the job; `done_day` is the last day it completed."""
+
+    __tablename__ = "job_lock"
+
+    name: str = Field(primary_key=True, max_length=40)
+    holder: str | None = Field(default=None, max_length=64)
+    locked_until: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    done_day: date | None = Field(default=None)
+
+
+# ---------------------------------------------------------------- attachments (DESIGN.md §14)
+
+
+class Attachment(SQLModel, table=True):
+    """A file on a measure or on a meeting (exactly one of the two). The file itself lives under the data
+    directory, named by its SHA-256 (`attachments/ab/abcd…`), so two uploads of the same content share one file.
+
+    Removal keeps the row and the file (`removed_at`): the measure's history still names it. `samordna attachments
+    purge` later deletes the file of a removed attachment and sets `purged_at`."""
+
+    __tablename__ = "attachment"
+    __table_args__ = (
+        Index("ix_attachment_measure", "measure_id", "created_at"),
+        Index("ix_attachment_meeting", "meeting_id", "created_at"),
+        Index("ix_attachment_sha256", "sha256"),
+        CheckConstraint("(measure_id IS NULL) <> (meeting_id IS NULL)", name="ck_attachment_owner"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    area_id: int = Field(foreign_key="area.id")
+    measure_id: int | None = Field(default=None, foreign_key="measure.id")
+    meeting_id: int | None = Field(default=None, foreign_key="meeting.id")
+    filename: str = Field(max_length=200)  # cleaned: no path, no control characters
+    kind: str = Field(max_length=10)  # pdf | docx | xlsx | odt | png | jpeg | txt | csv (sniffed from the content)
+    content_type: str = Field(max_length=120)
+    size: int
+    sha256: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    created_by_id: int = Field(foreign_key="user_account.id")
+    removed_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    removed_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    purged_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))

@@ -9,8 +9,9 @@ skips the rest. It runs in the connection's own transaction, on its DBAPI connec
 same values written and read as `connection.execute(statement, params)`.
 
 What it refuses when a statement is first compiled for a dialect, so nothing can be silently different:
-expanding (IN) or literal-execute parameters, escaped parameter names, RETURNING (build an INSERT with
-`.inline()`, or PostgreSQL's compiler adds one for the new id), and Python-side column defaults that
+expanding (IN) or literal-execute parameters, escaped parameter names, a RETURNING the statement did not ask
+for (build an INSERT with `.inline()`, or PostgreSQL's compiler adds one for the new id; one named with
+`.returning(...)` is read with `rows()`, on both engines), and Python-side column defaults that
 SQLAlchemy would have filled in (an INSERT must name every value it sets). DBAPI errors come
 through as the driver raises them, not wrapped. SQLAlchemy's event hooks and echo do not see these
 statements: observe them at the DBAPI level (tests/test_services_transition_path.py does).
@@ -36,11 +37,12 @@ class _Plan:
 
     def __init__(self, statement: Any, dialect: Dialect, column_keys: Sequence[str] | None) -> None:
         compiled = statement.compile(dialect=dialect, column_keys=list(column_keys) if column_keys else None)
+        asked = _returning(statement)
         unsupported = {
             "expanding or literal-execute parameters": compiled.literal_execute_params or compiled.post_compile_params,
             "escaped parameter names": compiled.escaped_bind_names,
-            "RETURNING (an INSERT without one needs .inline(): PostgreSQL would return the new id)": getattr(
-                compiled, "effective_returning", None
+            "RETURNING (an INSERT without one needs .inline(): PostgreSQL would return the new id)": (
+                getattr(compiled, "effective_returning", None) and not asked
             ),
             "Python-side column defaults": compiled.insert_prefetch or compiled.update_prefetch,
         }
@@ -62,6 +64,8 @@ class _Plan:
         self.sql: str = compiled.string
         self.dialect = dialect
         selected = getattr(statement, "selected_columns", None)
+        if selected is None and asked:
+            selected = statement.exported_columns  # type: ignore[attr-defined]  # what an INSERT ... RETURNING returns
         self.columns = list(selected) if selected is not None else []
         self.keys: tuple[str, ...] = tuple(selected.keys()) if selected is not None else ()
         # (index in a row, result processor) for the columns that have one; from the first cursor description
@@ -97,6 +101,11 @@ class _Plan:
             ]
             self.readers = [(i, read) for i, read in enumerate(processors) if read is not None]
         return self.readers
+
+
+def _returning(statement: Any) -> bool:
+    """Whether an INSERT, UPDATE or DELETE asks for RETURNING itself (`.returning(...)`)."""
+    return bool(getattr(statement, "_returning", ()))
 
 
 class Prepared:
@@ -143,7 +152,8 @@ class Prepared:
             cursor.close()
 
     def rows(self, conn: Connection, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
-        """Run a SELECT; its rows as tuples, every value read as SQLAlchemy would read it."""
+        """Run a SELECT (or a statement with RETURNING); its rows as tuples, every value read as SQLAlchemy
+        would read it."""
         plan, cursor = self._run(conn, params)
         try:
             rows = cursor.fetchall()

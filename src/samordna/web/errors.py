@@ -13,7 +13,7 @@ from litestar.handlers import BaseRouteHandler
 from litestar.response import Template
 
 from samordna.domain.confidentiality import find_national_ids
-from samordna.domain.errors import Conflict, DomainError, Invalid, NotAllowed, NotFound
+from samordna.domain.errors import Conflict, DomainError, Invalid, NotAllowed, NotFound, UnsupportedType
 from samordna.fields import fits_column
 from samordna.web.i18n import N_, current_lang
 from samordna.web.i18n import gettext as _
@@ -71,6 +71,8 @@ def error_body(exc: DomainError) -> dict[str, Any]:
             body["allowed_triggers"] = list(exc.allowed_triggers)
     if isinstance(exc, NotAllowed):
         body["allowed_roles"] = list(exc.allowed_roles)
+    if isinstance(exc, UnsupportedType):
+        body["accepted"] = list(exc.accepted)
     return redacted(body)
 
 

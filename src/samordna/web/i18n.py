@@ -55,6 +55,17 @@ def _format_date(value: date, fmt: str, lang: str) -> str:
     return format_date(value, fmt, locale=LOCALES[lang])
 
 
+def fmt_size(size: int) -> str:
+    """A file's size as people read it: «820 byte», «34 kB», «1,4 MB» (the decimal comma in nb and nn)."""
+    from babel.numbers import format_decimal
+
+    if size < 1024:
+        return f"{size} byte"
+    if size < 1024 * 1024:
+        return f"{round(size / 1024)} kB"
+    return f"{format_decimal(round(size / (1024 * 1024), 1), locale=LOCALES[current_lang.get()])} MB"
+
+
 def fmt_datetime(value: datetime | None, fmt: str = "d. MMM y 'kl.' HH:mm") -> str:
     if value is None:
         return ""

@@ -68,6 +68,6 @@ def configure_jinja(engine, *, reload: bool = False) -> None:  # type: ignore[no
         role_label=lambda key: label(ROLE_LABELS, key),
         current_lang=i18n.current_lang.get,
     )
-    env.filters.update(date=i18n.fmt_date, datetime=i18n.fmt_datetime)
+    env.filters.update(date=i18n.fmt_date, datetime=i18n.fmt_datetime, filesize=i18n.fmt_size)
     env.trim_blocks = True
     env.lstrip_blocks = True

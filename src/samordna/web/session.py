@@ -20,6 +20,11 @@ ABSOLUTE_SECONDS = 10 * 60 * 60
 SEEN_RESOLUTION = 60  # "seen" is refreshed at most once a minute; the idle timeout allows for it
 
 
+def cookie_key(secure: bool) -> str:
+    """The session cookie's name: `__Host-` only where the cookie is Secure (HTTPS), as browsers require."""
+    return "__Host-samordna" if secure else "samordna_session"
+
+
 def rotate_session(connection: ASGIConnection) -> None:
     """Ask for a new session id in this response (call at login)."""
     connection.scope.setdefault("state", {})[ROTATE] = True

@@ -25,7 +25,7 @@ FIELD_TYPES = ("text", "longtext", "date", "integer", "enum", "goal", "unit", "u
 BOARDS = ("coordination", "execution", "steering")
 UNIT_SCOPES = ("responsible", "involved")
 DATE_RULES = ("not_past", "not_future")
-RESERVED_TRIGGERS = ("create", "edit", "trigger", "state")
+RESERVED_TRIGGERS = ("create", "edit", "attach", "detach", "trigger", "state")
 RESERVED_PREFIXES = ("to_", "may_", "is_")
 
 _IDENTIFIER = re.compile(r"[a-z][a-z0-9_]*\Z")

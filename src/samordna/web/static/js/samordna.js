@@ -158,3 +158,59 @@ document.addEventListener("keydown", function (event) {
   var link = document.querySelector('.live__nav a[data-key="' + event.key + '"]');
   if (link) window.location.href = link.href;
 });
+
+// «Vedlegg» (templates/partials/attachments.html): while htmx sends a file the form's progress bar shows how much
+// has gone, and its status line says what happens — «Laster opp filen …», then «Filen kontrolleres …» once every
+// byte is sent and the server examines it. The submit button is disabled meanwhile (hx-disabled-elt). The answer
+// replaces the section or the measure's main block, so the bar needs no reset then; an answer that swaps nothing
+// (a network error, a status the page has no message for) puts the form back and says so. Without a script the
+// form posts as it is and the browser shows its own progress.
+(function () {
+  "use strict";
+  function uploadForm(event) {
+    var elt = event.detail && event.detail.elt;
+    return elt && elt.matches && elt.matches(".attachments__form") ? elt : null;
+  }
+  function say(form, text) {
+    var status = form.querySelector(".attachments__status");
+    if (status && status.textContent !== text) status.textContent = text;
+  }
+  function show(form, loaded, total) {
+    var box = form.querySelector(".attachments__progress");
+    if (!box) return;
+    var percent = total ? Math.min(100, Math.round((loaded / total) * 100)) : 0;
+    box.hidden = false;
+    box.querySelector("progress").value = percent;
+    box.querySelector(".attachments__percent").textContent = percent.toLocaleString(document.documentElement.lang || "nb") + " %";
+  }
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var form = uploadForm(event);
+    if (!form) return;
+    show(form, 0, 0);
+    say(form, form.getAttribute("data-sending"));
+  });
+  document.addEventListener("htmx:xhr:progress", function (event) {
+    var form = event.target.closest && event.target.closest(".attachments__form");
+    if (!form || !event.detail.lengthComputable) return;
+    show(form, event.detail.loaded, event.detail.total);
+    if (event.detail.loaded >= event.detail.total) say(form, form.getAttribute("data-checking"));
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var form = uploadForm(event);
+    if (!form || !form.isConnected) return;  // swapped: the new section says what happened
+    var box = form.querySelector(".attachments__progress");
+    if (box) box.hidden = true;
+    say(form, event.detail.successful ? "" : form.getAttribute("data-failed"));
+  });
+  // «Fjern»: the server answers a removal by a redirect to the page; htmx takes the part that changed from it
+  // (hx-select). An answer without that part (a 403 or 404 page) is not swapped in: the form is sent again
+  // without htmx, so the page shows the server's message as it does without a script.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var form = event.detail.requestConfig && event.detail.requestConfig.elt;  // the event fires on the target
+    if (!form || !form.matches || !form.matches("form[data-attachment-remove]")) return;
+    if (event.detail.xhr.status === 200) return;
+    event.detail.shouldSwap = false;
+    event.detail.isError = false;
+    form.submit();
+  });
+})();
