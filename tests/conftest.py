@@ -282,7 +282,7 @@ def app(samordna: Services, web_world: World) -> Litestar:
     end after a second: the test client reads a whole answer before it returns (tests/live reads them open), and
     its channels stay in memory: each test client runs the app's start-up on an event loop of its own, where a
     PostgreSQL listener started on another loop cannot follow (tests/live tests LISTEN/NOTIFY with real servers)."""
-    return make_app(samordna, replace(samordna.settings, live_stream_seconds=1.0, live_backend="memory"))
+    return make_app(samordna, replace(samordna.settings, live_stream_seconds=1.0))
 
 
 @pytest.fixture

@@ -41,7 +41,10 @@ def _with_peer(handler: Any) -> Any:
 
 
 def make_app(samordna: Services, settings: Settings | None = None) -> Litestar:
-    app = create_app(settings or samordna.settings, services=samordna)
+    """The app in this process, its live changes in memory: several TestClients each run their own event loop,
+    which one PostgreSQL listener (bound to the first loop) cannot serve. tests/live tests LISTEN/NOTIFY itself."""
+    settings = replace(settings or samordna.settings, live_backend="memory")
+    app = create_app(settings, services=samordna)
     app.asgi_handler = _with_peer(app.asgi_handler)
     return app
 
