@@ -9,11 +9,12 @@ generated user (see bench.data). Served by uvicorn like Samordna: `uvicorn bench
 
 Routes: /healthz · GET /areas/{slug}/boards/{coordination|execution} · GET .../columns/{state} (htmx
 block `column_page`) · GET .../cards/{id}/actions/{trigger} (block `card_form`) ·
-POST /api/v1/measures/{id}/transitions (report_status only).
+POST /api/v1/measures/{id}/transitions (report_status only; `Authorization: Bearer` looked up like the API's).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sqlite3
@@ -285,8 +286,19 @@ class Floor:
         }
         return render_block(self.env, TEMPLATE, "card_form", ctx)
 
+    def email_for_token(self, token: str) -> str | None:
+        """A bearer token looked up as Samordna does: its SHA-256 among the active tokens of active users."""
+        row = self.conn.execute(
+            "SELECT u.email FROM api_token t JOIN user_account u ON u.id = t.user_id"
+            " WHERE t.token_hash = ? AND t.active AND u.active",
+            (hashlib.sha256(token.encode()).hexdigest(),),
+        ).fetchone()
+        return row["email"] if row else None
+
     def transition(self, email: str, measure_id: int, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         """report_status in raw SQL: read, versioned UPDATE, event, status report — one transaction."""
+        if email not in self.members:
+            return 401, {"detail": "Ugyldig eller manglende API-nøkkel."}
         uid, member, _who = self.members[email]
         health, note = body["data"]["health"], body["data"].get("note") or ""
         now = datetime.now(UTC)
@@ -361,6 +373,9 @@ def create() -> Any:
         path: str = scope["path"]
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         email = headers.get("x-bench-member", "")
+        bearer = headers.get("authorization", "")
+        if bearer.startswith("Bearer "):  # the token looked up per request, as the API does (bench.inflight)
+            email = floor.email_for_token(bearer[7:]) or ""
         parts = path.strip("/").split("/")
         status, ctype, payload = 404, "text/plain", b"not found"
         if path == "/healthz":
