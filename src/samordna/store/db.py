@@ -4,8 +4,9 @@ that must wait until a write has committed (`after_commit`: what is announced to
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from contextvars import ContextVar
 from pathlib import Path
 
@@ -108,6 +109,14 @@ class Database:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._read_engine = engine.execution_options(**{READONLY: True})
+        # SQLite has one writer at a time. Without this lock, the threads of one process that want to write
+        # all send BEGIN IMMEDIATE, and all but one sleep in SQLite's busy handler, which wakes them after
+        # 1, 2, 5, 10 … 100 ms whether the lock is free or not: CPU spent on polling, and a writer that sleeps
+        # on after the lock came free. Queued on a lock in the process, the next writer starts the moment the
+        # previous one has committed (bench.inflight). Writers in other processes (a command beside the
+        # server) still meet at SQLite's lock, with the busy timeout. PostgreSQL locks rows, not the database.
+        lock = threading.RLock() if is_sqlite(engine) else None
+        self._one_writer: Callable[[], AbstractContextManager[object]] = (lambda: lock) if lock else nullcontext
 
     @classmethod
     def from_url(cls, url: str, *, pool_size: int = 5) -> Database:
@@ -115,7 +124,7 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        with _committing(), Session(self.engine, expire_on_commit=False) as session:
+        with _committing(), self._one_writer(), Session(self.engine, expire_on_commit=False) as session:
             with session.begin():
                 yield session
 
@@ -130,7 +139,7 @@ class Database:
         """A write transaction on a plain connection (BEGIN IMMEDIATE on SQLite, as `write()`), committed on
         success and rolled back on any exception: for Core-only work such as a transition, which loads and
         flushes no ORM objects and so has no use for a Session's unit of work."""
-        with _committing(), self.engine.begin() as conn:
+        with _committing(), self._one_writer(), self.engine.begin() as conn:
             yield conn
 
     @contextmanager
