@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from contextvars import ContextVar
@@ -12,6 +13,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
@@ -68,7 +70,34 @@ def make_engine(url: str, *, pool_size: int = 5, pooled: bool = True) -> Engine:
         )
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, **pool_args)
+    engine = create_engine(url, **pool_args)
+    _ping_when_idle(engine)
+    return engine
+
+
+PING_AFTER_IDLE = 10.0  # seconds a pooled PostgreSQL connection may rest before it is tested on checkout
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Test a pooled connection before use only when it has rested a while. SQLAlchemy's pool_pre_ping tests it
+    at every checkout: one more round trip for each of a page's transactions (5 on a board). A connection used
+    a moment ago is alive; one that rested may have been closed by the server, a restart or a firewall, and is
+    replaced unseen (DisconnectionError makes the pool take another). A server restart can still fail the
+    requests that meet a recently used connection; SQLAlchemy then empties the pool, and the next ones reconnect."""
+
+    @event.listens_for(engine, "checkin")
+    def _rested_since(_dbapi_connection, record):  # type: ignore[no-untyped-def]
+        record.info["checked_in"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _test_if_rested(dbapi_connection, record, _proxy):  # type: ignore[no-untyped-def]
+        since = record.info.get("checked_in")
+        if since is None or time.monotonic() - since < PING_AFTER_IDLE:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:
+            raise DisconnectionError("the pooled connection no longer answers") from exc
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -109,6 +138,11 @@ class Database:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._read_engine = engine.execution_options(**{READONLY: True})
+        if engine.dialect.name == "postgresql":
+            # READ COMMITTED gives each statement a snapshot of its own, inside a transaction or not: a read
+            # that is not a snapshot (read_snapshot sets REPEATABLE READ) needs no BEGIN and no COMMIT, two
+            # round trips of each of a page's reads.
+            self._read_engine = self._read_engine.execution_options(isolation_level="AUTOCOMMIT")
         # SQLite has one writer at a time. Without this lock, the threads of one process that want to write
         # all send BEGIN IMMEDIATE, and all but one sleep in SQLite's busy handler, which wakes them after
         # 1, 2, 5, 10 … 100 ms whether the lock is free or not: CPU spent on polling, and a writer that sleeps

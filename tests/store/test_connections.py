@@ -1,0 +1,66 @@
+"""The pool on PostgreSQL: reads without BEGIN/COMMIT (autocommit under READ COMMITTED), snapshots still
+REPEATABLE READ, and a rested connection that the server closed is replaced before use (samordna.store.db)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from samordna.store import db as db_module
+from samordna.store.db import Database
+from tests.conftest import PG_URL, drop_postgres, fresh_postgres_url, skip_or_fail
+
+
+@pytest.fixture
+def pg() -> Iterator[Database]:
+    if not PG_URL:
+        skip_or_fail("PostgreSQL not configured: set SAMORDNA_TEST_POSTGRES_URL")
+    url = fresh_postgres_url(PG_URL)
+    database = Database.from_url(url)
+    yield database
+    database.dispose()
+    drop_postgres(url, PG_URL)
+
+
+def _backend(database: Database) -> int:
+    with database.read_rows() as conn:
+        return int(conn.execute(text("SELECT pg_backend_pid()")).scalar_one())
+
+
+def test_a_read_sends_no_begin_and_a_snapshot_is_repeatable_read(pg: Database) -> None:
+    with pg.read_rows() as conn:
+        assert conn.execute(text("SELECT current_setting('transaction_isolation')")).scalar_one() == "read committed"
+        # No transaction block open: PostgreSQL reports the statement's own (autocommit) transaction only.
+        assert conn.execute(text("SELECT now() = statement_timestamp()")).scalar_one() is True
+    with pg.read_snapshot() as conn:
+        assert conn.execute(text("SELECT current_setting('transaction_isolation')")).scalar_one() == "repeatable read"
+        assert conn.execute(text("SELECT now() = statement_timestamp()")).scalar_one() is False
+    with pg.write_rows() as conn:  # writes are transactions as before
+        assert conn.execute(text("SELECT now() = statement_timestamp()")).scalar_one() is False
+
+
+def test_a_rested_connection_closed_by_the_server_is_replaced_unseen(
+    pg: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = _backend(pg)
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        assert conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first}).scalar_one() is True
+    admin.dispose()
+    monkeypatch.setattr(db_module, "PING_AFTER_IDLE", 0.0)  # it has rested long enough
+    assert _backend(pg) != first  # tested at checkout, found closed, replaced: the read never saw it
+
+
+def test_a_connection_used_a_moment_ago_is_not_pinged(pg: Database) -> None:
+    _backend(pg)
+    pinged: list[int] = []
+    original = pg.engine.dialect.do_ping
+    pg.engine.dialect.do_ping = lambda conn: pinged.append(1) or original(conn)  # type: ignore[method-assign]
+    try:
+        for _ in range(3):
+            _backend(pg)
+    finally:
+        pg.engine.dialect.do_ping = original  # type: ignore[method-assign]
+    assert pinged == []
