@@ -190,7 +190,10 @@ def _first_of_state(columns: Sequence[Any], state: str, conditions: Sequence[Any
         if dated:
             query = query.where(c.next_follow_up_at.is_not(None)).order_by(c.next_follow_up_at, c.updated_at, c.id)
         else:
-            query = query.where(c.next_follow_up_at.is_(None)).order_by(c.updated_at, c.id)
+            # Ordered by the date too, NULL in every row here: the order of ix_measure_board itself, which
+            # PostgreSQL then walks and stops after the page. Ordered by (updated_at, id) alone, it sorted the
+            # column, or walked the area's every measure by ix_measure_area_updated (7 ms at 10 000).
+            query = query.where(c.next_follow_up_at.is_(None)).order_by(c.next_follow_up_at, c.updated_at, c.id)
         # Wrapped, since SQLite allows no ORDER BY/LIMIT on the members of a UNION itself.
         parts.append(select(query.limit(limit).subquery()))
     return parts
