@@ -1,0 +1,177 @@
+"""Live boards across processes (DESIGN.md §15): real `samordna serve` servers on one PostgreSQL database, the
+changes travelling by LISTEN/NOTIFY (SAMORDNA_LIVE_BACKEND=auto).
+
+- Two servers, each its own process and port (two machines, as far as the boards can tell): a member logged in
+  on B with the area's stream open hears of a transition made through A's API, with the measure's id and the
+  event's id; a member of another area streaming on B hears nothing of it.
+- One server with `--workers 2` (uvicorn's worker processes on one port): the same, with several streams, so
+  that the change and the streams are spread over both workers (the kernel picks the worker per connection).
+
+Nothing is proved by waiting for silence: that a stream did NOT get a change is shown by a later change on the
+same stream arriving first (a stream gets its area's changes in the order they were committed)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from samordna.services import Services
+from samordna.settings import Settings
+from samordna.store.migrate import upgrade
+from tests.api.support import Api, measure_in
+from tests.conftest import PG_URL, drop_postgres, free_port, fresh_postgres_url, skip_or_fail
+from tests.factories import World, build_world
+from tests.live.support import SSE
+from tests.web_support import WebClient, give_passwords
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[2]
+SECRET = "live-processes-" + "x" * 32
+START_TIMEOUT = 30.0
+ARRIVES_WITHIN = 5.0  # seconds: "within a second" in the design, with room for a loaded 2-core test machine
+
+
+@pytest.fixture
+def installation(tmp_path: Path) -> Iterator[tuple[World, dict[str, str]]]:
+    """A fresh migrated PostgreSQL database with the test world (every user with the test password), and the
+    environment its servers run in."""
+    if not PG_URL:
+        skip_or_fail("PostgreSQL not configured: set SAMORDNA_TEST_POSTGRES_URL")
+    url = fresh_postgres_url(PG_URL)
+    upgrade(url)
+    samordna = Services.build(Settings(database_url=url, secret_key=SECRET, data_dir=tmp_path / "data"))
+    world = give_passwords(build_world(samordna))
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("SAMORDNA_")},
+        "SAMORDNA_DATABASE_URL": url,
+        "SAMORDNA_SECRET_KEY": SECRET,
+        "SAMORDNA_LIVE_BACKEND": "auto",
+        "SAMORDNA_DATA_DIR": str(tmp_path / "data"),
+        "PYTHONPATH": os.pathsep.join((str(ROOT / "src"), str(ROOT))),
+    }
+    yield world, env
+    samordna.db.dispose()
+    drop_postgres(url, PG_URL)
+
+
+@pytest.fixture
+def serve(tmp_path: Path) -> Iterator[Callable[..., str]]:
+    """`serve(env, workers)`: a `samordna serve` process on a port of its own; its URL once it answers."""
+    procs: list[tuple[subprocess.Popen[bytes], Path]] = []
+
+    def start(env: dict[str, str], workers: int = 1) -> str:
+        port = free_port()
+        log_path = tmp_path / f"serve-{port}.log"
+        with log_path.open("wb") as log:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "samordna", "serve", "--port", str(port), "--workers", str(workers),
+                 "--no-access-log", "--log-level", "warning", "--graceful-timeout", "1"],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )  # fmt: skip
+        procs.append((proc, log_path))
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + START_TIMEOUT
+        answered = 0
+        while answered < 5 * workers:  # every worker has had time to start (the first burst meets no half-started one)
+            if proc.poll() is not None:
+                pytest.fail(f"server exited with {proc.returncode}: {log_path.read_text(errors='replace')[-3000:]}")
+            if time.monotonic() > deadline:
+                pytest.fail(f"server did not answer /healthz in {START_TIMEOUT} s")
+            try:
+                answered += httpx.get(f"{url}/healthz", timeout=2).status_code == 200
+            except httpx.TransportError:
+                time.sleep(0.1)
+        return url
+
+    yield start
+    for proc, log_path in procs:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)  # start_new_session: the group id is the server's pid
+                proc.wait(timeout=5)
+                pytest.fail(f"the server did not stop on SIGTERM: {log_path.read_text(errors='replace')[-3000:]}")
+
+
+@pytest.fixture
+def streams() -> Iterator[Callable[..., SSE]]:
+    """`stream(url, who, area)`: `who` logged in through the form at `url`, the area's stream open there."""
+    opened: list[tuple[WebClient, SSE]] = []
+
+    def open_as(url: str, who: str, area: str = "alfa") -> SSE:
+        browser = WebClient.live(url).login(who)
+        sse = SSE(url, f"/areas/{area}/stream", cookies=browser.client.cookies)
+        assert sse.status == 200, sse.status
+        assert sse.headers is not None and sse.headers["content-type"].startswith("text/event-stream")
+        opened.append((browser, sse))
+        return sse
+
+    yield open_as
+    for browser, sse in opened:
+        sse.close()
+        browser.close()
+
+
+def _assert_delivered(world: World, api: Api, streams: list[SSE], beta: SSE) -> None:
+    """A transition through `api` reaches every stream of alfa with its measure and event; beta's hears only of
+    beta's own change made after it."""
+    m = measure_in(world, "assigned")  # through the services in this process: before any stream listened
+    r = api.fire("executing", m.id, "start", m.version)
+    assert r.status_code == 200, r.text
+    event_id = api.events(m.id)[-1]["id"]
+    for sse in streams:
+        got = sse.next(timeout=ARRIVES_WITHIN)
+        assert got["id"] == str(event_id)
+        assert got["data"]["measure"] == m.id
+        assert (got["data"]["ref"], got["data"]["kind"], got["data"]["to"]) == (m.ref, "start", "in_follow_up")
+
+    beta_need = api.create("beta_coordinator", area="beta")
+    got = beta.next(timeout=ARRIVES_WITHIN)
+    assert got["data"]["measure"] == beta_need["id"] != m.id  # the first beta heard of: alfa's never came
+
+
+def test_a_change_through_one_server_reaches_the_streams_of_another(
+    installation: tuple[World, dict[str, str]], serve: Callable[..., str], streams: Callable[..., SSE]
+) -> None:
+    world, env = installation
+    a, b = serve(env), serve(env)
+    coordinator = streams(b, "coordinator")
+    school = streams(b, "executing")  # the measure's unit
+    beta = streams(b, "beta_coordinator", "beta")
+    api = Api(a, world)
+    try:
+        _assert_delivered(world, api, [coordinator, school], beta)
+    finally:
+        api.close()
+
+
+def test_serve_with_two_workers_delivers_across_them(
+    installation: tuple[World, dict[str, str]], serve: Callable[..., str], streams: Callable[..., SSE]
+) -> None:
+    world, env = installation
+    url = serve(env, workers=2)
+    # Each stream is a connection of its own, accepted by whichever worker the kernel wakes: with six, both
+    # workers hold some (and the transition is made on yet another connection).
+    alfa = [
+        streams(url, who) for who in ("coordinator", "executing", "coordination", "steering", "viewer", "coordinator")
+    ]
+    beta = streams(url, "beta_coordinator", "beta")
+    api = Api(url, world)
+    try:
+        _assert_delivered(world, api, alfa, beta)
+    finally:
+        api.close()
