@@ -30,7 +30,7 @@ from samordna.calendar import web as calendar
 from samordna.diagrams import web as diagrams
 from samordna.domain.errors import DomainError
 from samordna.live import web as live
-from samordna.live.channels import Publisher, channels_plugin
+from samordna.live.channels import Publisher, announces_through_database, channels_plugin, notify_in
 from samordna.measures import export_web as measure_export
 from samordna.measures import list_web as measure_list
 from samordna.measures import web as measures
@@ -98,15 +98,22 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         scheduler = Scheduler(services.notifications)
 
     # Live boards (DESIGN.md §15): committed measure changes go out on the area's channel; the streams listen.
-    channels = channels_plugin(settings.database_url if settings.live_backend == "auto" else "memory://")
+    # On PostgreSQL each change is a NOTIFY in its own write transaction (samordna.live.channels.notify_in, attached
+    # by samordna.services; again here, once, for services built with other settings); in memory the Publisher
+    # hands each committed change to this app's plugin.
+    through_database = announces_through_database(settings.database_url, settings.live_backend)
+    channels = channels_plugin(settings.database_url if through_database else "memory://")
     publisher = Publisher(channels)
     listening: list = []
 
     def on_startup(app: Litestar) -> None:
         app.state.services = services
         app.state.scheduler = scheduler
-        publisher.start(asyncio.get_running_loop())
-        listening.append(services.measures.changes.listen(publisher))
+        if through_database:
+            services.measures.changes.listen_in_transaction(notify_in)
+        else:
+            publisher.start(asyncio.get_running_loop())
+            listening.append(services.measures.changes.listen(publisher))
         services.attachments.sweep()  # what a crash left: uploads cut off, files no row names
         if scheduler is not None:
             scheduler.start()  # a task in this event loop; the work runs in a worker thread

@@ -11,6 +11,7 @@ from samordna.attachments.storage import Storage
 from samordna.boards.service import BoardService
 from samordna.calendar.service import CalendarService
 from samordna.domain.clock import Clock
+from samordna.live.channels import announces_through_database, notify_in
 from samordna.live.service import LiveService
 from samordna.measures.callbacks import CALLBACKS as MEASURE_CALLBACKS
 from samordna.measures.service import MeasureService
@@ -52,6 +53,10 @@ class Services:
         if "meeting" not in workflows:  # a folder of measure workflows only (a test's, an older installation's)
             workflows["meeting"] = load_workflow(PROJECT_ROOT / "workflows" / "meeting.toml")
         measures = MeasureService(db=db, workflow=measure, clock=clock)
+        if announces_through_database(settings.database_url, settings.live_backend):
+            # Live boards (DESIGN.md §15): every committed change is a NOTIFY of its own transaction, whichever
+            # process wrote it (a request in any worker, a command); in memory the app publishes it itself.
+            measures.changes.listen_in_transaction(notify_in)
         accounts = AccountService(db=db, now=clock.now)
         meetings = MeetingService(
             db=db, workflow=workflows["meeting"], measure_workflow=measure, clock=clock, measures=measures

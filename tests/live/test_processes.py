@@ -22,6 +22,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import text
 
 from samordna.services import Services
 from samordna.settings import Settings
@@ -126,10 +127,19 @@ def streams() -> Iterator[Callable[..., SSE]]:
         browser.close()
 
 
+def _pass_over_what_came(world: World, streams: list[SSE]) -> None:
+    """The streams pass over the measure events committed so far (their NOTIFYs may still be on their way)."""
+    with world.samordna.db.read() as s:
+        latest = int(s.execute(text("SELECT coalesce(max(id), 0) FROM event")).scalar_one())
+    for sse in streams:
+        sse.after = latest
+
+
 def _assert_delivered(world: World, api: Api, streams: list[SSE], beta: SSE) -> None:
     """A transition through `api` reaches every stream of alfa with its measure and event; beta's hears only of
     beta's own change made after it."""
-    m = measure_in(world, "assigned")  # through the services in this process: before any stream listened
+    m = measure_in(world, "assigned")  # through the services in this process (announced too: passed over below)
+    _pass_over_what_came(world, [*streams, beta])
     r = api.fire("executing", m.id, "start", m.version)
     assert r.status_code == 200, r.text
     event_id = api.events(m.id)[-1]["id"]
@@ -175,3 +185,42 @@ def test_serve_with_two_workers_delivers_across_them(
         _assert_delivered(world, api, alfa, beta)
     finally:
         api.close()
+
+
+COMMAND = """
+import sys
+from samordna.services import Services
+from samordna.settings import Settings
+
+samordna = Services.build(Settings.from_env())
+measure_id, version = int(sys.argv[1]), int(sys.argv[2])
+actor = samordna.accounts.actor_for_token(token=sys.argv[3])
+m = samordna.measures.record_transition(actor=actor, measure_id=measure_id, trigger="start", version=version, data={})
+print(m.version)
+"""
+
+
+def test_a_change_committed_by_a_command_reaches_the_streams(
+    installation: tuple[World, dict[str, str]], serve: Callable[..., str], streams: Callable[..., SSE]
+) -> None:
+    """A process without the web app (a `samordna` command: the demo, an import, a script over the services)
+    announces its writes too: the NOTIFY is part of the write's transaction (samordna.live.channels.notify_in)."""
+    world, env = installation
+    url = serve(env)
+    coordinator = streams(url, "coordinator")
+    beta = streams(url, "beta_coordinator", "beta")
+    m = measure_in(world, "assigned")
+    _pass_over_what_came(world, [coordinator, beta])
+    done = subprocess.run(
+        [sys.executable, "-c", COMMAND, str(m.id), str(m.version), world.tokens["executing"]],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout) == m.version + 1
+    got = coordinator.next(timeout=ARRIVES_WITHIN)
+    assert (got["data"]["measure"], got["data"]["kind"], got["data"]["version"]) == (m.id, "start", m.version + 1)
+    beta_need = world.register("beta_coordinator", area="beta")  # this process's services announce as well
+    assert beta.next(timeout=ARRIVES_WITHIN)["data"]["measure"] == beta_need.id

@@ -7,9 +7,17 @@
   each publish and keeps one to listen on; a NOTIFY carries at most 8000 bytes, hence messages of ids and names,
   never HTML (samordna.measures.changes).
 
-A change is committed in whatever thread ran the write (a request's worker thread, a command); the plugin's
-`publish` puts onto an asyncio queue, which only its own event loop may touch, so `Publisher` hands it over
-with call_soon_threadsafe.
+How a change is said:
+- On PostgreSQL, by `SELECT pg_notify(channel, payload)` inside the write's own transaction (`notify_in`, a
+  transaction listener of MeasureService.changes that samordna.services attaches to every installation on
+  PostgreSQL): PostgreSQL delivers it when, and only when, the transaction commits. So no crash between the
+  COMMIT and a publish can lose an announcement, a write rolled back says nothing, a `samordna` command (the
+  demo, any process without the web app) is heard by the boards like a request is, and no connection is opened
+  per change. The payload is exactly what Litestar's backend would send (its NOTIFY takes the text as is, its
+  listener hands the payload on as UTF-8 bytes), so the streams read both alike.
+- In memory, by the plugin's `publish`, after the commit: a change is committed in whatever thread ran the
+  write (a request's worker thread, a command); `publish` puts onto an asyncio queue, which only its own event
+  loop may touch, so `Publisher` hands it over with call_soon_threadsafe.
 """
 
 from __future__ import annotations
@@ -18,17 +26,21 @@ import asyncio
 import json
 import logging
 from collections.abc import Iterable
+from dataclasses import replace
+from typing import Any
 
 from litestar.channels import ChannelsPlugin
 from litestar.channels.backends.base import ChannelsBackend
 from litestar.channels.backends.memory import MemoryChannelsBackend
 from litestar.channels.backends.psycopg import PsycoPgChannelsBackend
 
+from samordna.live import repository as repo
 from samordna.measures.changes import MeasureChanged
 
 log = logging.getLogger(__name__)
 
 BACKLOG = 500  # messages a slow stream may fall behind by; then the oldest are dropped (a page can refresh)
+NOTIFY_LIMIT = 8000  # bytes: PostgreSQL refuses a NOTIFY payload this long or longer
 
 
 def channel_of(area_id: int) -> str:
@@ -43,6 +55,30 @@ def is_postgres(database_url: str) -> bool:
 def libpq_dsn(database_url: str) -> str:
     """A SQLAlchemy URL (`postgresql+psycopg://…`) as psycopg takes it (`postgresql://…`)."""
     return "postgresql:" + database_url.split(":", 1)[1]
+
+
+def announces_through_database(database_url: str, live_backend: str) -> bool:
+    """Whether changes travel by PostgreSQL's NOTIFY (`notify_in`), or in this process's memory (`Publisher`)."""
+    return live_backend == "auto" and is_postgres(database_url)
+
+
+def payload_of(change: MeasureChanged) -> str:
+    """The message of a change on its channel: its JSON (samordna.live.web reads it back with from_json)."""
+    return json.dumps(change.to_json(), ensure_ascii=False)
+
+
+def notify_in(conn: Any, change: MeasureChanged) -> None:
+    """NOTIFY the change's area channel inside the write transaction `conn` (a Session or Connection); PostgreSQL
+    sends it on COMMIT. The longest change the columns allow fits (tests/live/test_postgres_backend); should one
+    not, it goes without the actor's name, and failing that is logged and left to the pages' next reading, so
+    the write itself never fails for its announcement."""
+    payload = payload_of(change)
+    if len(payload.encode()) >= NOTIFY_LIMIT:
+        payload = payload_of(replace(change, actor_name=""))
+    if len(payload.encode()) >= NOTIFY_LIMIT:
+        log.error("measure change %s too long for a NOTIFY: not announced to the live boards", change.event_id)
+        return
+    repo.notify(conn, channel=channel_of(change.area_id), payload=payload)
 
 
 class _PostgresBackend(PsycoPgChannelsBackend):
@@ -91,7 +127,8 @@ def channels_plugin(database_url: str) -> ChannelsPlugin:
 
 class Publisher:
     """Listens to committed measure changes (MeasureService.changes) and publishes each on its area's channel,
-    from whichever thread committed it. Says nothing until `start` names the app's event loop, nor after `stop`."""
+    from whichever thread committed it. Says nothing until `start` names the app's event loop, nor after `stop`.
+    For the in-memory backend: on PostgreSQL, `notify_in` says it in the write's transaction."""
 
     def __init__(self, plugin: ChannelsPlugin) -> None:
         self.plugin = plugin
@@ -107,7 +144,7 @@ class Publisher:
         loop = self.loop
         if loop is None or loop.is_closed():
             return
-        data = json.dumps(change.to_json(), ensure_ascii=False)
+        data = payload_of(change)
         channel = channel_of(change.area_id)
         try:
             running = asyncio.get_running_loop()

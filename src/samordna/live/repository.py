@@ -1,11 +1,12 @@
-"""The SQL of the live streams: the measure events of an area since the last one a reconnecting page saw."""
+"""The SQL of the live streams: the measure events of an area since the last one a reconnecting page saw, and the
+NOTIFY that announces a change inside its write transaction (PostgreSQL)."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, select, text
 
 from samordna.store.db import Database
 from samordna.store.models import Event, Measure, MeasureUnit, User
@@ -14,6 +15,12 @@ EVENT = Event.__table__
 MEASURE = Measure.__table__
 MEASURE_UNIT = MeasureUnit.__table__
 USER = User.__table__
+
+
+def notify(conn: Any, *, channel: str, payload: str) -> None:
+    """PostgreSQL's NOTIFY in the transaction `conn` (a Session or Connection): sent on COMMIT, never on ROLLBACK.
+    pg_notify takes the channel and the payload as values, so neither is spliced into the SQL."""
+    conn.execute(text("SELECT pg_notify(:channel, :payload)"), {"channel": channel, "payload": payload})
 
 
 def reading(db: Database) -> Any:

@@ -52,24 +52,36 @@ def units_involved(*groups: Iterable[int | None]) -> tuple[int, ...]:
 
 
 Listener = Callable[[MeasureChanged], None]
+# Called inside the write transaction, with it (a Session or Connection) and the change: what must commit or roll
+# back with the change itself (PostgreSQL's NOTIFY, which is delivered on COMMIT and never on ROLLBACK).
+TransactionListener = Callable[[Any, MeasureChanged], None]
 
 
 class ChangeFeed:
     """Who hears of committed changes. Listeners are called in the thread that committed, in order; one that
-    raises is logged and the others still hear (the change has happened whatever a listener does)."""
+    raises is logged and the others still hear (the change has happened whatever a listener does).
+
+    Transaction listeners are called before the commit, inside the write's transaction; one that raises makes
+    the write fail (it is part of it)."""
 
     def __init__(self) -> None:
         self._listeners: list[Listener] = []
+        self._in_transaction: list[TransactionListener] = []
 
     def listen(self, listener: Listener) -> Callable[[], None]:
         """Add a listener; returns the call that removes it."""
-        self._listeners.append(listener)
+        return _added(self._listeners, listener)
 
-        def stop() -> None:
-            if listener in self._listeners:
-                self._listeners.remove(listener)
+    def listen_in_transaction(self, listener: TransactionListener) -> Callable[[], None]:
+        """Add a transaction listener (once: a listener already there is not added again); returns the call that
+        removes it."""
+        if listener in self._in_transaction:
+            return lambda: None
+        return _added(self._in_transaction, listener)
 
-        return stop
+    def emit_in_transaction(self, conn: Any, change: MeasureChanged) -> None:
+        for listener in list(self._in_transaction):
+            listener(conn, change)
 
     def emit(self, change: MeasureChanged) -> None:
         for listener in list(self._listeners):
@@ -77,3 +89,13 @@ class ChangeFeed:
                 listener(change)
             except Exception:
                 log.exception("a listener of measure changes failed")
+
+
+def _added(listeners: list[Any], listener: Any) -> Callable[[], None]:
+    listeners.append(listener)
+
+    def stop() -> None:
+        if listener in listeners:
+            listeners.remove(listener)
+
+    return stop

@@ -253,8 +253,10 @@ class MeasureService:
         """The id of the event that gave the measure `version`, inside the caller's transaction."""
         return repo.event_id(conn, measure_id=measure_id, version=version)
 
-    def announce(self, change: MeasureChanged) -> None:
-        """Tell the listeners of `changes` about `change` once the write transaction open now has committed."""
+    def announce(self, conn: Db, change: MeasureChanged) -> None:
+        """Tell the listeners of `changes` about `change`: the transaction listeners now, in the write transaction
+        `conn` (so it commits or rolls back with the change), the others once it has committed."""
+        self.changes.emit_in_transaction(conn, change)
         after_commit(lambda: self.changes.emit(change))
 
     # ------------------------------------------------------------ reads

@@ -108,6 +108,7 @@ def create_in(
     )
     view = service._get_in(session, actor=actor, measure_id=measure_id)
     service.announce(
+        session,
         MeasureChanged(
             event_id=event_id,
             area_id=area_id,
@@ -121,7 +122,7 @@ def create_in(
             registered_by=actor.user_id,
             actor_id=actor.user_id,
             actor_name=actor.name,
-        )
+        ),
     )
     return view
 
@@ -368,6 +369,7 @@ def _write(
         meeting_id=meeting_id,
     )
     service.announce(
+        session,
         MeasureChanged(
             event_id=event_id,
             area_id=row["area_id"],
@@ -386,7 +388,7 @@ def _write(
             actor_id=actor.user_id,
             actor_name=actor.name,
             meeting_id=meeting_id,
-        )
+        ),
     )
     # The measure as it is now: what was read, with what was written (the version check above
     # guarantees nothing else changed it in between).
