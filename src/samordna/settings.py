@@ -219,6 +219,11 @@ class Settings:
             if not 1 <= seconds <= 86400:
                 raise ValueError(f"SAMORDNA_LIVE_STREAM_SECONDS must be seconds from 1 to 86400, not {raw!r}")
             values["live_stream_seconds"] = seconds
+        if env.get("SAMORDNA_LIVE_BACKEND"):
+            raw = env["SAMORDNA_LIVE_BACKEND"].strip().lower()
+            if raw not in ("auto", "memory"):
+                raise ValueError(f"SAMORDNA_LIVE_BACKEND must be auto or memory, not {raw!r}")
+            values["live_backend"] = raw
         if env.get("SAMORDNA_DEBUG"):
             values["debug"] = env["SAMORDNA_DEBUG"].lower() in ("1", "true", "yes")
         values.update(overrides)

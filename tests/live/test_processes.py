@@ -118,6 +118,7 @@ def streams() -> Iterator[Callable[..., SSE]]:
         sse = SSE(url, f"/areas/{area}/stream", cookies=browser.client.cookies)
         assert sse.status == 200, sse.status
         assert sse.headers is not None and sse.headers["content-type"].startswith("text/event-stream")
+        assert sse.headers["x-accel-buffering"] == "no"  # nginx passes each event on as it comes (README)
         opened.append((browser, sse))
         return sse
 
