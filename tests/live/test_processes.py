@@ -37,8 +37,8 @@ pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "live-processes-" + "x" * 32
-START_TIMEOUT = 30.0
-ARRIVES_WITHIN = 5.0  # seconds: "within a second" in the design, with room for a loaded 2-core test machine
+START_TIMEOUT = 90.0  # seconds: a loaded 2-core machine starts two workers slowly
+ARRIVES_WITHIN = 8.0  # seconds: "within a second" in the design, with room for a shared 2-core machine under load
 
 
 @pytest.fixture
@@ -170,16 +170,49 @@ def test_a_change_through_one_server_reaches_the_streams_of_another(
         api.close()
 
 
+def _worker_holding(sse: SSE, server_port: int) -> int | None:
+    """The pid of the process that holds the server's end of `sse`'s connection (Linux: /proc), or None."""
+    assert sse._response is not None
+    client_port = sse._response.extensions["network_stream"].get_extra_info("client_addr")[1]
+    inode = None
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            local, remote = fields[1].rsplit(":", 1)[1], fields[2].rsplit(":", 1)[1]
+            if int(local, 16) == server_port and int(remote, 16) == client_port:
+                inode = fields[9]
+    if inode is None:
+        return None
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if any(os.readlink(f"/proc/{pid}/fd/{fd}") == f"socket:[{inode}]" for fd in os.listdir(f"/proc/{pid}/fd")):
+                return int(pid)
+        except OSError:
+            continue
+    return None
+
+
 def test_serve_with_two_workers_delivers_across_them(
     installation: tuple[World, dict[str, str]], serve: Callable[..., str], streams: Callable[..., SSE]
 ) -> None:
     world, env = installation
     url = serve(env, workers=2)
-    # Each stream is a connection of its own, accepted by whichever worker the kernel wakes: with six, both
-    # workers hold some (and the transition is made on yet another connection).
-    alfa = [
-        streams(url, who) for who in ("coordinator", "executing", "coordination", "steering", "viewer", "coordinator")
-    ]
+    port = int(url.rsplit(":", 1)[1])
+    # Each stream is a connection of its own, accepted by whichever worker the kernel wakes: streams are opened
+    # until both workers hold some (seen in /proc where it can be), so whichever worker takes the transition,
+    # the streams of the other hear of it through PostgreSQL.
+    people = ["coordinator", "executing", "coordination", "steering", "viewer"]
+    alfa = [streams(url, who) for who in people]
+    workers = {_worker_holding(sse, port) for sse in alfa}
+    while os.path.isdir("/proc/self/fd") and len(workers - {None}) < 2 and len(alfa) < 30:
+        alfa.append(streams(url, people[len(alfa) % len(people)]))
+        workers.add(_worker_holding(alfa[-1], port))
+    if os.path.isdir("/proc/self/fd"):
+        assert len(workers - {None}) == 2, workers
     beta = streams(url, "beta_coordinator", "beta")
     api = Api(url, world)
     try:

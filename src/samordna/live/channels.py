@@ -3,9 +3,10 @@
 - SQLite (one process): Litestar's in-memory backend. A change committed in this process reaches the streams of
   this process, which is all there is.
 - PostgreSQL: LISTEN/NOTIFY through Litestar's psycopg backend, so a change committed by any worker, on any
-  machine, reaches every stream. No server to run beside the database. Litestar's backend opens a connection for
-  each publish and keeps one to listen on; a NOTIFY carries at most 8000 bytes, hence messages of ids and names,
-  never HTML (samordna.measures.changes).
+  machine, reaches every stream. No server to run beside the database. The backend keeps one connection per
+  process to listen on (its `publish`, which opens a connection each time, is not how changes are said: see
+  below); a NOTIFY carries less than 8000 bytes, hence messages of ids and names, never HTML
+  (samordna.measures.changes).
 
 How a change is said:
 - On PostgreSQL, by `SELECT pg_notify(channel, payload)` inside the write's own transaction (`notify_in`, a
