@@ -64,7 +64,14 @@ AREA_MEASURES = 2_000
 LOAD_USERS = 20
 LOAD_SECONDS = 8
 PARTS = ("sqlite", "postgres", "workers", "load")
-SMALL = {"streams": 12, "rounds": 2, "sessions": 3, "workers": (1, 2), "parts": ("sqlite", "postgres", "workers")}
+SMALL = {
+    "measures": 200,
+    "streams": 12,
+    "rounds": 2,
+    "sessions": 3,
+    "workers": (1, 2),
+    "parts": ("sqlite", "postgres", "workers"),
+}
 WAIT = 20.0  # seconds a round waits for every stream before it counts what came
 GRACEFUL = "2"  # uvicorn's --timeout-graceful-shutdown (samordna serve's default is 5)
 
@@ -88,10 +95,10 @@ class World:
     cookies: list[str] = field(default_factory=list)
 
 
-def prepare(url: str, sessions: int) -> World:
+def prepare(url: str, sessions: int, measures: int = AREA_MEASURES) -> World:
     from bench.data import Dataset, _move_sequences, generate
 
-    ds = generate(url, (AREA_MEASURES,))
+    ds = generate(url, (measures,))
     area = ds.areas[0]
     engine = create_engine(url)
     now = datetime.now(UTC)
@@ -637,13 +644,14 @@ def run(
     parts = parts or small.get("parts") or PARTS  # type: ignore[assignment]
     assert streams and rounds and sessions and workers and parts
     batches = min(BATCHES, max(2, streams // 2))
+    size = int(small.get("measures") or AREA_MEASURES)  # type: ignore[call-overload]
     counter = [0]
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="samordna-bench-live-") as tmp:
         folder = Path(tmp)
         sqlite_path = folder / "live.sqlite3"
         if "sqlite" in parts or "load" in parts:
-            sq = prepare(f"sqlite:///{sqlite_path}", sessions)
+            sq = prepare(f"sqlite:///{sqlite_path}", sessions, size)
             if "sqlite" in parts:
                 a, f = measure_pair(sq, 1, streams, rounds, batches, folder, counter)
                 rows += rows_for("SQLite, 1 worker", a, f, streams, memory=True)
@@ -654,7 +662,7 @@ def run(
             return rows
         pg_url = fresh_postgres(base, f"samordna_bench_live_{os.getpid()}")
         try:
-            pg = prepare(pg_url, sessions)
+            pg = prepare(pg_url, sessions, size)
             for w in workers:
                 if (w == 1 and "postgres" not in parts) or (w > 1 and "workers" not in parts):
                     continue
