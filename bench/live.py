@@ -12,7 +12,8 @@ Samordna allows it (nothing counts the streams of a session), and it saves an ar
 Cases (each: server started, streams opened, rounds, server stopped; Samordna and its floor alternate):
 - SQLite (the in-memory channels backend) and PostgreSQL (LISTEN/NOTIFY), one worker: memory per stream — the
   server's resident set (VmRSS, all its processes) after a warm-up, then after each of BATCHES batches of streams
-  (every stream has said `ready`): one sample per batch, (RSS after − RSS before) / streams in the batch;
+  (every stream has said `ready`): one sample per batch, (RSS after − RSS before) / streams in the batch, the first
+  batch apart (it also fills the thread pool that checks the sessions, and its database connections);
 - fan-out latency: ROUNDS transitions (`report_status` through the JSON API with a bearer token; the floor: a POST
   of the same payload), one at a time, each waited for until every stream has it. The clock starts at the commit,
   on the server: Samordna runs as bench.live_app (samordna.app:create_app plus one listener of committed changes
