@@ -136,6 +136,9 @@ def _render(
         "columns": columns(),
         "marked": marked,
         "request_after": after is not None,
+        # What a live change re-reads (DESIGN.md §15): this page of the list, also when the page's own address is a
+        # form's (a refused «Lagre visningen»).
+        "live_url": ui.url() if after is None else f"{ui.base}?{urlencode({**view.filters.query(), 'after': after}, doseq=True)}",
         "flash": request.session.pop(FLASH, None),
         "view_name": "",
         "view_errors": {},

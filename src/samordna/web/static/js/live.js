@@ -5,15 +5,17 @@
 //   data-live-announce="… {ref} … {actor} …"   what the polite live region (#live-status) says of a change
 //   data-live-measures="12 13"      only changes of these measures matter (absent: every measure of the area)
 //   data-live-region="board-body"   the region a change re-reads (absent: the page only shows the notice)
-//   data-live-refresher="board-refresh"   an htmx element that re-reads the region (absent: the page's own URL,
-//                                   the region selected from it)
+//   data-live-refresher="board-refresh"   an htmx element that re-reads the region (absent: data-live-url, or the
+//                                   page's own address, and the region selected from the page it answers)
 //   data-live-hold=".card-form"     while this is in the region (a form open), a change waits behind the notice
 //                                   instead of replacing the region under the user's hands
 //
 // A page knows the version it shows of each measure (an element with data-live-measure and data-version): a change
 // it already shows (the user's own, swapped in by their action) is not read again. The notice (#live-notice) offers
 // «Vis endringene»: a button (data-live-refresh) that re-reads the region, or a plain link to the page, which works
-// without JavaScript too. Without JavaScript every page is a plain page, current when loaded.
+// without JavaScript too. A change that comes while the user's own request is under way waits for its answer (the
+// change may be that request's own), and a page that is leaving (a form sent without htmx) reads nothing again.
+// Without JavaScript every page is a plain page, current when loaded.
 (function () {
   "use strict";
   function root() { return document.querySelector("[data-live-root]"); }
@@ -66,12 +68,19 @@
       return;
     }
     var selector = "#" + area.id;
-    window.htmx.ajax("GET", window.location.pathname + window.location.search,
-      { target: selector, select: selector, swap: "outerHTML" });
+    var url = live.getAttribute("data-live-url") || window.location.pathname + window.location.search;
+    window.htmx.ajax("GET", url, { target: selector, select: selector, swap: "outerHTML" });
   }
+  var pending = 0;      // the user's own htmx requests under way
+  var waiting = [];     // changes that came meanwhile
+  var leaving = false;  // a form was sent without htmx: a new page is coming
   function arrived(change) {
     var live = root();
-    if (!live) return;
+    if (!live || leaving) return;
+    if (pending > 0) {
+      waiting.push(change);
+      return;
+    }
     if (change !== null && !wanted(live, change)) return;  // null: a `refresh`, too much was missed
     if (change) announce(live, change);
     if (holding(live)) showNotice(change);
@@ -98,6 +107,30 @@
       return source;
     };
   }
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var verb = event.detail && event.detail.requestConfig && event.detail.requestConfig.verb;
+    if (verb && verb !== "get") pending++;
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var verb = event.detail && event.detail.requestConfig && event.detail.requestConfig.verb;
+    if (!verb || verb === "get" || pending === 0) return;
+    pending--;
+    // The answer is swapped in by now (or settling): what came meanwhile is weighed against the page it left.
+    window.setTimeout(function () {
+      if (pending > 0) return;
+      var came = waiting;
+      waiting = [];
+      came.forEach(arrived);
+    }, 50);
+  });
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!event.defaultPrevented && form && !form.hasAttribute("hx-post") && !form.closest("[hx-boost='true']")) {
+      leaving = true;
+      window.setTimeout(function () { leaving = false; }, 3000);  // a script held the form back after all
+    }
+  });
+  window.addEventListener("pageshow", function () { leaving = false; });
   document.addEventListener("click", function (event) {
     var button = event.target.closest && event.target.closest("[data-live-refresh]");
     var live = root();
