@@ -47,9 +47,7 @@ def test_the_list_rereads_its_results_from_its_own_query(
     assert 'id="list-results"' in page.text
 
 
-def test_the_meeting_views_watch_the_agenda_measures(
-    web_world: World, open_browser: Callable[..., WebClient]
-) -> None:
+def test_the_meeting_views_watch_the_agenda_measures(web_world: World, open_browser: Callable[..., WebClient]) -> None:
     m = web_world.advance(web_world.register(title="Leksehjelp"), "evaluated")
     meetings, coordinator = web_world.samordna.meetings, web_world.actors["coordinator"]
     data = {"body": "steering", "day": web_world.today().isoformat(), "start": "09:00", "end": "11:00"}
