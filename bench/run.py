@@ -18,7 +18,7 @@ from typing import Any
 BENCH_DIR = Path(__file__).resolve().parent
 # Helpers, not benchmarks; locustfile must never be imported here (locust patches the standard library).
 SKIP = {"run", "__init__", "common", "floor_app", "upload_floor", "locustfile"}
-ORDER = ["data", "board", "agenda", "remind", "scaling", "transitions", "load"]
+ORDER = ["data", "board", "agenda", "remind", "scaling", "transitions", "live", "load"]
 
 
 def benchmarks(only: list[str] | None = None) -> list[Any]:

@@ -220,8 +220,19 @@ def world(samordna: Services, world_snapshot: World) -> World:
     )
 
 
+LIVE_HEARTBEAT = 0.3  # an idle stream's comment every 0.3 s: short enough for tests/live to see several
+
+
 class LiveServer:
+    """A uvicorn server in a thread over `samordna`. At most one runs over a Services at a time: each app started
+    over the Services attaches a Publisher to its ChangeFeed (samordna.app), and on PostgreSQL every Publisher
+    NOTIFYs the same database. Two servers would announce each change twice, and every stream of either, listening
+    to that database, would hear it twice (in production each worker process has Services of its own)."""
+
+    _running: set[int] = set()  # id() of the Services a server runs over
+
     def __init__(self, samordna: Services, settings: Settings) -> None:
+        self.samordna = samordna
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         app = create_app(settings, services=samordna)
@@ -232,6 +243,9 @@ class LiveServer:
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     def start(self) -> None:
+        if id(self.samordna) in LiveServer._running:
+            raise RuntimeError("a live server already runs over these services: each change would be announced twice")
+        LiveServer._running.add(id(self.samordna))
         self.thread.start()
         deadline = time.time() + 20
         while not self.server.started:
@@ -242,11 +256,14 @@ class LiveServer:
     def stop(self) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=10)
+        LiveServer._running.discard(id(self.samordna))
 
 
 @pytest.fixture(scope="session")
 def live_server(session_samordna: Services, settings: Settings) -> Iterator[LiveServer]:
-    server = LiveServer(session_samordna, settings)
+    """The session's one real HTTP server (see LiveServer: a second one over the same Services would announce each
+    change twice), for the API and web tests and the live streams of tests/live, hence its short heartbeat."""
+    server = LiveServer(session_samordna, replace(settings, live_heartbeat_seconds=LIVE_HEARTBEAT))
     server.start()
     yield server
     server.stop()

@@ -23,8 +23,8 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def api(stream_server: LiveServer, world: World) -> Iterator[Api]:
-    client = Api(stream_server.url, world)
+def api(live_server: LiveServer, world: World) -> Iterator[Api]:
+    client = Api(live_server.url, world)
     yield client
     client.close()
 
@@ -35,14 +35,14 @@ def _latest_event_id(world: World) -> int:
 
 
 @pytest.fixture
-def stream(stream_server: LiveServer, web_world: World) -> Iterator[Callable[..., SSE]]:
+def stream(live_server: LiveServer, web_world: World) -> Iterator[Callable[..., SSE]]:
     """`stream("coordinator")`: that member logged in, with their area's stream open; all closed at the end."""
     opened: list[tuple[WebClient, SSE]] = []
 
     def open_as(who: str, area: str = "alfa", **headers: str) -> SSE:
-        browser = WebClient.live(stream_server.url).login(who)
+        browser = WebClient.live(live_server.url).login(who)
         before = _latest_event_id(web_world)
-        sse = SSE(stream_server.url, f"/areas/{area}/stream", cookies=browser.client.cookies, headers=headers)
+        sse = SSE(live_server.url, f"/areas/{area}/stream", cookies=browser.client.cookies, headers=headers)
         if not {h.lower() for h in headers} & {"last-event-id"}:
             # A change committed before the stream listened may still be on its way (PostgreSQL delivers the
             # NOTIFY of a listener already open in the server): harmless to a page, which reads its board again,
@@ -155,11 +155,11 @@ def test_the_stream_ends_with_its_session(world: World, stream: Callable[..., SS
     assert "measure" not in events
 
 
-def test_the_stream_needs_a_session_and_a_membership(stream_server: LiveServer, web_world: World) -> None:
-    with httpx.Client(base_url=stream_server.url, timeout=10) as anonymous:
+def test_the_stream_needs_a_session_and_a_membership(live_server: LiveServer, web_world: World) -> None:
+    with httpx.Client(base_url=live_server.url, timeout=10) as anonymous:
         r = anonymous.get("/areas/alfa/stream")
         assert r.status_code == 303 and r.headers["location"].startswith("/login")
-    browser = WebClient.live(stream_server.url).login("coordinator")
+    browser = WebClient.live(live_server.url).login("coordinator")
     try:
         assert browser.get("/areas/beta/stream").status_code == 404
         assert browser.get("/areas/nowhere/stream").status_code == 404

@@ -88,6 +88,13 @@ class ListUI:
         query = self.view.filters.query()
         return f"{self.base}{suffix}" + (f"?{urlencode(query, doseq=True)}" if query else "")
 
+    def here(self, after: str | None) -> str:
+        """What a live change re-reads (DESIGN.md §15): this page of the list, also when the browser's address is
+        a form's (a refused «Lagre visningen»)."""
+        if after is None:
+            return self.url()
+        return f"{self.base}?{urlencode({**self.view.filters.query(), 'after': after}, doseq=True)}"
+
     def next_url(self) -> str:
         query = self.view.filters.query()
         query["after"] = self.view.next_after
@@ -136,6 +143,7 @@ def _render(
         "columns": columns(),
         "marked": marked,
         "request_after": after is not None,
+        "live_url": ui.here(after),
         "flash": request.session.pop(FLASH, None),
         "view_name": "",
         "view_errors": {},
