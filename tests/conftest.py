@@ -224,10 +224,10 @@ LIVE_HEARTBEAT = 0.3  # an idle stream's comment every 0.3 s: short enough for t
 
 
 class LiveServer:
-    """A uvicorn server in a thread over `samordna`. At most one runs over a Services at a time: each app started
-    over the Services attaches a Publisher to its ChangeFeed (samordna.app), and on PostgreSQL every Publisher
-    NOTIFYs the same database. Two servers would announce each change twice, and every stream of either, listening
-    to that database, would hear it twice (in production each worker process has Services of its own)."""
+    """A uvicorn server in a thread over `samordna`. At most one runs over a Services at a time, as in production
+    (each worker process has Services of its own). On PostgreSQL a change is announced once, by its own
+    transaction's NOTIFY (samordna.live.channels.notify_in, attached once), whatever runs over the Services; in
+    memory each app's Publisher feeds only that app's streams. The guard keeps the tests to production's shape."""
 
     _running: set[int] = set()  # id() of the Services a server runs over
 
