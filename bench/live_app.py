@@ -3,8 +3,9 @@ listener of committed measure changes that notes when each change committed: the
 
 The listener is added before the app's own (the live boards' Publisher of the in-memory backend, added at
 start-up), so it runs first, in the thread that committed, right after the commit (on PostgreSQL the NOTIFY left
-with the COMMIT itself, samordna.live.channels.notify_in: the clock starts a moment after it): one line `event_id measure_id version time.time()` appended to
-the file BENCH_LIVE_COMMITS (each worker appends its own lines). Nothing else differs from an installation.
+with the COMMIT itself, samordna.live.channels.notify_in: the clock starts a moment after it): one line
+`event_id measure_id version time.time()` appended to the file BENCH_LIVE_COMMITS (each worker appends its own
+lines). Nothing else differs from an installation.
 
 `uvicorn bench.live_app:create --factory` (with the options `samordna serve` gives uvicorn; see bench.live).
 """
