@@ -11,6 +11,11 @@ from tests.factories import World
 from tests.web_support import WebClient
 
 
+def _since(world: World) -> int:
+    """The newest event's id: what a page read now gives its stream as `since`."""
+    return world.samordna.live.latest()
+
+
 def _root(html: str) -> str:
     """The opening tag of the page's live root."""
     found = re.search(r"<div [^>]*data-live-root[^>]*>", html)
@@ -24,7 +29,8 @@ def test_the_measure_page_watches_its_own_measure_at_its_version(
     m = web_world.fire("coordination", web_world.register(), "initiate")
     page = open_browser().login("coordinator").get(f"/measures/{m.id}")
     root = _root(page.text)
-    assert 'sse-connect="/areas/alfa/stream"' in root
+    # `since`: a change committed between this reading and the stream's listening is replayed, not missed.
+    assert f'sse-connect="/areas/alfa/stream?since={_since(web_world)}"' in root
     assert f'data-live-measures="{m.id}"' in root
     assert "data-live-region" not in root  # nothing is replaced: the notice is all it does
     assert f'data-live-measure="{m.id}" data-version="{m.version}"' in page.text
@@ -40,7 +46,7 @@ def test_the_list_rereads_its_results_from_its_own_query(
     web_world.register(title="Leksehjelp")
     page = open_browser().login("coordinator").get("/areas/alfa/measures?q=leksehjelp&state=need_identified")
     root = _root(page.text)
-    assert 'sse-connect="/areas/alfa/stream"' in root
+    assert f'sse-connect="/areas/alfa/stream?since={_since(web_world)}"' in root
     assert 'data-live-region="list-results"' in root
     assert 'data-live-url="/areas/alfa/measures?q=leksehjelp&amp;state=need_identified"' in root
     assert "data-live-measures" not in root  # every measure of the area may enter or leave the list

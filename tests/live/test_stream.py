@@ -7,6 +7,7 @@ same stream arriving first (a stream gets its area's changes in the order they w
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 
 import httpx
@@ -119,6 +120,24 @@ def test_a_reconnect_gets_what_it_missed(world: World, stream: Callable[..., SSE
     news = world.register()  # live again: the replay held nothing more for the school (not `other`'s, not the decline)
     assert school.next()["data"]["measure"] == news.id
     assert other.id != news.id
+
+
+def test_a_board_page_gives_its_stream_the_moment_it_was_read(
+    live_server: LiveServer, web_world: World, world: World
+) -> None:
+    """A change committed after the page was read and before its stream listens is replayed from `since`."""
+    browser = WebClient.live(live_server.url).login("coordinator")
+    page = browser.get("/areas/alfa/boards/coordination").text
+    found = re.search(r'sse-connect="(/areas/alfa/stream\?since=(\d+))"', page)
+    assert found and int(found.group(2)) == _latest_event_id(world)
+    between = world.register()  # the page does not show it, and its stream is not listening yet
+    sse = SSE(live_server.url, found.group(1), cookies=browser.client.cookies)
+    try:
+        got = sse.next()
+        assert (got["data"]["measure"], got["data"]["kind"]) == (between.id, "create")
+    finally:
+        sse.close()
+        browser.close()
 
 
 def test_too_much_missed_asks_the_page_to_refresh(world: World, stream: Callable[..., SSE]) -> None:

@@ -78,6 +78,12 @@ class Page:
             self.extra["unread"] = notifications.unread_count(user_id=self.actor.user_id)
         return self.extra["unread"]
 
+    def live_since(self) -> int:
+        """The newest event when the page was read: its live stream replays what came after (samordna.live)."""
+        if "live_since" not in self.extra:
+            self.extra["live_since"] = self.request.app.state.services.live.latest()
+        return self.extra["live_since"]
+
     def board_url(self, area: Any | None = None) -> str:
         area = area or self.area
         return f"/areas/{area.slug}/boards/{BOARD_OF_ROLE[area.role]}"

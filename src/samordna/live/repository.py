@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import Connection, select, text
+from sqlalchemy import Connection, func, select, text
 
 from samordna.store.db import Database
 from samordna.store.models import Event, Measure, MeasureUnit, User
@@ -25,6 +25,11 @@ def notify(conn: Any, *, channel: str, payload: str) -> None:
 
 def reading(db: Database) -> Any:
     return db.read_rows()
+
+
+def latest_event_id(conn: Connection) -> int:
+    """The newest measure event's id (0 when there is none): one step down the primary key."""
+    return int(conn.execute(select(func.max(EVENT.c.id))).scalar() or 0)
 
 
 def events_after(conn: Connection, *, area_id: int, after_id: int, limit: int) -> list[dict[str, Any]]:

@@ -58,6 +58,12 @@ class LiveService:
             listener.member, user_id=listener.user_id, units=change.units, registered_by=change.registered_by
         )
 
+    def latest(self) -> int:
+        """The id of the newest event: a page gives it to its stream as `since`, so a change committed between the
+        page's reading and the stream's listening is replayed instead of missed."""
+        with repo.reading(self.db) as conn:
+            return repo.latest_event_id(conn)
+
     def missed(self, listener: Listener, *, after_id: int) -> list[MeasureChanged] | None:
         """The changes of the listener's area after event `after_id` that they may hear of, oldest first; None
         when more than `replay_limit` events came after it (the page should read itself again)."""
