@@ -23,12 +23,12 @@ from typing import Any
 
 import httpx
 
-from bench.common import Row, Server, login, start_floor, start_samordna, time_ratio, timed_gets
+from bench.common import Row, Server, login, smoke, start_floor, start_samordna, time_ratio, timed_gets
 from bench.data import PASSWORD, SCALING_SIZES, Dataset, shared_sqlite
 
 NAME = "board"
-ROUNDS = 10
-PER_ROUND = 15
+ROUNDS = smoke(10, 1)
+PER_ROUND = smoke(15, 2)
 AREA = "omrade-2"  # the 10 000-measure area of SCALING_SIZES
 
 

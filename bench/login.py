@@ -35,7 +35,7 @@ from typing import Any
 
 import httpx
 
-from bench.common import Row, Server, fmt, login, percentile, smoke, start_samordna, time_ratio
+from bench.common import Row, Server, fmt, login, percentile, proc_status, smoke, start_samordna, time_ratio
 from bench.data import PASSWORD, SCALING_SIZES, Dataset, shared_sqlite, sqlite_copy
 
 NAME = "login"
@@ -135,11 +135,12 @@ class BoardReaders:
 @dataclass
 class Burst:
     login_ms: list[float] = field(default_factory=list)
-    statuses: dict[int, int] = field(default_factory=dict)
+    statuses: dict[int | str, int] = field(default_factory=dict)
     seconds: float = 0.0  # from the first POST to the last answer
     board_during: list[float] = field(default_factory=list)
     board_alone: list[float] = field(default_factory=list)
     peak_mib: float = 0.0
+    idle_mib: float = 0.0  # before the first burst
     errors: int = 0
 
 
@@ -174,13 +175,14 @@ def one_burst(server: Server, readers: BoardReaders, users: range, out: Burst) -
     go = threading.Barrier(len(clients) + 1)
     ends: list[float] = []
 
-    def one(client: httpx.Client, form: dict[str, str]) -> tuple[int, float]:
+    def one(client: httpx.Client, form: dict[str, str]) -> tuple[int | str, float]:
         go.wait()
         started = time.perf_counter()
+        status: int | str
         try:
             status = client.post("/login", data=form).status_code
-        except httpx.HTTPError:
-            status = 0
+        except httpx.HTTPError as exc:
+            status = type(exc).__name__  # no answer: ConnectError, ReadError, ...
         ended = time.perf_counter()
         ends.append(ended)
         return status, (ended - started) * 1000
@@ -195,12 +197,15 @@ def one_burst(server: Server, readers: BoardReaders, users: range, out: Burst) -
             results = [f.result() for f in futures]
         t1 = max(ends)
         board = readers.stop()
-        out.board_during += [ms for started, ms in board if t0 <= started <= t1]
+        # Every page that was being served at some moment of the burst (begun before its end, ended after its start).
+        out.board_during += [ms for started, ms in board if started <= t1 and started + ms / 1000 >= t0]
         out.seconds = max(out.seconds, t1 - t0)
         for status, ms in results:
             out.statuses[status] = out.statuses.get(status, 0) + 1
             out.login_ms.append(ms)
 
+    if not out.idle_mib:
+        out.idle_mib = sum(proc_status(pid, "VmRSS") for pid in server._tree()) / 1024
     out.peak_mib = max(out.peak_mib, peak_rss_mib(server, fire))
     out.errors += readers.errors
     for c, _ in clients:
@@ -283,7 +288,9 @@ def run(rounds: int = ROUNDS, n_users: int = USERS) -> list[Row]:
     ]
     for workers, b in bursts.items():
         s = sorted(b.login_ms)
-        answered = ", ".join(f"{code or 'error'} ×{n}" for code, n in sorted(b.statuses.items()))
+        answered = ", ".join(f"{code} ×{n}" for code, n in sorted(b.statuses.items(), key=lambda kv: str(kv[0])))
+        # 303: in; 503: no slot came free in time (the design's answer to too many at once); anything else is an error.
+        failed = sum(n for code, n in b.statuses.items() if code not in (303, 503))
         during, alone = sorted(b.board_during), sorted(b.board_alone)
         board_ratio = med(during) / med(alone) if during and alone else float("nan")
         rows += [
@@ -293,7 +300,8 @@ def run(rounds: int = ROUNDS, n_users: int = USERS) -> list[Row]:
                 "ms/log-in",
                 tuple(b.login_ms),
                 f"p95 {fmt(percentile(s, 95))}, max {fmt(s[-1])} ms; all in {fmt(b.seconds)} s; {answered}; "
-                f"{n_slots} slots/process; peak RSS {fmt(b.peak_mib)} MiB",
+                f"{n_slots} slots/process; peak RSS {fmt(b.peak_mib)} MiB "
+                f"({fmt(b.idle_mib)} before); {failed} errors",
                 ratio=time_ratio(med(b.login_ms), med(floor_ms), lower_is_better=True),
                 lower_is_better=True,
             ),

@@ -84,6 +84,7 @@ def service_dependencies(services: Services, settings: Settings | None = None) -
         "notifications": provider(services.notifications),
         "attachments": provider(services.attachments),
         "live": provider(services.live),
+        "passwords": provider(services.passwords),
     }
 
 

@@ -175,6 +175,22 @@ def test_the_board_is_served_while_log_ins_queue(serve, hasher: CountingHasher) 
     board.close()
 
 
+def test_a_password_change_waits_for_the_same_slots(serve, hasher: CountingHasher) -> None:
+    server = serve(slots=1, wait=0.3)
+    me = WebClient.live(server.url).login("viewer")
+    hasher.hold.clear()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        first = pool.submit(log_in, server.url, "coordinator")
+        wait_until(lambda: hasher.running == 1)
+        form = {"current_password": PASSWORD, "new_password": "et helt nytt passord", "new_password_repeat": "x"}
+        r = me.post("/account/password", {**form, "new_password_repeat": form["new_password"]})
+        assert r.status_code == 503 and r.headers["retry-after"] == "1"
+        assert BUSY in r.text
+        hasher.hold.set()
+        assert first.result(timeout=30).status_code == 303
+    me.close()
+
+
 def test_the_gate_comes_from_the_environment() -> None:
     settings = Settings.from_env({"SAMORDNA_LOGIN_SLOTS": "3", "SAMORDNA_LOGIN_WAIT": "2.5"})
     assert (settings.login_slots, settings.login_wait_seconds) == (3, 2.5)

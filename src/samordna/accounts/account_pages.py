@@ -13,6 +13,7 @@ from litestar.params import Body
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
+from samordna.accounts.gate import PasswordGate
 from samordna.accounts.service import MIN_LENGTH, AccountService
 from samordna.accounts.web import Page, page_for
 from samordna.domain.errors import Busy, Invalid, Throttled
@@ -69,6 +70,7 @@ class AccountController(Controller):
         self,
         request: Request,
         accounts: NamedDependency[AccountService],
+        passwords: NamedDependency[PasswordGate],
         data: Annotated[PasswordForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
     ) -> Response:
         """Two argon2 runs (the current password checked, the new one hashed): in the password gate's threads,
@@ -86,7 +88,7 @@ class AccountController(Controller):
             )
 
         try:
-            mark = await request.app.state.services.passwords.run(change)
+            mark = await passwords.run(change)
         except Invalid as exc:
             return _page(page, errors={e.field: e.message for e in exc.errors}, error=exc.message, status=422)
         except (Throttled, Busy) as exc:
