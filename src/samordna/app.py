@@ -120,6 +120,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         publisher.stop()
         if scheduler is not None:
             await scheduler.stop()
+        services.passwords.close()
         services.db.dispose()
 
     sessions = RotatingSessionConfig(

@@ -235,8 +235,8 @@ class Settings:
                 seconds = float(raw)
             except ValueError:
                 seconds = -1.0
-            if not 0 <= seconds <= 300:
-                raise ValueError(f"SAMORDNA_LOGIN_WAIT must be seconds from 0 to 300, not {raw!r}")
+            if not 0.1 <= seconds <= 300:
+                raise ValueError(f"SAMORDNA_LOGIN_WAIT must be seconds from 0.1 to 300, not {raw!r}")
             values["login_wait_seconds"] = seconds
         if env.get("SAMORDNA_DEBUG"):
             values["debug"] = env["SAMORDNA_DEBUG"].lower() in ("1", "true", "yes")

@@ -7,6 +7,7 @@ the real `PasswordHasher.verify` call."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -205,3 +206,27 @@ def test_zero_slots_means_the_cores(samordna: Services) -> None:
 
     services = Services.build(replace(samordna.settings, login_slots=0), db=samordna.db, clock=samordna.clock)
     assert services.passwords.slots == default_slots() >= 1
+
+
+def test_a_job_whose_request_is_cancelled_while_it_waits_never_runs() -> None:
+    from samordna.accounts.gate import PasswordGate
+
+    gate = PasswordGate(slots=1, wait_seconds=30)
+    release = threading.Event()
+    ran: list[int] = []
+
+    async def main() -> None:
+        first = asyncio.create_task(gate.run(lambda: release.wait(10)))
+        await asyncio.sleep(0.05)
+        second = asyncio.create_task(gate.run(lambda: ran.append(1)))
+        await asyncio.sleep(0.05)
+        second.cancel()  # the client went away
+        with pytest.raises(asyncio.CancelledError):
+            await second
+        release.set()
+        assert await first is True
+
+    asyncio.run(main())
+    time.sleep(0.1)
+    assert ran == []
+    gate.close()

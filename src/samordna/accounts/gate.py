@@ -70,7 +70,11 @@ class PasswordGate:
         (the client left) takes its job out of the queue."""
         job = self._executor().submit(contextvars.copy_context().run, work)
         waiting = asyncio.wrap_future(job)  # cancelling this cancels the job if it has not started
-        done, _pending = await asyncio.wait({waiting}, timeout=self.wait_seconds)
+        try:
+            done, _pending = await asyncio.wait({waiting}, timeout=self.wait_seconds)
+        except asyncio.CancelledError:
+            job.cancel()  # the request was cancelled while its job waited: the job never runs
+            raise
         if not done and job.cancel():  # still queued: it will never run
             raise Busy(
                 _("Mange logger inn akkurat nå. Vent noen sekunder og prøv igjen."), retry_after=self.retry_after
