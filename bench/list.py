@@ -37,7 +37,7 @@ from bench.data import PASSWORD, SCALING_SIZES, Dataset, shared_sqlite
 NAME = "list"
 AREA = "omrade-3"  # the 100 000-measure area of SCALING_SIZES
 ROUNDS = smoke(5, 1)
-PER_ROUND = smoke(4, 1)
+PER_ROUND = smoke(4, 8)  # smoke: enough for a few 10 ms ticks of CPU time per round
 SEARCHES = (
     ("gatemegling havna", "two words"),
     ("natteravner", "a common word"),
