@@ -314,7 +314,8 @@ def _rows(
         """The case and its floor: wall-clock samples, the median CPU time and its ratio in the note."""
         ta, tf = timings
         cpu_unit = "server CPU ms/page" if unit == "ms/page" else "CPU ms/call"
-        cpu = time_ratio(med(ta.cpu), med(tf.cpu), lower_is_better=True)
+        # CPU time comes in 10 ms ticks: a smoke run's one tiny page can show none.
+        cpu = time_ratio(med(ta.cpu), med(tf.cpu), lower_is_better=True) if med(tf.cpu) else float("nan")
         return [
             Row(
                 NAME,
