@@ -31,8 +31,16 @@ for _name in ("httpx", "alembic", "transitions"):
 
 ROOT = Path(__file__).resolve().parents[1]
 HOST = "127.0.0.1"
+# SAMORDNA_BENCH_SMOKE=1: every benchmark at its tiniest meaningful size, one round (tests/bench/test_smoke.py
+# runs them all so a refactor cannot break `make bench` unnoticed). The figures then mean nothing.
+SMOKE = os.environ.get("SAMORDNA_BENCH_SMOKE", "") == "1"
 SECRET = "bench-secret-" + "x" * 40
 START_TIMEOUT = 60.0
+
+
+def smoke(full: Any, tiny: Any) -> Any:
+    """`full` for a real run, `tiny` under SAMORDNA_BENCH_SMOKE=1 (read when a module is imported)."""
+    return tiny if SMOKE else full
 
 
 @dataclass(frozen=True)

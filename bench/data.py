@@ -33,6 +33,8 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, text
 
+from bench.common import smoke
+
 NAME = "data"
 PASSWORD = "benk-passord-2026!"  # every generated user's password
 ROLES = ("steering", "coordinator", "coordination", "viewer")
@@ -818,7 +820,7 @@ def run() -> list[Any]:
     ]
 
 
-SCALING_SIZES = (1_000, 10_000, 100_000)
+SCALING_SIZES = smoke((1_000, 10_000, 100_000), (20, 40, 80))
 
 
 def main(argv: list[str] | None = None) -> None:

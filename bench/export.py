@@ -34,11 +34,11 @@ from pathlib import Path
 
 import httpx
 
-from bench.common import ROOT, Peak, Row, Server, login, start_samordna, time_ratio
+from bench.common import ROOT, Peak, Row, Server, login, smoke, start_samordna, time_ratio
 from bench.data import PASSWORD, SCALING_SIZES, Dataset, shared_sqlite
 
 NAME = "export"
-RUNS = 2
+RUNS = smoke(2, 1)
 BIG, MID = "omrade-3", "omrade-2"  # 100 000 and 10 000 measures
 
 

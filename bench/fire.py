@@ -20,11 +20,11 @@ import timeit
 from pathlib import Path
 from typing import Any
 
-from bench.common import Row, time_ratio
+from bench.common import Row, smoke, time_ratio
 
 NAME = "fire"
-NUMBER = 5000
-REPEATS = 7
+NUMBER = smoke(5000, 50)
+REPEATS = smoke(7, 1)
 MEASURE = Path(__file__).resolve().parents[1] / "workflows" / "measure.toml"
 TRIGGER = "report_status"
 

@@ -103,6 +103,18 @@ class Floor:
             lang="nb",
             may_administer=member.role in ("coordinator", "steering"),
             member=member,
+            # The header's two lookups, as Samordna's page makes them: the «Varsler» badge and «Mine visninger».
+            unread_notifications=lambda: self.conn.execute(
+                "SELECT count(*) FROM (SELECT 1 FROM notification WHERE user_id = ? AND read_at IS NULL LIMIT 100)",
+                (uid,),
+            ).fetchone()[0],
+            saved_views=lambda: [
+                SimpleNamespace(id=r[0], name=r[1], query=r[2])
+                for r in self.conn.execute(
+                    "SELECT id, name, query FROM saved_view WHERE user_id = ? AND area_id = ? ORDER BY name",
+                    (uid, member.area_id),
+                )
+            ],
         )
         return page, member
 

@@ -31,13 +31,13 @@ from urllib.parse import urlencode
 
 import httpx
 
-from bench.common import Row, Server, login, start_samordna, time_ratio, timed_gets
+from bench.common import Row, Server, login, smoke, start_samordna, time_ratio, timed_gets
 from bench.data import PASSWORD, SCALING_SIZES, Dataset, shared_sqlite
 
 NAME = "list"
 AREA = "omrade-3"  # the 100 000-measure area of SCALING_SIZES
-ROUNDS = 5
-PER_ROUND = 4
+ROUNDS = smoke(5, 1)
+PER_ROUND = smoke(4, 8)  # smoke: enough for a few 10 ms ticks of CPU time per round
 SEARCHES = (
     ("gatemegling havna", "two words"),
     ("natteravner", "a common word"),

@@ -36,16 +36,35 @@ from typing import Any
 
 from sqlalchemy import create_engine, text
 
-from bench.common import HOST, ROOT, Row, Server, free_port, percentile, server_env, start_floor, start_samordna
+from bench.common import (
+    HOST,
+    ROOT,
+    SMOKE,
+    Row,
+    Server,
+    free_port,
+    percentile,
+    server_env,
+    smoke,
+    start_floor,
+    start_samordna,
+)
 from bench.data import PASSWORD, Dataset, drop_postgres, generate, postgres_base_url, sqlite_copy
 
 NAME = "load"
-USERS = 50
-DURATION = 20
-SIZES = (10_000, 2_000)
-WARM_UP = 2.0  # seconds at the start of a run left out (first requests of each worker fill its caches)
+USERS = smoke(50, 4)
+DURATION = smoke(20, 3)
+SIZES = smoke((10_000, 2_000), (40, 20))
+WARM_UP = smoke(2.0, 0.2)  # seconds at the start of a run left out (first requests of each worker fill its caches)
 
 
+SMOKE_CONFIGS = (
+    "capacity: floor, bare ASGI + raw sqlite3",
+    "capacity: granian, 2 workers, PostgreSQL",
+    "paced: uvicorn, 1 worker, SQLite",
+)
+# Uses PostgreSQL when it answers (tests/bench/test_smoke.py runs it only where SAMORDNA_TEST_POSTGRES_URL is set).
+POSTGRES = True
 PACE = 1.0  # a paced client's mean think time, seconds
 
 
@@ -70,6 +89,10 @@ CONFIGS = (
     Config("paced: uvicorn, 2 workers, SQLite", "sqlite", "uvicorn", 2, PACE),
     Config("paced: uvicorn, 2 workers, PostgreSQL", "postgres", "uvicorn", 2, PACE),
 )
+# Smoke (SAMORDNA_BENCH_SMOKE=1): one configuration per path through the code (the floor, uvicorn, granian with
+# two workers on PostgreSQL, a paced run) rather than all ten.
+if SMOKE:
+    CONFIGS = tuple(c for c in CONFIGS if c.name in SMOKE_CONFIGS)
 
 
 def start_granian(database_url: str, workers: int) -> Server:

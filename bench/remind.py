@@ -35,15 +35,15 @@ from typing import Any
 
 from sqlalchemy import create_engine, event, text
 
-from bench.common import Row, fmt, time_ratio
+from bench.common import Row, fmt, smoke, time_ratio
 from bench.data import append_area, shared_sqlite, sqlite_copy
 
 NAME = "remind"
-MEASURES = 50_000
-USERS = 1_000
-FEW_USERS = 250
-ROUNDS = 3
-HEADER_CALLS = 400
+MEASURES = smoke(50_000, 200)
+USERS = smoke(1_000, 20)
+FEW_USERS = smoke(250, 5)
+ROUNDS = smoke(3, 1)
+HEADER_CALLS = smoke(400, 10)
 
 
 def thousands(n: int) -> str:

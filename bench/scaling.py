@@ -15,12 +15,12 @@ import argparse
 from urllib.parse import urlencode
 
 from bench.board import board_path, compare, count_statements
-from bench.common import Row, start_floor, start_samordna, time_ratio
+from bench.common import Row, smoke, start_floor, start_samordna, time_ratio
 from bench.data import SCALING_SIZES, Dataset, shared_sqlite
 
 NAME = "scaling"
-ROUNDS = 3
-PER_ROUND = 10
+ROUNDS = smoke(3, 1)
+PER_ROUND = smoke(10, 2)
 
 
 def thousands(n: int) -> str:

@@ -31,11 +31,11 @@ from typing import Any
 
 import httpx
 
-from bench.common import Row, start_floor, start_samordna, time_ratio
+from bench.common import Row, smoke, start_floor, start_samordna, time_ratio
 
 NAME = "transitions"
-MEASURES = 200
-REPEATS = 5
+MEASURES = smoke(200, 10)
+REPEATS = smoke(5, 1)
 EMAIL = "koordinator@bench.no"
 
 

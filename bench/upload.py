@@ -68,20 +68,21 @@ from bench.common import (
     main_with_rounds,
     proc_status,
     server_env,
+    smoke,
     start_samordna,
     time_ratio,
 )
 
 NAME = "upload"
-ROUNDS = 3
+ROUNDS = smoke(3, 1)
 MAX_MB = 20  # SAMORDNA_MAX_UPLOAD_MB, the default
 CAP = MAX_MB * 1024 * 1024
 MB = 1_000_000
 CHUNK = 64 * 1024  # what uvicorn hands the app at a time
-CSV_BYTES = 20_000_000
-PDF_TARGET = 19_500_000  # about; the page count is worked out from a sample
-PDF_TEXT_PAGES = 40  # of the report with photos
-PNG_SIZE = (3840, 2880)
+CSV_BYTES = smoke(20_000_000, 200_000)
+PDF_TARGET = smoke(19_500_000, 300_000)  # about; the page count is worked out from a sample
+PDF_TEXT_PAGES = smoke(40, 4)  # of the report with photos
+PNG_SIZE = smoke((3840, 2880), (320, 240))
 BOUNDARY = "samordna-bench-9f0c2d7e41b35a86"
 
 

@@ -84,6 +84,7 @@ def service_dependencies(services: Services, settings: Settings | None = None) -
         "notifications": provider(services.notifications),
         "attachments": provider(services.attachments),
         "live": provider(services.live),
+        "passwords": provider(services.passwords),
     }
 
 
@@ -126,6 +127,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         publisher.stop()
         if scheduler is not None:
             await scheduler.stop()
+        services.passwords.close()
         services.db.dispose()
 
     sessions = RotatingSessionConfig(

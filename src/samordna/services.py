@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from samordna.accounts.gate import PasswordGate, default_slots
 from samordna.accounts.service import AccountService
 from samordna.attachments.service import AttachmentService
 from samordna.attachments.storage import Storage
@@ -42,6 +43,8 @@ class Services:
     notifications: NotificationService
     attachments: AttachmentService
     live: LiveService
+    # Password work (log-in, password change) from the web: at most a few at once in this process.
+    passwords: PasswordGate
 
     @classmethod
     def build(cls, settings: Settings, *, db: Database | None = None, clock: Clock | None = None) -> Services:
@@ -86,6 +89,9 @@ class Services:
                 max_upload_bytes=settings.max_upload_bytes,
             ),
             live=LiveService(db=db, accounts=accounts),
+            passwords=PasswordGate(
+                slots=settings.login_slots or default_slots(), wait_seconds=settings.login_wait_seconds
+            ),
         )
 
     @property

@@ -152,6 +152,11 @@ class Settings:
     # How changes travel between processes: "auto" is PostgreSQL's LISTEN/NOTIFY on PostgreSQL (every worker and
     # machine hears every change), memory otherwise; "memory" keeps them in this process (one worker).
     live_backend: str = "auto"
+    # Log-in bursts: password checks (argon2id, 19 MiB and ~25 ms of a core each) run at most this many at once
+    # per process, in threads of their own (samordna.accounts.gate); a log-in that cannot start within
+    # `login_wait_seconds` is answered 503 with Retry-After. 0 slots: the cores this process may use.
+    login_slots: int = 0
+    login_wait_seconds: float = 10.0
 
     @property
     def max_upload_bytes(self) -> int:
@@ -224,6 +229,20 @@ class Settings:
             if raw not in ("auto", "memory"):
                 raise ValueError(f"SAMORDNA_LIVE_BACKEND must be auto or memory, not {raw!r}")
             values["live_backend"] = raw
+        if env.get("SAMORDNA_LOGIN_SLOTS"):
+            raw = env["SAMORDNA_LOGIN_SLOTS"].strip()
+            if not raw.isdigit() or not 0 <= int(raw) <= 256:
+                raise ValueError(f"SAMORDNA_LOGIN_SLOTS must be a whole number from 0 (the cores) to 256, not {raw!r}")
+            values["login_slots"] = int(raw)
+        if env.get("SAMORDNA_LOGIN_WAIT"):
+            raw = env["SAMORDNA_LOGIN_WAIT"].strip()
+            try:
+                seconds = float(raw)
+            except ValueError:
+                seconds = -1.0
+            if not 0.1 <= seconds <= 300:
+                raise ValueError(f"SAMORDNA_LOGIN_WAIT must be seconds from 0.1 to 300, not {raw!r}")
+            values["login_wait_seconds"] = seconds
         if env.get("SAMORDNA_DEBUG"):
             values["debug"] = env["SAMORDNA_DEBUG"].lower() in ("1", "true", "yes")
         values.update(overrides)

@@ -18,7 +18,7 @@ from litestar.status_codes import HTTP_303_SEE_OTHER
 from samordna.accounts.service import AccountService
 from samordna.domain import policy
 from samordna.domain.actor import Actor
-from samordna.domain.errors import Throttled
+from samordna.domain.errors import Busy, Throttled
 from samordna.settings import Settings
 from samordna.web.i18n import LANGUAGES, current_lang, pick_language
 from samordna.web.i18n import gettext as _
@@ -162,15 +162,24 @@ def login_page(request: Request, next: FromQuery[str] = "/") -> Template:
     )
 
 
-@post("/login", sync_to_thread=True, status_code=HTTP_303_SEE_OTHER)
-def login(
+@post("/login", status_code=HTTP_303_SEE_OTHER)
+async def login(
     request: Request, data: Annotated[LoginForm, Body(media_type=RequestEncodingType.URL_ENCODED)]
 ) -> Redirect | Template:
+    """The password is checked in the password gate's threads (samordna.accounts.gate), at most a few at once per
+    process: a burst of log-ins waits in the event loop without holding the threads the pages need, and one
+    that cannot start within a few seconds is answered 503 with Retry-After, the form kept."""
     samordna = request.app.state.services  # the organisation's areas too: a room above this one
     again = LoginForm(email=data.email, next=safe_next(data.next))
+    ip = client_address(request)
+
+    def check() -> tuple[Any, list[Any]]:
+        found = samordna.accounts.log_in(data.email, data.password, ip=ip)
+        return found, samordna.organisation.areas(actor=found.actor) if found is not None else []
+
     try:
-        found = samordna.accounts.log_in(data.email, data.password, ip=client_address(request))
-    except Throttled as exc:
+        found, areas = await samordna.passwords.run(check)
+    except (Throttled, Busy) as exc:
         return Template(
             template_name="pages/login.html",
             context={"form": again, "error": exc.message, "lang": current_lang.get()},
@@ -184,7 +193,6 @@ def login(
             status_code=401,
         )
     actor, preferred = found.actor, found.language
-    areas = samordna.organisation.areas(actor=actor)
     chosen = request.cookies.get(LANG_COOKIE)  # chosen on the log-in page (or last time): it wins
     chosen = chosen if chosen in LANGUAGES else None
     lang = pick_language(chosen, preferred, areas[0].language if areas else None)

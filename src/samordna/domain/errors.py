@@ -103,3 +103,13 @@ class Throttled(DomainError):
     def __init__(self, message: str, *, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class Busy(DomainError):
+    """503: too much of one kind of work waiting in this process (a burst of log-ins); `retry_after` seconds."""
+
+    status = 503
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
