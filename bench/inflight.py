@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sqlite3
 import tempfile
 import time
@@ -33,7 +32,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.common import Row, Server, print_table, start_floor, start_samordna
+from bench.common import SMOKE, Row, Server, print_table, start_floor, start_samordna
 from bench.data import Dataset, generate, sqlite_copy
 
 NAME = "inflight"
@@ -42,10 +41,6 @@ PER_ROUND = 1_000
 ROUNDS = 3
 INFLIGHT = (10, 50)
 HEALTHS = ("on_track", "at_risk", "off_track")
-
-
-def _smoke() -> bool:
-    return os.environ.get("SAMORDNA_BENCH_SMOKE", "") == "1"
 
 
 def _in_follow_up(path: Path, area_id: int) -> dict[int, int]:
@@ -98,7 +93,7 @@ def _measured(
 
 
 def run(rounds: int = ROUNDS, measures: int = MEASURES, per_round: int = PER_ROUND) -> list[Row]:
-    if _smoke():
+    if SMOKE:
         rounds, measures, per_round = 1, 300, 40
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="samordna-bench-inflight-") as tmp:

@@ -53,7 +53,7 @@ from typing import Any
 import httpx
 from sqlalchemy import create_engine, text
 
-from bench.common import HOST, Row, Server, free_port, login, percentile, server_env, time_ratio
+from bench.common import HOST, SMOKE, Row, Server, free_port, login, percentile, server_env, time_ratio
 
 NAME = "live"
 STREAMS = 200
@@ -77,8 +77,13 @@ WAIT = 20.0  # seconds a round waits for every stream before it counts what came
 GRACEFUL = "2"  # uvicorn's --timeout-graceful-shutdown (samordna serve's default is 5)
 
 
+POSTGRES = True  # tests/bench/test_smoke.py runs it where PostgreSQL is configured
+if SMOKE:  # the suite's smoke run (SAMORDNA_BENCH_SMOKE=1): the small mode, one worker, no mixed load
+    SMALL = {**SMALL, "streams": 6, "rounds": 1, "sessions": 2, "workers": (1,), "parts": ("sqlite", "postgres")}
+
+
 def small_mode() -> bool:
-    return os.environ.get("SAMORDNA_BENCH_SMALL", "") not in ("", "0")
+    return SMOKE or os.environ.get("SAMORDNA_BENCH_SMALL", "") not in ("", "0")
 
 
 # ---------------------------------------------------------------- set-up

@@ -17,7 +17,7 @@ from typing import Any
 
 BENCH_DIR = Path(__file__).resolve().parent
 # Helpers, not benchmarks; locustfile must never be imported here (locust patches the standard library).
-SKIP = {"run", "__init__", "common", "floor_app", "upload_floor", "locustfile"}
+SKIP = {"run", "__init__", "common", "floor_app", "upload_floor", "locustfile", "live_app", "live_floor"}
 ORDER = ["data", "board", "agenda", "remind", "scaling", "transitions", "live", "load"]
 
 
