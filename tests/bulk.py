@@ -30,8 +30,9 @@ EFFECTS = ("achieved", "partly", "not_achieved")
 _serial = itertools.count(1)
 
 
-def add_measures(world: World, n: int, *, area: str = "alfa", who: str = "coordinator") -> None:
-    """`n` more measures in `area`, spread over every state (in one transaction)."""
+def add_measures(world: World, n: int, *, area: str = "alfa", who: str = "coordinator", events: bool = True) -> None:
+    """`n` more measures in `area`, spread over every state (in one transaction); with `events`, each with its
+    created event (then the measures cannot be deleted: the audit trail refuses it)."""
     area_id = world.areas[area]
     goals = [world.goals[area], None] if area in world.goals else [None]
     units = [v for k, v in world.units.items() if k.startswith(f"{area}:")] + [None]
@@ -68,6 +69,8 @@ def add_measures(world: World, n: int, *, area: str = "alfa", who: str = "coordi
     with world.samordna.db.engine.begin() as conn:
         before = conn.execute(select(func.coalesce(func.max(Measure.__table__.c.id), 0))).scalar_one()
         conn.execute(insert(Measure.__table__), rows)
+        if not events:
+            return
         ids = conn.execute(
             select(Measure.__table__.c.id, Measure.__table__.c.state, Measure.__table__.c.created_at)
             .where(Measure.__table__.c.id > before, Measure.__table__.c.ref.like(f"BULK{batch}-%"))
