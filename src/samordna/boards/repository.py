@@ -444,9 +444,7 @@ def _decisions_statement(triggers: int, paged: bool, bounded: bool) -> Any:
             .limit(bindparam("d_limit"))
         )
         if paged:  # older than the last entry shown (at, id): a keyset, stable while new decisions come in
-            walk = walk.where(
-                or_(e.at < bindparam("d_at"), (e.at == bindparam("d_at")) & (e.id < bindparam("d_id")))
-            )
+            walk = walk.where(or_(e.at < bindparam("d_at"), (e.at == bindparam("d_at")) & (e.id < bindparam("d_id"))))
         if bounded:
             walk = walk.where(e.at >= bindparam("d_from"), e.at < bindparam("d_to"))
         walks.append(select(walk.subquery().c.id))

@@ -366,9 +366,7 @@ class BoardService:
             progress = reader.progress(conn, member.area_id, goals) if reader.steering else ()
             decisions = self._decisions(conn, member.area_id, DECISIONS_ON_BOARD) if reader.steering else ()
             if board == "execution":
-                page = self._registered(
-                    conn, reader, actor, member, filters, units, goals, limit_of[REGISTERED]
-                )
+                page = self._registered(conn, reader, actor, member, filters, units, goals, limit_of[REGISTERED])
                 registered = Column(REGISTERED, page[1], tuple(page[0]))
         columns = tuple(Column(st, totals[st], tuple(next(cards) for _ in by_state[st])) for st in reader.states)
         return BoardView(
