@@ -200,6 +200,8 @@ def restore_world(db: Database) -> None:
     """Copy the test world's rows back into the emptied tables, parents first, in one transaction."""
     with db.engine.begin() as conn:
         for table in reversed(TABLES):
+            if table == "measure_tally":
+                continue  # kept by the triggers on measure as its rows come back (migration 0011)
             columns = ", ".join(f'"{c.name}"' for c in SQLModel.metadata.tables[table].columns)
             conn.execute(text(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {SNAPSHOT}{table}"))
 

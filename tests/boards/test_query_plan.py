@@ -1,6 +1,7 @@
 """The boards' queries use the indexes of migration 0004 (SQLite's EXPLAIN QUERY PLAN): every column is an
-index walk in the board's order that stops after the page, and the totals come from the index alone,
-under every filter — never a scan of the area's measures, never a sort of them. Plans only, no timing."""
+index walk in the board's order that stops after the page, and the totals and the goal progress come from
+measure_tally's key (migration 0011) under every filter but the unit's — never a scan of the area's
+measures, never a sort of them. The steering group's decisions walk ix_event_trigger_at. Plans only."""
 
 from __future__ import annotations
 
@@ -57,22 +58,25 @@ def sqlite_world(world: World) -> World:
     ],
     ids=["none", "goal", "health", "no-health", "arena"],
 )
-def test_coordination_board_walks_and_counts_the_board_index(sqlite_world: World, filters: BoardFilters) -> None:
+def test_coordination_board_walks_the_board_index_and_counts_the_tallies(
+    sqlite_world: World, filters: BoardFilters
+) -> None:
     world = sqlite_world
-    lines = _measure_lines(
-        _plans(
-            world,
-            lambda: world.samordna.boards.read_board(
-                actor=world.actors["coordinator"], slug="alfa", board="coordination", filters=filters
-            ),
-        )
+    plans = _plans(
+        world,
+        lambda: world.samordna.boards.read_board(
+            actor=world.actors["coordinator"], slug="alfa", board="coordination", filters=filters
+        ),
     )
+    lines = _measure_lines(plans)
     assert lines, "no query on measure"
     assert all(line.startswith("SEARCH measure USING") for line in lines), lines  # never a scan
     walks = [line for line in lines if "next_follow_up_at" in line]
     assert len(walks) == 12 and all("INDEX ix_measure_board" in line for line in walks), lines  # 6 columns × 2
-    # The totals: from an index alone (the board index, or the goal index under the goal filter).
-    assert any("COVERING INDEX" in line for line in lines), lines
+    # The totals: from the tallies' primary key, not from measure.
+    assert len(lines) == 12, lines
+    tally = [line for plan in plans for line in plan if "measure_tally" in line]
+    assert tally and all(line.startswith("SEARCH measure_tally USING") for line in tally), tally
 
 
 def test_execution_board_and_next_page_use_the_board_index(sqlite_world: World) -> None:
@@ -90,16 +94,18 @@ def test_execution_board_and_next_page_use_the_board_index(sqlite_world: World) 
     assert lines and not any(line.startswith("SCAN measure") for line in lines), lines
 
 
-def test_goal_progress_is_counted_from_the_goal_index(sqlite_world: World) -> None:
+def test_goal_progress_and_decisions_read_no_measure_of_the_area(sqlite_world: World) -> None:
     world = sqlite_world
-    lines = _measure_lines(
-        _plans(
-            world,
-            lambda: world.samordna.boards.read_board(actor=world.actors["steering"], slug="alfa", board="steering"),
-        )
+    plans = _plans(
+        world,
+        lambda: world.samordna.boards.read_board(actor=world.actors["steering"], slug="alfa", board="steering"),
     )
-    assert any("COVERING INDEX ix_measure_area_goal" in line for line in lines), lines
-    assert not any(line.startswith("SCAN measure") for line in lines), lines
+    flat = [line for plan in plans for line in plan]
+    assert any(line.startswith("SEARCH measure_tally USING") for line in flat), flat
+    assert not any(line.startswith("SCAN measure") for line in flat), flat
+    # The decisions: a walk of ix_event_trigger_at per trigger, each measure found by its key.
+    assert any("ix_event_trigger_at" in line for line in flat), flat
+    assert not any("ix_measure_area" in line for line in flat), flat
 
 
 def test_the_index_is_the_migrated_one(sqlite_world: World) -> None:

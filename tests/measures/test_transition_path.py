@@ -30,6 +30,10 @@ def statements(world: World, *, transactions: list[str] | None = None) -> Iterat
 
     def note(statement: str) -> None:
         text = statement.strip()
+        if text.startswith("--") or (seen and seen[-1] == text):
+            # Python's sqlite3 traces a statement again for each trigger program it enters (measure_tally's,
+            # migration 0011): run inside the one statement, not sent again.
+            return
         if text.upper().startswith(TRANSACTION_CONTROL):
             if transactions is not None:
                 transactions.append(text)

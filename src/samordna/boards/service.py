@@ -54,6 +54,7 @@ from samordna.workflow import Workflow
 __all__ = [
     "BOARDS",
     "DECLINED_DAYS",
+    "MAX_CARDS",
     "MAX_LIMIT",
     "MIN_COUNT",
     "NO_HEALTH",
@@ -76,7 +77,9 @@ __all__ = [
 
 BOARDS = ("coordination", "execution", "steering")
 PAGE_SIZE = 20
-MAX_LIMIT = 500  # cards one column shows at most when a page asks for more without JavaScript
+MAX_LIMIT = 100  # cards one column shows at most when a page asks for more without JavaScript
+MAX_CARDS = 200  # cards one board page shows at most across its columns (a larger request is clamped)
+MAX_SHOWN = 500  # ids of cards already shown a «Vis flere» request may name (the next cards skip them)
 CREATE_ROLES = policy.REGISTER_NEED
 DECLINED_DAYS = 30  # «Behov vi har meldt» keeps a declined need this long after the decision
 DECISIONS_ON_BOARD = 5  # the steering board's latest decisions; the decision log pages through the rest
@@ -295,6 +298,20 @@ def _limit(value: Any) -> int:
     return max(1, min(int(value), MAX_LIMIT))
 
 
+def clamp_limits(wanted: Mapping[str, int], columns: Sequence[str]) -> dict[str, int]:
+    """Each column's cards on one page: what was asked (PAGE_SIZE when nothing was), at most MAX_LIMIT a
+    column and MAX_CARDS in all. Every column keeps its first page (or less, when less was asked); what
+    is left of MAX_CARDS goes to the columns' further cards in the board's order. Clamped, never refused."""
+    asked = {c: _limit(wanted.get(c, PAGE_SIZE)) for c in columns}
+    out = {c: min(n, PAGE_SIZE) for c, n in asked.items()}
+    left = MAX_CARDS - sum(out.values())
+    for c in columns:
+        extra = max(0, min(asked[c] - out[c], left))
+        out[c] += extra
+        left -= extra
+    return out
+
+
 # ---------------------------------------------------------------- the service
 
 
@@ -329,7 +346,8 @@ class BoardService:
         filters = (filters or BoardFilters()).cleaned()
         member = reader.member(actor, slug)
         limits = limits or {}
-        limit_of = {st: _limit(limits.get(st, PAGE_SIZE)) for st in reader.states}
+        columns = (*reader.states, REGISTERED) if board == "execution" else reader.states
+        limit_of = clamp_limits(limits, columns)
         unit_id, locked = reader.unit_scope(member, filters)
         registered = None
         with repo.reading(self.db) as conn:
@@ -348,9 +366,7 @@ class BoardService:
             progress = reader.progress(conn, member.area_id, goals) if reader.steering else ()
             decisions = self._decisions(conn, member.area_id, DECISIONS_ON_BOARD) if reader.steering else ()
             if board == "execution":
-                page = self._registered(
-                    conn, reader, actor, member, filters, units, goals, _limit(limits.get(REGISTERED, PAGE_SIZE))
-                )
+                page = self._registered(conn, reader, actor, member, filters, units, goals, limit_of[REGISTERED])
                 registered = Column(REGISTERED, page[1], tuple(page[0]))
         columns = tuple(Column(st, totals[st], tuple(next(cards) for _ in by_state[st])) for st in reader.states)
         return BoardView(
@@ -444,7 +460,7 @@ class BoardService:
             raise NotFound(gettext("Fant ikke kolonnen."))
         filters = (filters or BoardFilters()).cleaned()
         limit = _limit(limit)
-        shown = [int(i) for i in list(shown)[:MAX_LIMIT]]
+        shown = [int(i) for i in list(shown)[:MAX_SHOWN]]
         member = reader.member(actor, slug)
         unit_id, _ = reader.unit_scope(member, filters)
         with repo.reading(self.db) as conn:

@@ -85,17 +85,20 @@ def find(
     goal_id: int | None = None,
     unit_id: int | None = None,
     limit: int = 500,
-    offset: int = 0,
+    after_id: int | None = None,
 ) -> list[Mapping[str, Any]]:
-    """The area's measures (optionally in one state, for one goal or one responsible unit), by id."""
+    """The area's measures (optionally in one state, for one goal or one responsible unit), by id: `limit`
+    of them after the id `after_id` (a keyset: never OFFSET, so a later page costs what the first does)."""
     query = select(MEASURE).where(MEASURE.c.area_id == area_id)
+    if after_id is not None:
+        query = query.where(MEASURE.c.id > after_id)
     if state:
         query = query.where(MEASURE.c.state == state)
     if goal_id:
         query = query.where(MEASURE.c.goal_id == goal_id)
     if unit_id:
         query = query.where(MEASURE.c.responsible_unit_id == unit_id)
-    return db.execute(query.order_by(MEASURE.c.id).limit(limit).offset(offset)).mappings().all()  # type: ignore[return-value]
+    return db.execute(query.order_by(MEASURE.c.id).limit(limit)).mappings().all()  # type: ignore[return-value]
 
 
 def by_ids(db: Db, measure_ids: list[int]) -> dict[int, Mapping[str, Any]]:

@@ -90,6 +90,23 @@ class RefCounter(SQLModel, table=True):
     last: int = Field(default=0)
 
 
+class MeasureTally(SQLModel, table=True):
+    """How many measures of an area share a state, goal, arena, last health and evaluated effect, kept by
+    the database's triggers on `measure` in the writing transaction (migration 0011): the boards' column
+    totals and the steering board's goal progress read these few rows instead of counting the area.
+    NULLs are kept as 0 (goal) and '' (the texts), so the key is one row per combination on both engines."""
+
+    __tablename__ = "measure_tally"
+
+    area_id: int = Field(primary_key=True)
+    state: str = Field(max_length=40, primary_key=True)
+    goal_id: int = Field(primary_key=True)
+    arena: str = Field(max_length=40, primary_key=True)
+    last_health: str = Field(max_length=20, primary_key=True)
+    evaluation_effect: str = Field(max_length=40, primary_key=True)
+    n: int = Field(default=0)
+
+
 class Measure(SQLModel, table=True):
     __tablename__ = "measure"
     __table_args__ = (
@@ -172,7 +189,12 @@ class Event(SQLModel, table=True):
     to (migration 0005). One event per version of a measure."""
 
     __tablename__ = "event"
-    __table_args__ = (UniqueConstraint("measure_id", "version", name="uq_event_measure_version"),)
+    __table_args__ = (
+        UniqueConstraint("measure_id", "version", name="uq_event_measure_version"),
+        # The steering group's decisions, newest first, one walk per trigger that stops after a page
+        # (migration 0011; before it, the steering board read every event of the area's measures).
+        Index("ix_event_trigger_at", "trigger", "at", "id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     measure_id: int = Field(foreign_key="measure.id", index=True)

@@ -1,0 +1,156 @@
+"""measure_tally (migration 0011) equals a full count of the measures after any writes: inserts, changes of
+state, goal, arena, health and evaluated effect (one at a time or several in one statement), moves between areas
+and deletes, written as SQL straight to the table (the triggers, not the services, keep the tallies). Then the
+boards' totals and goal progress read from it agree with the measures; and a board page asked for more cards
+than the caps is clamped."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import delete, func, literal_column, select, update
+
+from samordna.boards.service import MAX_CARDS, MAX_LIMIT, PAGE_SIZE, BoardFilters
+from samordna.store.models import Measure, MeasureTally
+from tests.bulk import ARENAS, EFFECTS, HEALTHS, STATES, add_measures
+from tests.factories import World
+
+M = Measure.__table__
+T = MeasureTally.__table__
+
+
+def full_count(world: World) -> Counter[tuple[Any, ...]]:
+    key = (
+        M.c.area_id,
+        M.c.state,
+        func.coalesce(M.c.goal_id, literal_column("0")),
+        M.c.arena,
+        func.coalesce(M.c.last_health, literal_column("''")),
+        func.coalesce(M.c.evaluation_effect, literal_column("''")),
+    )
+    with world.samordna.db.engine.connect() as conn:
+        rows = conn.execute(select(*key, func.count()).group_by(*key)).all()
+    return Counter({tuple(r[:6]): r[6] for r in rows})
+
+
+def tallies(world: World) -> Counter[tuple[Any, ...]]:
+    with world.samordna.db.engine.connect() as conn:
+        rows = conn.execute(
+            select(T.c.area_id, T.c.state, T.c.goal_id, T.c.arena, T.c.last_health, T.c.evaluation_effect, T.c.n)
+        ).all()
+    assert all(r.n >= 0 for r in rows), rows
+    return Counter({tuple(r[:6]): r[6] for r in rows if r[6]})
+
+
+WRITES = st.lists(
+    st.one_of(
+        st.tuples(st.just("state"), st.integers(0, 40), st.sampled_from(STATES)),
+        st.tuples(st.just("goal"), st.integers(0, 40), st.booleans()),
+        st.tuples(st.just("arena"), st.integers(0, 40), st.sampled_from(ARENAS)),
+        st.tuples(st.just("health"), st.integers(0, 40), st.sampled_from(HEALTHS)),
+        st.tuples(st.just("effect"), st.integers(0, 40), st.sampled_from((None, *EFFECTS))),
+        st.tuples(st.just("area"), st.integers(0, 40), st.sampled_from(("alfa", "beta"))),
+        st.tuples(st.just("many"), st.integers(0, 40), st.sampled_from(STATES)),
+        st.tuples(st.just("delete"), st.integers(0, 40), st.none()),
+        st.tuples(st.just("insert"), st.integers(1, 5), st.none()),
+    ),
+    max_size=25,
+)
+
+
+@pytest.mark.long
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(writes=WRITES)
+def test_the_tallies_equal_a_full_count_after_any_writes(world: World, writes: list[tuple[str, int, Any]]) -> None:
+    add_measures(world, 30, events=False)  # without events, which the database keeps from DELETE
+    goal = world.goals["alfa"]
+    for kind, pick, value in writes:
+        if kind == "insert":
+            add_measures(world, pick, events=False)
+            continue
+        with world.samordna.db.engine.begin() as conn:
+            ids = conn.execute(select(M.c.id).where(M.c.ref.like("BULK%")).order_by(M.c.id)).scalars().all()
+            if not ids:
+                continue
+            one = M.c.id == ids[pick % len(ids)]
+            column = {"state": "state", "arena": "arena", "health": "last_health", "effect": "evaluation_effect"}
+            if kind == "goal":
+                changes: dict[str, Any] = {"goal_id": goal if value else None}
+            elif kind == "area":
+                changes = {"area_id": world.areas[value], "goal_id": None}
+            else:
+                changes = {column.get(kind, "state"): value}
+            if kind == "many":
+                conn.execute(update(M).where(M.c.id <= ids[pick % len(ids)]).values(state=value))
+            elif kind == "delete":
+                conn.execute(delete(M).where(one))
+            else:
+                conn.execute(update(M).where(one).values(**changes))
+    assert tallies(world) == full_count(world)
+
+
+def test_the_migration_back_fills_and_the_services_keep_the_tallies(world: World) -> None:
+    """A measure registered and moved through the services (the Machine's writes) is tallied like the bulk."""
+    add_measures(world, 40)
+    need = world.register(goal_id=world.goals["alfa"])
+    world.advance(need, "in_follow_up")
+    assert tallies(world) == full_count(world)
+
+
+def test_board_totals_and_goal_progress_match_the_measures(world: World) -> None:
+    add_measures(world, 120)
+    boards = world.samordna.boards
+    coordinator = world.actors["coordinator"]
+    for filters in (BoardFilters(), BoardFilters(goal_id=world.goals["alfa"]), BoardFilters(arena="school")):
+        view = boards.read_board(actor=coordinator, slug="alfa", board="coordination", filters=filters)
+        with world.samordna.db.engine.connect() as conn:
+            for column in view.columns:
+                query = select(func.count()).where(M.c.area_id == world.areas["alfa"], M.c.state == column.state)
+                if filters.goal_id:
+                    query = query.where(M.c.goal_id == filters.goal_id)
+                if filters.arena:
+                    query = query.where(M.c.arena == filters.arena)
+                assert column.total == conn.execute(query).scalar_one(), (filters, column.state)
+    steering = boards.read_board(actor=world.actors["steering"], slug="alfa", board="steering")
+    progress = {p.goal_id: p for p in steering.progress}
+    with world.samordna.db.engine.connect() as conn:
+        on_goal = conn.execute(select(func.count()).where(M.c.goal_id == world.goals["alfa"])).scalar_one()
+    assert progress[world.goals["alfa"]].total.value == on_goal  # type: ignore[union-attr]
+
+
+# ---------------------------------------------------------------- the caps
+
+
+COORDINATION = ("need_identified", "initiated", "assigned", "in_follow_up", "paused", "under_evaluation")
+
+
+def test_six_columns_asked_for_500_cards_show_at_most_the_caps(world: World) -> None:
+    """Six limit_<state>=500 (the service and the page): each column at most MAX_LIMIT, MAX_CARDS in all,
+    every column still its first page; clamped, not refused."""
+    add_measures(world, 1_300)  # about 144 in every state
+    view = world.samordna.boards.read_board(
+        actor=world.actors["coordinator"],
+        slug="alfa",
+        board="coordination",
+        limits=dict.fromkeys(COORDINATION, 500),
+    )
+    shown = {c.state: len(c.cards) for c in view.columns}
+    assert sum(shown.values()) == MAX_CARDS, shown
+    assert all(PAGE_SIZE <= n <= MAX_LIMIT for n in shown.values()), shown
+    assert all(c.total > MAX_LIMIT for c in view.columns), [c.total for c in view.columns]
+
+
+def test_the_board_page_clamps_the_limits_it_is_asked_for(web_world: World, open_browser: Any) -> None:
+    add_measures(web_world, 1_300)
+    b = open_browser().login("coordinator")
+    r = b.get("/areas/alfa/boards/coordination?" + urlencode(dict.fromkeys((f"limit_{s}" for s in COORDINATION), 500)))
+    assert r.status_code == 200
+    cards = r.text.count('data-version="')
+    plain = b.get("/areas/alfa/boards/coordination").text.count('data-version="')
+    assert plain == 6 * PAGE_SIZE, plain
+    assert cards == MAX_CARDS, cards
