@@ -103,7 +103,9 @@ class Floor:
             lang="nb",
             may_administer=member.role in ("coordinator", "steering"),
             member=member,
-            # The header's two lookups, as Samordna's page makes them: the «Varsler» badge and «Mine visninger».
+            # The page's lookups, as Samordna's page makes them: the «Varsler» badge, «Mine visninger», and the
+            # newest event for the live stream's `since`.
+            live_since=lambda: self.conn.execute("SELECT coalesce(max(id), 0) FROM event").fetchone()[0],
             unread_notifications=lambda: self.conn.execute(
                 "SELECT count(*) FROM (SELECT 1 FROM notification WHERE user_id = ? AND read_at IS NULL LIMIT 100)",
                 (uid,),

@@ -65,7 +65,10 @@ VERSIONED_WRITE = errors(400, 401, 403, 404, 409, 413, 415, 422)
 
 
 NO_NUL = r"^[^\u0000]*$"
-NOT_BLANK_NO_NUL = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+# What the services strip from a text (Python's str.strip: every character str.isspace calls space, \x1c-\x1f and
+# \x85 among them, which a JSON Schema regex's \s leaves out): a required text needs one character besides these.
+SPACE = r"\t\n\u000b\u000c\r\u001c-\u001f \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+NOT_BLANK_NO_NUL = rf"^[^\u0000]*[^{SPACE}\u0000][^\u0000]*$"
 
 
 # Checked by the services (a comment: services.measures) or only matched (a trigger): no NUL in either.
