@@ -4,6 +4,7 @@ browsers for the web tests (over the live server, or in-process on an app that s
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import sqlite3
@@ -12,9 +13,10 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 import uvicorn
@@ -57,9 +59,31 @@ _one_ssl_context()
 os.environ.setdefault("SAMORDNA_DATA_DIR", tempfile.mkdtemp(prefix="samordna-test-data-"))
 
 PG_URL = os.environ.get("SAMORDNA_TEST_POSTGRES_URL", "")
+T = TypeVar("T")
 STRICT = os.environ.get("SAMORDNA_TEST_STRICT", "") == "1"
 # Every table the models know, dependents first: a new table can never leak rows between tests.
 TABLES = [t.name for t in reversed(SQLModel.metadata.sorted_tables) if t.name != "alembic_version"]
+
+
+def run_async(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """`asyncio.run(main())` in a thread of its own. Playwright's sync API (the browser tests, one browser for the
+    session) keeps an event loop running in the main thread of every worker it has served, where asyncio.run
+    refuses to start another: a test that runs after a browser test in the same worker would fail."""
+    result: list[T] = []
+    failure: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            result.append(asyncio.run(main()))
+        except BaseException as exc:  # noqa: BLE001 — raised again in the test's thread
+            failure.append(exc)
+
+    thread = threading.Thread(target=target, name="run_async")
+    thread.start()
+    thread.join()
+    if failure:
+        raise failure[0]
+    return result[0]
 
 
 def skip_or_fail(reason: str) -> None:

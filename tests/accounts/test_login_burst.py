@@ -21,7 +21,7 @@ import pytest
 from samordna.accounts import repository
 from samordna.services import Services
 from samordna.settings import Settings
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, run_async
 from tests.factories import World
 from tests.security_support import audit, samordna_with
 from tests.web_support import PASSWORD, WebClient
@@ -226,7 +226,7 @@ def test_a_job_whose_request_is_cancelled_while_it_waits_never_runs() -> None:
         release.set()
         assert await first is True
 
-    asyncio.run(main())
+    run_async(main)
     time.sleep(0.1)
     assert ran == []
     gate.close()

@@ -15,7 +15,7 @@ from sqlalchemy import Engine, create_engine
 
 from samordna.live.channels import NOTIFY_LIMIT, _PostgresBackend, channel_of, libpq_dsn, notify_in, payload_of
 from samordna.measures.changes import MeasureChanged
-from tests.conftest import PG_URL, skip_or_fail
+from tests.conftest import PG_URL, run_async, skip_or_fail
 
 CHANNEL = channel_of(987654)
 
@@ -91,7 +91,7 @@ def test_a_notify_from_one_backend_reaches_the_listener_of_another(
             await publisher.on_shutdown()
             await listener.on_shutdown()
 
-    got = asyncio.run(run())
+    got = run_async(run)
     assert json.loads(got[0]) == {"first": "æøå"}
     assert MeasureChanged.from_json(json.loads(got[1])) == change
     assert json.loads(got[2]) == {"after": True}
