@@ -280,7 +280,7 @@ class ApiController(Controller):
             "in all. `q` searches the titles and every text field (all words must match, each as a word prefix); "
             "results are then ordered by relevance unless `sort` is given. `unit_id` matches the responsible unit "
             "and the units taking part; `mine`: registered by the caller; `my_unit`: the caller's unit responsible "
-            "or taking part; `year`: registered that year. A `state` the workflow does not have matches nothing; a "
+            "or taking part; `year`: registered that year. A `state` the workflow does not have is refused with 422; a "
             "`cursor` that is not one this endpoint gave, or one given for another sort, is refused with 422."
         ),
     )
@@ -309,9 +309,20 @@ class ApiController(Controller):
         limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 500,
         cursor: Annotated[str | None, QueryParameter(max_length=400, pattern=NO_NUL)] = None,
     ) -> Response[list[dict[str, Any]]]:
+        states = tuple(dict.fromkeys(state_filter or ()))
+        unknown = [st for st in states if st not in measures.workflow.states]
+        if unknown:  # a typing error should not look like an empty area (the workflow file decides the states)
+            names = ", ".join(measures.workflow.states)
+            raise Invalid(
+                [
+                    FieldError(
+                        "state", _("Ukjent tilstand «{state}». Gyldige: {names}.").format(state=unknown[0], names=names)
+                    )
+                ]
+            )
         filters = ListFilters(
             q=q or "",
-            states=tuple(dict.fromkeys(state_filter or ())),
+            states=states,
             goal_id=goal_id,
             unit_id=unit_id,
             arena=arena,

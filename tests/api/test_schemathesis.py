@@ -37,12 +37,12 @@ pytestmark = pytest.mark.parametrize("engine_name", ["sqlite"], indirect=True)
 
 MAX_EXAMPLES = int(os.environ.get("SAMORDNA_SCHEMATHESIS_EXAMPLES", "25"))
 ACCEPTED = ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]  # Schemathesis's default for valid data
-# Fields a schema-valid body can still be refused for: a reference to a row (goal_id, a measure on the
-# agenda), one field against
+# Fields a schema-valid body can still be refused for: a state the workflow file does not have (state), a
+# reference to a row (goal_id, a measure on the agenda), one field against
 # another (age_to, period_to, a meeting's end against its start), a time the area cannot plan (starts_at), a
 # page cursor the API did not give out, a file whose content is refused (empty, unreadable, a national identity
 # number in it).
-SEMANTIC = {"goal_id", "measure_id", "age_to", "period_to", "starts_at", "ends_at", "cursor", "file"}
+SEMANTIC = {"state", "goal_id", "measure_id", "age_to", "period_to", "starts_at", "ends_at", "cursor", "file"}
 GUARD = "Taushetsplikten"
 
 
