@@ -22,6 +22,30 @@ SMTP_SCHEMES = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
 
+def _whole(env: dict[str, str], name: str, low: int, high: int, described: str) -> int | None:
+    """The whole number in `name` (None when unset), from `low` to `high`; else a ValueError saying `described`."""
+    if not env.get(name):
+        return None
+    raw = env[name].strip()
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise ValueError(f"{name} must be {described}, not {raw!r}")
+    return int(raw)
+
+
+def _seconds(env: dict[str, str], name: str, low: float, high: float) -> float | None:
+    """The seconds in `name` (None when unset), from `low` to `high`; else a ValueError saying so."""
+    if not env.get(name):
+        return None
+    raw = env[name].strip()
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = float("nan")  # compares false: refused below
+    if not low <= seconds <= high:
+        raise ValueError(f"{name} must be seconds from {low:g} to {high:g}, not {raw!r}")
+    return seconds
+
+
 @dataclass(frozen=True)
 class SmtpSettings:
     """Where digests are sent, from SAMORDNA_SMTP_URL:
@@ -178,11 +202,8 @@ class Settings:
             values["trusted_proxies"] = tuple(
                 p.strip() for p in env["SAMORDNA_TRUSTED_PROXIES"].split(",") if p.strip()
             )
-        if env.get("SAMORDNA_DB_POOL_SIZE"):
-            size = env["SAMORDNA_DB_POOL_SIZE"].strip()
-            if not size.isdigit() or not 1 <= int(size) <= 1000:
-                raise ValueError(f"SAMORDNA_DB_POOL_SIZE must be a whole number from 1 to 1000, not {size!r}")
-            values["db_pool_size"] = int(size)
+        if (size := _whole(env, "SAMORDNA_DB_POOL_SIZE", 1, 1000, "a whole number from 1 to 1000")) is not None:
+            values["db_pool_size"] = size
         if env.get("SAMORDNA_SMTP_URL"):
             values["smtp"] = SmtpSettings.parse(env["SAMORDNA_SMTP_URL"])
         if env.get("SAMORDNA_MAIL_FROM"):
@@ -199,49 +220,24 @@ class Settings:
             values["scheduler"] = env["SAMORDNA_SCHEDULER"].lower() in ("1", "true", "yes")
         if env.get("SAMORDNA_DATA_DIR"):
             values["data_dir"] = Path(env["SAMORDNA_DATA_DIR"])
-        if env.get("SAMORDNA_MAX_UPLOAD_MB"):
-            mb = env["SAMORDNA_MAX_UPLOAD_MB"].strip()
-            if not mb.isdigit() or not 1 <= int(mb) <= 2048:
-                raise ValueError(
-                    f"SAMORDNA_MAX_UPLOAD_MB must be a whole number of megabytes from 1 to 2048, not {mb!r}"
-                )
-            values["max_upload_mb"] = int(mb)
-        if env.get("SAMORDNA_LIVE_HEARTBEAT"):
-            raw = env["SAMORDNA_LIVE_HEARTBEAT"].strip()
-            try:
-                seconds = float(raw)
-            except ValueError:
-                seconds = 0.0
-            if not 0.1 <= seconds <= 300:
-                raise ValueError(f"SAMORDNA_LIVE_HEARTBEAT must be seconds from 0.1 to 300, not {raw!r}")
+        if (
+            mb := _whole(env, "SAMORDNA_MAX_UPLOAD_MB", 1, 2048, "a whole number of megabytes from 1 to 2048")
+        ) is not None:
+            values["max_upload_mb"] = mb
+        if (seconds := _seconds(env, "SAMORDNA_LIVE_HEARTBEAT", 0.1, 300)) is not None:
             values["live_heartbeat_seconds"] = seconds
-        if env.get("SAMORDNA_LIVE_STREAM_SECONDS"):
-            raw = env["SAMORDNA_LIVE_STREAM_SECONDS"].strip()
-            try:
-                seconds = float(raw)
-            except ValueError:
-                seconds = 0.0
-            if not 1 <= seconds <= 86400:
-                raise ValueError(f"SAMORDNA_LIVE_STREAM_SECONDS must be seconds from 1 to 86400, not {raw!r}")
+        if (seconds := _seconds(env, "SAMORDNA_LIVE_STREAM_SECONDS", 1, 86400)) is not None:
             values["live_stream_seconds"] = seconds
         if env.get("SAMORDNA_LIVE_BACKEND"):
             raw = env["SAMORDNA_LIVE_BACKEND"].strip().lower()
             if raw not in ("auto", "memory"):
                 raise ValueError(f"SAMORDNA_LIVE_BACKEND must be auto or memory, not {raw!r}")
             values["live_backend"] = raw
-        if env.get("SAMORDNA_LOGIN_SLOTS"):
-            raw = env["SAMORDNA_LOGIN_SLOTS"].strip()
-            if not raw.isdigit() or not 0 <= int(raw) <= 256:
-                raise ValueError(f"SAMORDNA_LOGIN_SLOTS must be a whole number from 0 (the cores) to 256, not {raw!r}")
-            values["login_slots"] = int(raw)
-        if env.get("SAMORDNA_LOGIN_WAIT"):
-            raw = env["SAMORDNA_LOGIN_WAIT"].strip()
-            try:
-                seconds = float(raw)
-            except ValueError:
-                seconds = -1.0
-            if not 0.1 <= seconds <= 300:
-                raise ValueError(f"SAMORDNA_LOGIN_WAIT must be seconds from 0.1 to 300, not {raw!r}")
+        if (
+            slots := _whole(env, "SAMORDNA_LOGIN_SLOTS", 0, 256, "a whole number from 0 (the cores) to 256")
+        ) is not None:
+            values["login_slots"] = slots
+        if (seconds := _seconds(env, "SAMORDNA_LOGIN_WAIT", 0.1, 300)) is not None:
             values["login_wait_seconds"] = seconds
         if env.get("SAMORDNA_DEBUG"):
             values["debug"] = env["SAMORDNA_DEBUG"].lower() in ("1", "true", "yes")
