@@ -112,3 +112,25 @@ def test_the_index_is_the_migrated_one(sqlite_world: World) -> None:
     with sqlite_world.samordna.db.engine.connect() as conn:
         columns = [r[2] for r in conn.execute(text("PRAGMA index_info('ix_measure_board')"))]
     assert columns[:5] == ["area_id", "state", "next_follow_up_at", "updated_at", "id"]
+
+
+def test_needs_we_registered_walk_the_registrant_index(sqlite_world: World) -> None:
+    """«Behov vi har meldt»: a walk of ix_measure_registrant per registrant (covering, in the page's order, no
+    sort) and a count over the same index: never the area's changes one by one (ix_measure_area_updated),
+    which SQLite's planner chose, without statistics, when the index lacked the id."""
+    world = sqlite_world
+    plans = _plans(
+        world, lambda: world.samordna.boards.read_board(actor=world.actors["executing"], slug="alfa", board="execution")
+    )
+    registered = [plan for plan in plans if any("ix_measure_registrant" in line for line in plan)]
+    assert len(registered) == 1, plans
+    lines = registered[0]
+    walks = [line for line in lines if "ix_measure_registrant" in line]
+    assert len(walks) >= 2 and all("COVERING INDEX" in line for line in walks), lines  # a walk and the count
+    assert not any("ix_measure_area_updated" in line or line.startswith("SCAN measure") for line in lines), lines
+
+
+def test_the_registrant_index_is_the_migrated_one(sqlite_world: World) -> None:
+    with sqlite_world.samordna.db.engine.connect() as conn:
+        columns = [r[2] for r in conn.execute(text("PRAGMA index_info('ix_measure_registrant')"))]
+    assert columns == ["area_id", "created_by_id", "updated_at", "id", "state"]

@@ -516,3 +516,20 @@ def test_executing_staff_find_the_needs_they_registered_on_their_board(browser, 
     assert "Politiets eget behov" not in text
     assert count_of(page, "registered") == 2
     assert 'href="#column-registered"' in page
+
+
+def test_needs_we_registered_count_up_to_a_thousand_and_then_say_over(browser, web_world: World) -> None:
+    """«Behov vi har meldt» stops counting after boards.COUNT_CAP (its cost then follows the page, not what the
+    unit has registered in all): 1 001 needs read «over 1 000», and «Vis flere» still pages on."""
+    uid = web_world.user_ids["executing"]
+    bulk_measures(web_world, [{"state": "need_identified", "created_by_id": uid} for _ in range(1_000)])
+    b = browser("executing")
+    page = b.get(board_url("execution")).text
+    assert count_of(page, "registered") == 1_000 and len(cards_in(page, "registered")) == 20
+    bulk_measures(web_world, [{"state": "initiated", "created_by_id": uid}])
+    page = b.get(board_url("execution")).text
+    count = re.search(r'id="column-count-registered"[^>]*>([^<]*)<', page)
+    assert count and html.unescape(count.group(1)) == "over 1\u00a0000", count
+    assert len(cards_in(page, "registered")) == 20
+    more = page[page.index('id="column-more-registered"') :]
+    assert "Vis flere" in more[: more.index("</div>")]

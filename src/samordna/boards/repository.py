@@ -362,34 +362,70 @@ _GOAL_TALLIES = (
 # ---------------------------------------------------------------- «Behov vi har meldt»
 
 
-@lru_cache(maxsize=64)
-def _registered_statement(shape: Shape, with_unit: bool, skip_shown: bool) -> Any:
-    """Needs registered by b_user, or by a member of b_unit in this area: those in b_open, and those in
-    b_closed changed since b_since (declined lately). Most recently changed first; each row carries the
-    total of every such need (a window over the same rows, so one statement)."""
+REGISTERED_COUNT_CAP = 1_000  # «Behov vi har meldt» counts up to this many; more shows as «over 1 000»
+
+
+def _registered_conditions(shape: Shape, skip_shown: bool) -> list[Any]:
+    """The needs of «Behov vi har meldt» (the registrant apart): in b_open, or in b_closed and changed since
+    b_since; the goal, arena and health filters; not in b_shown."""
     c = MEASURE.c
     goal, arena, health, _unit = shape
-    registrants = c.created_by_id == bindparam("b_user")
-    if with_unit:
-        unit_members = select(MEMBERSHIP.c.user_id).where(
-            MEMBERSHIP.c.area_id == bindparam("b_area"), MEMBERSHIP.c.unit_id == bindparam("b_unit")
-        )
-        registrants = or_(registrants, c.created_by_id.in_(unit_members))
     conditions = [
         *_scope((goal, arena, health, False)),
-        # Every state as one list, so the index on (area, state) finds them; then the declined ones by date.
         c.state.in_(bindparam("b_states", expanding=True)),
         or_(c.state.in_(bindparam("b_open", expanding=True)), c.updated_at >= bindparam("b_since")),
-        registrants,
     ]
     if skip_shown:
         conditions.append(c.id.not_in(bindparam("b_shown", expanding=True)))
-    return (
-        select(*_card_columns(False), func.count().over().label("total"))
-        .where(*conditions)
-        .order_by(c.updated_at.desc(), c.id.desc())
-        .limit(bindparam("b_limit", type_=Integer))
+    return conditions
+
+
+@lru_cache(maxsize=64)
+def _registered_statement(shape: Shape, registrants: int, skip_shown: bool) -> Any:
+    """The b_limit needs most recently changed of those registered by b_user_0 … b_user_<registrants-1>
+    (b_users), each row with how many there are, counted up to b_cap.
+
+    One walk of ix_measure_registrant (area, registrant, last change, state) per registrant, newest first,
+    each stopping after b_limit needs, then the page of them; the count reads the same index and stops at
+    b_cap. The cost follows the cards shown and the registrants (the member and the unit's members), not
+    what the area or the unit has registered in all (one statement over every such need, counted with a
+    window and sorted, took 60 ms of SQLite at 100 000 measures)."""
+    c = MEASURE.c
+    conditions = _registered_conditions(shape, skip_shown)
+    limit = bindparam("b_limit", type_=Integer)
+    walks = [
+        select(
+            select(c.id, c.updated_at)
+            .where(*conditions, c.created_by_id == bindparam(f"b_user_{i}"))
+            .order_by(c.updated_at.desc(), c.id.desc())
+            .limit(limit)
+            .subquery()
+        )
+        for i in range(registrants)
+    ]
+    found = (union_all(*walks) if len(walks) > 1 else walks[0]).subquery("found")
+    counted = (
+        select(c.id)
+        .where(*conditions, c.created_by_id.in_(bindparam("b_users", expanding=True)))
+        .limit(bindparam("b_cap", type_=Integer))
+        .subquery("counted")
     )
+    total = select(func.count()).select_from(counted).scalar_subquery()
+    return (
+        select(*_card_columns(False), total.label("total"))
+        .select_from(MEASURE.join(found, found.c.id == c.id))
+        .order_by(found.c.updated_at.desc(), found.c.id.desc())
+        .limit(limit)
+    )
+
+
+def registrants(conn: Conn, *, area_id: int, user_id: int, unit_id: int | None) -> list[int]:
+    """The member and, with a unit, every member of the unit in the area: whose needs «Behov vi har meldt» shows."""
+    users = {user_id}
+    if unit_id is not None:
+        query = select(MEMBERSHIP.c.user_id).where(MEMBERSHIP.c.area_id == area_id, MEMBERSHIP.c.unit_id == unit_id)
+        users.update(conn.execute(query).scalars())
+    return sorted(users)
 
 
 def registered_needs(
@@ -405,20 +441,20 @@ def registered_needs(
     limit: int,
     shown: Sequence[int] = (),
 ) -> tuple[list[Mapping[str, Any]], int]:
-    """(the first `limit` needs not in `shown`, how many there are in all, `shown` left out)."""
-    params = {
+    """(the first `limit` needs not in `shown`, how many there are in all with `shown` left out — counted up
+    to REGISTERED_COUNT_CAP + 1, so a total over the cap means «more than the cap»)."""
+    users = registrants(conn, area_id=area_id, user_id=user_id, unit_id=unit_id)
+    params: dict[str, Any] = {
         **_params(area_id, filters, None),
-        "b_user": user_id,
         "b_states": [*open_states, *closed_states],
         "b_open": list(open_states),
         "b_since": since,
         "b_limit": limit,
     }
-    if unit_id is not None:
-        params["b_unit"] = unit_id
     if shown:
         params["b_shown"] = list(shown)
-    statement = _registered_statement(_shape(filters, None), unit_id is not None, bool(shown))
+    params.update({f"b_user_{i}": user for i, user in enumerate(users)}, b_users=users, b_cap=REGISTERED_COUNT_CAP + 1)
+    statement = _registered_statement(_shape(filters, None), len(users), bool(shown))
     rows = list(conn.execute(statement, params).mappings().all())
     return rows, (rows[0]["total"] if rows else 0)
 

@@ -53,6 +53,7 @@ from samordna.workflow import Workflow
 
 __all__ = [
     "BOARDS",
+    "COUNT_CAP",
     "DECLINED_DAYS",
     "MAX_CARDS",
     "MAX_LIMIT",
@@ -81,6 +82,7 @@ MAX_LIMIT = 100  # cards one column shows at most when a page asks for more with
 MAX_CARDS = 200  # cards one board page shows at most across its columns (a larger request is clamped)
 MAX_SHOWN = 500  # ids of cards already shown a «Vis flere» request may name (the next cards skip them)
 CREATE_ROLES = policy.REGISTER_NEED
+COUNT_CAP = repo.REGISTERED_COUNT_CAP  # «Behov vi har meldt» counts this far; a larger total means «over»
 DECLINED_DAYS = 30  # «Behov vi har meldt» keeps a declined need this long after the decision
 DECISIONS_ON_BOARD = 5  # the steering board's latest decisions; the decision log pages through the rest
 DECISIONS_PER_PAGE = 25

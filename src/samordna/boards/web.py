@@ -203,6 +203,12 @@ class BoardUI:
     def unit_name(self, view: Any) -> str:
         return next((u.name for u in view.units if u.id == view.unit_id), "")
 
+    def total_text(self, n: int) -> str:
+        """A column's total; one counted only up to boards.COUNT_CAP («Behov vi har meldt») reads «over 1 000»."""
+        if n <= boards.COUNT_CAP:
+            return str(n)
+        return _("over %(n)s") % {"n": f"{boards.COUNT_CAP:,}".replace(",", "\u00a0")}
+
     def count_text(self, count: SafeCount) -> str:
         if count.value is not None:
             return str(count.value)

@@ -129,6 +129,9 @@ class Measure(SQLModel, table=True):
         # The measure list's default order, newest change first (migration 0007, which also adds the
         # free-text search index: FTS5 on SQLite, a generated tsvector column on PostgreSQL).
         Index("ix_measure_area_updated", "area_id", "updated_at", "id"),
+        # The execution board's «Behov vi har meldt»: one walk per registrant, newest change first, the
+        # state read from the index (migration 0012).
+        Index("ix_measure_registrant", "area_id", "created_by_id", "updated_at", "id", "state"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
