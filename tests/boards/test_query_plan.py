@@ -134,3 +134,37 @@ def test_the_registrant_index_is_the_migrated_one(sqlite_world: World) -> None:
     with sqlite_world.samordna.db.engine.connect() as conn:
         columns = [r[2] for r in conn.execute(text("PRAGMA index_info('ix_measure_registrant')"))]
     assert columns == ["area_id", "created_by_id", "updated_at", "id", "state"]
+
+
+@pytest.mark.parametrize("after", [False, True], ids=["first", "next"])
+def test_the_api_pages_in_id_order_walk_the_area_id_index(sqlite_world: World, after: bool) -> None:
+    """The API's default order (id): every page, the first too, walks ix_measure_area_id and stops after the
+    page. Without it, the first page read the area's every measure and sorted them (125 ms at 100 000)."""
+    from samordna.measures.views import ListFilters
+
+    world = sqlite_world
+    for _ in range(3):
+        world.register(title="Et behov")
+    measures = world.samordna.measures
+    cursor = None
+    if after:
+        first = measures.list_page(
+            actor=world.actors["coordinator"], slug="alfa", filters=ListFilters(sort="id"), limit=1
+        )
+        cursor = first.next_after
+        assert cursor
+    plans = _plans(
+        world,
+        lambda: measures.list_page(
+            actor=world.actors["coordinator"],
+            slug="alfa",
+            filters=ListFilters(sort="id"),
+            after=cursor,
+            limit=2,
+            full=True,
+        ),
+    )
+    page = [plan for plan in plans if any("list_unit" in line for line in plan)]
+    assert len(page) == 1, plans
+    assert any("ix_measure_area_id" in line for line in page[0]), page
+    assert not any("TEMP B-TREE" in line for line in page[0]), page

@@ -132,6 +132,8 @@ class Measure(SQLModel, table=True):
         # The execution board's «Behov vi har meldt»: one walk per registrant, newest change first, the
         # state read from the index (migration 0012).
         Index("ix_measure_registrant", "area_id", "created_by_id", "updated_at", "id", "state"),
+        # The API's pages in id order, a keyset after the last id given (migration 0012).
+        Index("ix_measure_area_id", "area_id", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

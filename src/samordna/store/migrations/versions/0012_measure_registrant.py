@@ -1,4 +1,5 @@
-"""«Behov vi har meldt» by registrant: ix_measure_registrant (area, created_by, updated_at, id, state)
+"""«Behov vi har meldt» by registrant: ix_measure_registrant (area, created_by, updated_at, id, state); the API's
+pages in id order: ix_measure_area_id (area, id)
 
 The execution board's «Behov vi har meldt» shows the needs the member or the member's unit registered, most
 recently changed first. It was one statement over every such need, counted and sorted (60 ms of SQLite at
@@ -7,6 +8,10 @@ registrant that stops after the page, and a count that stops after 1 001 (shown 
 the index's last column, so neither reads the table to leave out what is no longer a need; the id before it
 gives the page's whole order (last change, id), so SQLite's planner takes this index even without statistics
 (with (…, updated_at, state) it walked the area's every change by ix_measure_area_updated instead).
+
+`ix_measure_area_id` (area, id): the API lists an area's measures in id order, a keyset page after the last id
+given. Without it, SQLite read the area's every measure by ix_measure_area_unit and sorted them for the first
+page (125 ms at 100 000 measures; the pages after it walked the table by rowid from the cursor: 0.3 ms).
 
 Revision ID: 0012
 Revises: 0011
@@ -27,7 +32,9 @@ def upgrade() -> None:
     op.create_index(
         'ix_measure_registrant', 'measure', ['area_id', 'created_by_id', 'updated_at', 'id', 'state'], unique=False
     )
+    op.create_index('ix_measure_area_id', 'measure', ['area_id', 'id'], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index('ix_measure_area_id', table_name='measure')
     op.drop_index('ix_measure_registrant', table_name='measure')
