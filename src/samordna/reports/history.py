@@ -89,14 +89,14 @@ def median_days(stays: Sequence[int], *, at_least: int) -> float | None:
 def tally(events: Iterable[EventRow], window: Window, rules: Rules) -> Tallies:
     """Replay every measure's events (grouped by measure, in version order) against `window`."""
     out = Tallies()
+    checkpoints = sorted({window.start, window.end, *window.readings})
     for _measure_id, rows in groupby(events, key=lambda e: e.measure_id):
-        _replay(list(rows), window, rules, out)
+        _replay(list(rows), window, checkpoints, rules, out)
     return out
 
 
-def _replay(events: list[EventRow], window: Window, rules: Rules, out: Tallies) -> None:
+def _replay(events: list[EventRow], window: Window, checkpoints: list[datetime], rules: Rules, out: Tallies) -> None:
     goal = events[0].goal_id
-    checkpoints = sorted({window.start, window.end, *window.readings})
     moments = dict(zip(checkpoints, _moments(events, checkpoints), strict=True))
     at_start, at_end = moments[window.start], moments[window.end]
     if at_end.state is None or (at_start.state is not None and at_start.state in rules.final):
@@ -105,7 +105,9 @@ def _replay(events: list[EventRow], window: Window, rules: Rules, out: Tallies) 
     if rules.follow_up_state is not None and at_end.state == rules.follow_up_state:
         late = at_end.follow_up is not None and at_end.follow_up < window.as_of
         (out.overdue if late else out.on_time)[goal] += 1
-    readings = out.health.setdefault(goal, [Counter() for _ in window.readings])
+    readings = out.health.get(goal)
+    if readings is None:
+        readings = out.health[goal] = [Counter() for _ in window.readings]
     for i, at in enumerate(window.readings):
         m = moments[at]
         if m.state is not None and m.state not in rules.final and m.health:

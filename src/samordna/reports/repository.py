@@ -64,5 +64,8 @@ def events(
     )
     if done_before is not None:
         query = query.where(not_(done_before))
-    for measure_id, goal_id, at, to_state, changes in conn.execute(query):
-        yield EventRow(measure_id, goal_id, aware(at), to_state, changes or "{}")
+    # In batches (fetchmany): a year of a large area is hundreds of thousands of rows, and a row at a time
+    # through the result's iterator cost more than the replay of it.
+    for batch in conn.execution_options(yield_per=2_000).execute(query).partitions():
+        for measure_id, goal_id, at, to_state, changes in batch:
+            yield EventRow(measure_id, goal_id, aware(at), to_state, changes or "{}")

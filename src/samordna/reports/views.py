@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import NamedTuple
 
 from samordna.domain.small_numbers import SafeCount
 
@@ -27,9 +28,9 @@ class Period:
         return (self.end - self.start).days + 1
 
 
-@dataclass(frozen=True)
-class EventRow:
-    """One event of a measure as the report replays it (samordna.reports.history)."""
+class EventRow(NamedTuple):
+    """One event of a measure as the report replays it (samordna.reports.history). A tuple: a report of a
+    large area replays hundreds of thousands of them, and a frozen dataclass costs several times more to make."""
 
     measure_id: int
     goal_id: int | None  # the measure's goal now

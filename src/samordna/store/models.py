@@ -134,6 +134,8 @@ class Measure(SQLModel, table=True):
         Index("ix_measure_registrant", "area_id", "created_by_id", "updated_at", "id", "state"),
         # The API's pages in id order, a keyset after the last id given (migration 0012).
         Index("ix_measure_area_id", "area_id", "id"),
+        # The area's first registration (the report's years) and the list's year filter (migration 0012).
+        Index("ix_measure_area_created", "area_id", "created_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
