@@ -4,7 +4,7 @@ rule, and who may read it."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -15,7 +15,7 @@ from samordna.reports import repository as repo
 from samordna.reports.service import day_start, parse_period
 from samordna.reports.views import Period
 from tests.factories import World
-from tests.reports.support import every_count, goal, measure, on
+from tests.reports.support import at, every_count, goal, measure, on
 
 GOAL = "Redusere rusbruk blant ungdom"
 YEAR = Period(date(2026, 1, 1), date(2026, 12, 31), 2026)
@@ -209,3 +209,37 @@ def test_a_period_that_cannot_be_read_says_why_in_norwegian(query: dict[str, str
     with pytest.raises(Invalid) as refused:
         parse_period(year=query.get("year"), start=query.get("start"), end=query.get("end"), today=TODAY)
     assert [(e.field, e.message) for e in refused.value.errors] == [(field, message)]
+
+
+# ---------------------------------------------------------------- the kept replay
+
+
+def test_a_replay_is_kept_until_the_history_changes(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The page, its PDF and the next member reuse one replay of the history; any write — a transition, a
+    new measure, a deleted one — or another window replays again, and the figures follow."""
+    replays: list[int] = []
+    real = history.tally
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        replays.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(history, "tally", counted)
+    for _ in range(5):
+        measure(world, [("2026-03-02", "register"), ("2026-03-04", "initiate")])
+    on(world, "2026-09-15")
+    first = goal(report(world), GOAL)
+    assert dict(first.by_state)["initiated"].value == 5 and len(replays) == 1
+    assert goal(report(world, who="coordinator"), GOAL) == first and len(replays) == 1  # kept
+    later = at("2026-09-15") + timedelta(hours=3)  # the same day, later: the running year now ends later
+    world.samordna.clock.source = lambda: later
+    assert goal(report(world), GOAL) == first and len(replays) == 1
+    report(world, Period(date(2026, 3, 1), date(2026, 3, 31)))  # another window
+    assert len(replays) == 2
+    measure(world, [("2026-09-14", "register"), ("2026-09-14", "initiate")])  # a write
+    on(world, "2026-09-15")
+    after = goal(report(world), GOAL)
+    assert dict(after.by_state)["initiated"].value == 6 and len(replays) == 3
+    on(world, "2026-09-16")  # the next day: overdue is judged on another day
+    report(world)
+    assert len(replays) == 4

@@ -19,7 +19,7 @@ from samordna.organisation import repository as org
 from samordna.organisation.views import GoalView
 from samordna.reports.views import EventRow
 from samordna.store.db import Database
-from samordna.store.models import Area, Event, Measure
+from samordna.store.models import Area, Event, Measure, MeasureTally
 
 Conn = Connection
 
@@ -49,6 +49,16 @@ def first_event_at(conn: Conn, area_id: int) -> datetime | None:
     return aware(at) if at is not None else None
 
 
+def history_stamp(conn: Conn, area_id: int) -> tuple[int, int]:
+    """What changes whenever the area's history does: the newest event of the database (every write of a
+    measure adds one, an import too) and how many measures the area holds (a deletion takes a measure's
+    events with it). Two index lookups: the event table's key and the area's tallies."""
+    newest = conn.execute(select(func.max(EVENT.c.id))).scalar_one_or_none() or 0
+    t = MeasureTally.__table__.c
+    held = conn.execute(select(func.coalesce(func.sum(t.n), 0)).where(t.area_id == area_id)).scalar_one()
+    return int(newest), int(held)
+
+
 def events(
     conn: Conn, *, area_id: int, start: datetime, end: datetime, final_states: Sequence[str]
 ) -> Iterator[EventRow]:
@@ -65,7 +75,8 @@ def events(
     if done_before is not None:
         query = query.where(not_(done_before))
     # In batches (fetchmany): a year of a large area is hundreds of thousands of rows, and a row at a time
-    # through the result's iterator cost more than the replay of it.
-    for batch in conn.execution_options(yield_per=2_000).execute(query).partitions():
+    # through the result's iterator cost more than the replay of it. (Not yield_per: on PostgreSQL that is a
+    # server-side cursor, which the reads' autocommit connections cannot open.)
+    for batch in conn.execute(query).partitions(2_000):
         for measure_id, goal_id, at, to_state, changes in batch:
             yield EventRow(measure_id, goal_id, aware(at), to_state, changes or "{}")
