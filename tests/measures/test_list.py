@@ -53,6 +53,32 @@ def test_search_finds_a_word_of_the_need_description_and_not_a_word_it_lacks(wor
     assert listing(world, q="«»*-").total == 2 and not listing(world, q="«»*-").searched
 
 
+def test_a_search_reads_the_areas_hits_only(world: World) -> None:
+    """SQLite's search index holds each measure's area (migration 0013): a search matches the area's token with
+    its words, so another area's hits are never ranked or counted; a typed word never matches an area."""
+    mine = world.register(title="Leksehjelp i Alfa")
+    theirs = [world.register(who="beta_coordinator", area="beta", title=f"Leksehjelp {i}") for i in range(3)]
+    assert found(world, "leksehjelp") == {mine.id} and listing(world, q="leksehjelp").total == 1
+    assert found(world, f"area{world.areas['alfa']}") == set()
+    if world.samordna.db.engine.dialect.name != "sqlite":
+        return
+    from sqlalchemy import text
+
+    from samordna.measures.search import _sqlite_match
+
+    with world.samordna.db.engine.connect() as conn:
+
+        def hits(area: str) -> set[int]:
+            query = text("SELECT rowid FROM measure_fts WHERE measure_fts MATCH :q")
+            return set(conn.execute(query, {"q": _sqlite_match(["leksehjelp"], world.areas[area])}).scalars())
+
+        assert hits("alfa") == {mine.id} and hits("beta") == {m.id for m in theirs}
+        # The index follows a measure's area as the triggers see it change.
+        conn.execute(text("UPDATE measure SET area_id = :a WHERE id = :id"), {"a": world.areas["beta"], "id": mine.id})
+        assert hits("alfa") == set() and mine.id in hits("beta")
+        conn.rollback()
+
+
 def test_search_covers_every_text_field_and_ranks_the_title_first(world: World) -> None:
     in_text = world.register(title="Foreldremøter", need_description="Foreldre ønsker kurs om gaming.")
     in_title = world.register(title="Gamingkveld på fritidsklubben", need_description="Ungdom samles på klubben.")
