@@ -396,10 +396,41 @@ def _files_said(copied: Copied | None, missing: list[str], removed: list[str], d
     return 1 if missing or damaged else 0
 
 
+OPEN_FILES_WANTED = 65_536  # every open live page holds a socket; the workers inherit the limit
+
+
+def raise_open_files(wanted: int = OPEN_FILES_WANTED) -> tuple[int, int]:
+    """Raise this process's soft limit on open files towards `wanted` (never above the hard limit), as
+    servers do: a systemd service starts at 1 024, and each open board, measure or meeting page keeps one
+    live stream (a socket) open, so a worker would refuse connections near a thousand open pages.
+    (the limit before, the limit now)."""
+    try:
+        import resource
+    except ImportError:  # not on this platform
+        return (0, 0)
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+        except (ValueError, OSError):
+            return (soft, soft)
+        return (soft, target)
+    return (soft, soft)
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     print(f"Samordna kjører på {site_url(args.host, args.port)}", flush=True)
+    _before, now = raise_open_files()
+    if 0 < now < 4_096:
+        print(
+            f"Merk: prosessen kan bare ha {now} åpne filer. Hver åpen tavle holder en forbindelse; "
+            "øk grensen (LimitNOFILE i systemd, ulimit -n).",
+            file=sys.stderr,
+            flush=True,
+        )
     if args.scheduler:
         # Every worker process builds the app from the environment: each starts a scheduler, and the
         # database lock lets one of them run the day's digest.
