@@ -90,8 +90,21 @@ def time_ratio(value: float, floor: float, *, lower_is_better: bool) -> float:
     return value / floor if lower_is_better else floor / value
 
 
+TABLE_HEADER = ("benchmark", "case", "median", "spread", "unit", "n", "× floor", "note")
+
+
+def markdown_table(rows: Sequence[Row]) -> str:
+    """The same table as print_table, as Markdown (for the README)."""
+    lines = ["| " + " | ".join(TABLE_HEADER) + " |", "|---|---|---:|---|---|---:|---:|---|"]
+    for r in rows:
+        ratio = f"{r.ratio:.2f}" if r.ratio is not None else ""
+        cells = (r.benchmark, r.case, fmt(r.median), r.spread(), r.unit, str(len(r.samples)), ratio, r.note)
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def print_table(rows: Sequence[Row]) -> None:
-    header = ("benchmark", "case", "median", "spread", "unit", "n", "× floor", "note")
+    header = TABLE_HEADER
     lines = [header]
     for r in rows:
         lines.append(

@@ -45,6 +45,11 @@ def main(argv: list[str] | None = None) -> int:
     import sqlite3
 
     only = list(sys.argv[1:] if argv is None else argv)
+    markdown = None
+    if "--markdown" in only:  # --markdown PATH: the table also as Markdown, for the README
+        i = only.index("--markdown")
+        markdown = Path(only[i + 1])
+        del only[i : i + 2]
     print(
         f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, {platform.machine()}, "
         f"{os.cpu_count()} cores"
@@ -67,6 +72,12 @@ def main(argv: list[str] | None = None) -> int:
     for note in notes:
         print(note)
     print(f"(all benchmarks: {time.perf_counter() - started:.1f} s)")
+    if markdown is not None:
+        from bench.common import markdown_table
+
+        markdown.parent.mkdir(parents=True, exist_ok=True)
+        markdown.write_text(markdown_table(all_rows) + "\n" + "\n".join(f"- {n}" for n in notes) + "\n", "utf-8")
+        print(f"(the table as Markdown: {markdown})")
     return 0
 
 

@@ -159,9 +159,9 @@ def run(rounds: int = ROUNDS, per_round: int = PER_ROUND) -> list[Row]:
         (ms_small, n_small), (ms_big, n_big) = by_size[small], by_size[big]
         base = Row("", "", "", tuple(ms_small)).median
         if name.startswith("API"):
-            note = f"{n_small} → {n_big} pages; 1k page {base:.1f} ms"
+            note = f"{n_small} → {n_big} pages; {small:,} page {base:.1f} ms".replace(",", " ")
         else:
-            note = f"SQL {n_small} → {n_big}; 1k page {base:.1f} ms"
+            note = f"SQL {n_small} → {n_big}; at {small:,}: {base:.1f} ms".replace(",", " ")
         case = f"{name}: {big:,} vs {small:,}".replace(",", " ")
         median = Row("", "", "", tuple(ms_big)).median
         rows.append(Row(NAME, case, "ms", tuple(ms_big), note, ratio=median / base if base else None))
