@@ -2,7 +2,8 @@
 requested over an area of a few hundred measures, then again after a few thousand more were added in bulk
 (tests.bulk), and the statements counted on the engine must be the same — the three boards, the measure page,
 the measure list with and without a search, the API's measure list (its first page and a later one), the
-steering report, a meeting's agenda and the notifications. Counts only, no timing."""
+steering report, a meeting's agenda and its projector view, the meetings with the annual wheel and the
+notifications. Counts only, no timing."""
 
 from __future__ import annotations
 
@@ -51,6 +52,8 @@ def _pages(world: World, measure_id: int, meeting_id: int) -> dict[str, tuple[st
         "measure list, searched": ("coordinator", "/areas/alfa/measures?q=tiltak"),
         "steering report": ("coordinator", "/areas/alfa/report"),
         "meeting agenda": ("coordinator", f"/meetings/{meeting_id}"),
+        "meeting, projector view": ("coordinator", f"/meetings/{meeting_id}/live"),
+        "meetings and the annual wheel": ("coordinator", "/areas/alfa/meetings"),
         "notifications": ("coordinator", "/notifications"),
         "API measures": ("coordinator", "/api/v1/areas/alfa/measures?limit=20"),
     }
