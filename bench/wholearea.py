@@ -141,6 +141,7 @@ def measure(rounds: int = ROUNDS, per_round: int = PER_ROUND) -> dict[str, dict[
             client.cookies.clear()
             for area in ds.areas:  # the API's pages, first to last, a few walks
                 token = Dataset.token(area.slug, "coordinator")
+                _api_walk(client, area.slug, token)  # warm: the walk reads every page of the area once
                 walks = [_api_walk(client, area.slug, token)[0] for _ in range(max(2, rounds // 2))]
                 firsts = [w[0] for w in walks]
                 lasts = [w[-1] for w in walks]
@@ -159,10 +160,10 @@ def run(rounds: int = ROUNDS, per_round: int = PER_ROUND) -> list[Row]:
         (ms_small, n_small), (ms_big, n_big) = by_size[small], by_size[big]
         base = Row("", "", "", tuple(ms_small)).median
         if name.startswith("API"):
-            note = f"{n_small} → {n_big} pages; {small:,} page {base:.1f} ms".replace(",", " ")
+            note = f"{n_small} → {n_big} pages; at {small:,}: {base:.1f} ms".replace(",", "\u00a0")
         else:
-            note = f"SQL {n_small} → {n_big}; at {small:,}: {base:.1f} ms".replace(",", " ")
-        case = f"{name}: {big:,} vs {small:,}".replace(",", " ")
+            note = f"SQL {n_small} → {n_big}; at {small:,}: {base:.1f} ms".replace(",", "\u00a0")
+        case = f"{name}: {big:,} vs {small:,}".replace(",", "\u00a0")
         median = Row("", "", "", tuple(ms_big)).median
         rows.append(Row(NAME, case, "ms", tuple(ms_big), note, ratio=median / base if base else None))
     return rows
