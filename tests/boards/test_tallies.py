@@ -7,6 +7,8 @@ after any writes to measure and measure_unit, and the boards' unit totals read f
 
 from __future__ import annotations
 
+import threading
+import time
 from collections import Counter
 from typing import Any
 from urllib.parse import urlencode
@@ -224,6 +226,41 @@ def test_the_unit_tallies_equal_a_full_count_of_our_measures_after_any_writes(
                 counted = dict.fromkeys(STATES, 0)
                 counted.update(conn.execute(board_repo._totals(STATES, (False, False, None, True)), params).all())
                 assert read == counted, (area, unit)
+
+
+def test_two_transactions_writing_crossed_units_both_commit(world: World) -> None:
+    """A gives measure 1 to unit 2 and then unit 1 a part in it; B, meanwhile, measure 2 to unit 1 and then unit
+    2 a part: the same tally rows in opposite order, across statements. On PostgreSQL the area's advisory lock
+    (migration 0013) makes B wait for A instead of deadlocking with it (one of them aborted); on SQLite B waits
+    for the write lock. Both commit and the tallies equal the count."""
+    add_measures(world, 12, events=False)
+    engine = world.samordna.db.engine
+    u1, u2 = world.unit("Politiet"), world.unit("Ungdomsskolene")
+    with engine.begin() as conn:
+        m1, m2 = conn.execute(select(M.c.id).where(M.c.ref.like("BULK%")).order_by(M.c.id).limit(2)).scalars()
+        conn.execute(update(M).where(M.c.id.in_([m1, m2])).values(state="initiated", responsible_unit_id=None))
+    errors: list[BaseException] = []
+    starting = threading.Event()
+
+    def other() -> None:
+        try:
+            starting.set()
+            with engine.begin() as conn:
+                conn.execute(update(M).where(M.c.id == m2).values(state="assigned", responsible_unit_id=u1))
+                conn.execute(insert(MU).values(measure_id=m2, unit_id=u2))
+        except BaseException as exc:  # noqa: BLE001 — reported by the assertion below
+            errors.append(exc)
+
+    with engine.begin() as conn:
+        conn.execute(update(M).where(M.c.id == m1).values(state="assigned", responsible_unit_id=u2))
+        thread = threading.Thread(target=other)
+        thread.start()
+        starting.wait(5)
+        time.sleep(0.5)  # B has written measure 2, or waits for A
+        conn.execute(insert(MU).values(measure_id=m1, unit_id=u1))
+    thread.join(30)
+    assert not thread.is_alive() and not errors, errors
+    assert unit_tallies(world) == ours_counted(world)
 
 
 def test_the_migration_back_fills_and_the_services_keep_the_unit_tallies(world: World) -> None:

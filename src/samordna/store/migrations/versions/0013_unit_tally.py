@@ -16,9 +16,16 @@ Triggers keep it in the writing transaction, whatever writes:
   one, then the measure its responsible unit; a measure gone first (no foreign keys) takes its participants
   off with it and their later DELETEs find no measure.
 
-Every change is one INSERT … SELECT … ORDER BY (area, unit, state) … ON CONFLICT DO UPDATE SET n = n + delta:
-on PostgreSQL a trigger locks its rows in the order of their keys, so two transactions whose triggers touch
-the same units in opposite order cannot deadlock inside one statement (as measure_tally, migration 0011).
+Every change is one INSERT … SELECT … ORDER BY (area, unit, state) … ON CONFLICT DO UPDATE SET n = n + delta,
+which locks its rows in the order of their keys. Row order within a statement is not enough on PostgreSQL:
+a transition writes the measure (its responsible unit's row) and then its participations (theirs) in
+separate statements, so two coordinators assigning two measures with the units crossed would lock the same
+rows in opposite order and deadlock. So before it writes, a trigger takes the area's transaction-level
+advisory lock, pg_advisory_xact_lock(13, area id) (both areas, ascending, for a move between areas): the
+writers of an area's unit tallies go one after the other to the end of their transactions, and only they —
+a write that touches no unit (a need registered without one, a state change of a measure without units)
+takes no lock. A transition locks its measure row, then measure_tally's rows, then the area: the same order
+in every transaction that writes one measure. SQLite has one writer at a time and needs none of it.
 
 A later migration that rebuilds `measure` or `measure_unit` with batch_alter_table on SQLite drops the
 triggers with the old table: it must create them again (SQLITE_TRIGGERS below).
@@ -96,36 +103,69 @@ SQLITE_TRIGGERS = [
 
 _PG_CHANGED = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in WATCHED.split(", "))
 
+LOCK_CLASS = 13  # pg_advisory_xact_lock(13, area id): this migration's, no other advisory lock in Samordna
 
-def _pg_function(name: str, insert: str, delete: str, update: str, changed: str) -> str:
+
+def _pg_lock(areas: str) -> str:
+    """Take the areas' unit-tally locks (held to the end of the transaction), in ascending order."""
     return (
-        f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
-        "BEGIN\n"
-        "  IF TG_OP = 'INSERT' THEN\n"
-        f"    {insert};\n"
-        "  ELSIF TG_OP = 'DELETE' THEN\n"
-        f"    {delete};\n"
-        f"  ELSIF {changed} THEN\n"
-        f"    {update};\n"
-        "  END IF;\n"
-        "  RETURN NULL;\n"
-        "END $$"
+        f"PERFORM pg_advisory_xact_lock({LOCK_CLASS}, a) "
+        f"FROM (SELECT DISTINCT a FROM ({areas}) AS v(a) ORDER BY a) AS l"
+    )
+
+
+def _measure_areas(*rows: str) -> str:
+    return " UNION ALL ".join(f"SELECT {row}.area_id" for row in rows)
+
+
+def _part_areas(*rows: str) -> str:
+    return " UNION ALL ".join(f"SELECT area_id FROM measure WHERE id = {row}.measure_id" for row in rows)
+
+
+def _has_units(row: str) -> str:
+    return (
+        f"({row}.responsible_unit_id IS NOT NULL "
+        f"OR EXISTS (SELECT 1 FROM measure_unit WHERE measure_unit.measure_id = {row}.id))"
     )
 
 
 POSTGRES = [
-    _pg_function('unit_tally_measure_keep', MEASURE_INSERT, MEASURE_DELETE, MEASURE_UPDATE, _PG_CHANGED),
+    "CREATE FUNCTION unit_tally_measure_keep() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+    "BEGIN\n"
+    "  IF TG_OP = 'INSERT' THEN\n"
+    f"    IF {_has_units('NEW')} THEN\n"
+    f"      {_pg_lock(_measure_areas('NEW'))};\n"
+    f"      {MEASURE_INSERT};\n"
+    "    END IF;\n"
+    "  ELSIF TG_OP = 'DELETE' THEN\n"
+    f"    IF {_has_units('OLD')} THEN\n"
+    f"      {_pg_lock(_measure_areas('OLD'))};\n"
+    f"      {MEASURE_DELETE};\n"
+    "    END IF;\n"
+    f"  ELSIF ({_PG_CHANGED}) AND ({_has_units('OLD')} OR {_has_units('NEW')}) THEN\n"
+    f"    {_pg_lock(_measure_areas('OLD', 'NEW'))};\n"
+    f"    {MEASURE_UPDATE};\n"
+    "  END IF;\n"
+    "  RETURN NULL;\n"
+    "END $$",
     "CREATE TRIGGER unit_tally_measure_insert_delete AFTER INSERT OR DELETE ON measure "
     "FOR EACH ROW EXECUTE FUNCTION unit_tally_measure_keep()",
     f"CREATE TRIGGER unit_tally_measure_update AFTER UPDATE OF {WATCHED} ON measure "
     "FOR EACH ROW EXECUTE FUNCTION unit_tally_measure_keep()",
-    _pg_function(
-        'unit_tally_part_keep',
-        PART_INSERT,
-        PART_DELETE,
-        PART_UPDATE,
-        "OLD.measure_id IS DISTINCT FROM NEW.measure_id OR OLD.unit_id IS DISTINCT FROM NEW.unit_id",
-    ),
+    "CREATE FUNCTION unit_tally_part_keep() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+    "BEGIN\n"
+    "  IF TG_OP = 'INSERT' THEN\n"
+    f"    {_pg_lock(_part_areas('NEW'))};\n"
+    f"    {PART_INSERT};\n"
+    "  ELSIF TG_OP = 'DELETE' THEN\n"
+    f"    {_pg_lock(_part_areas('OLD'))};\n"
+    f"    {PART_DELETE};\n"
+    "  ELSIF OLD.measure_id IS DISTINCT FROM NEW.measure_id OR OLD.unit_id IS DISTINCT FROM NEW.unit_id THEN\n"
+    f"    {_pg_lock(_part_areas('OLD', 'NEW'))};\n"
+    f"    {PART_UPDATE};\n"
+    "  END IF;\n"
+    "  RETURN NULL;\n"
+    "END $$",
     "CREATE TRIGGER unit_tally_part_keep AFTER INSERT OR DELETE OR UPDATE ON measure_unit "
     "FOR EACH ROW EXECUTE FUNCTION unit_tally_part_keep()",
 ]
@@ -135,7 +175,8 @@ BACKFILL = (
     f"SELECT {KEY}, count(*) FROM ("
     "SELECT m.id, m.area_id, m.responsible_unit_id AS unit_id, m.state FROM measure AS m "
     "WHERE m.responsible_unit_id IS NOT NULL "
-    "UNION SELECT m.id, m.area_id, mu.unit_id, m.state FROM measure AS m JOIN measure_unit AS mu ON mu.measure_id = m.id"
+    "UNION SELECT m.id, m.area_id, mu.unit_id, m.state "
+    "FROM measure AS m JOIN measure_unit AS mu ON mu.measure_id = m.id"
     f") AS ours GROUP BY {KEY}"
 )
 
