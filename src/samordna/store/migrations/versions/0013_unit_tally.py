@@ -27,7 +27,10 @@ advisory lock, pg_advisory_xact_lock(13, area id) (both areas, ascending, for a 
 writers of an area's unit tallies go one after the other to the end of their transactions, and only they —
 a write that touches no unit (a need registered without one, a state change of a measure without units)
 takes no lock. A transition locks its measure row, then measure_tally's rows, then the area: the same order
-in every transaction that writes one measure. SQLite has one writer at a time and needs none of it.
+in every transaction that writes one measure (every service writes one measure per transaction; an import
+writes many, into an area of its own). A transaction writing several measures of an area with units, beside
+another, could still wait for a measure_tally row while holding the area: one of them would be aborted.
+SQLite has one writer at a time and needs none of it.
 
 A later migration that rebuilds `measure` or `measure_unit` with batch_alter_table on SQLite drops the
 triggers with the old table: it must create them again (SQLITE_TRIGGERS below).
