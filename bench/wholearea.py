@@ -8,8 +8,9 @@ ratio is 100k ÷ 1k.
 In process (litestar's TestClient, no network, one request at a time): the server time of a request, the
 same code path as over HTTP without the socket. Pages, each as the user who reads it:
 
-- the three boards (coordinator; the execution board also as a unit's member, whose columns count the
-  unit's measures and whose «Behov vi har meldt» walks the unit's registrants), the coordination board with
+- the three boards (coordinator; the execution board also as a unit's member, whose columns show «our
+  measures» (their totals from unit_tally, migration 0014) and whose «Behov vi har meldt» walks the unit's
+  registrants), the coordination board with
   six columns asked at 500 (clamped to 100 each, 200 a page);
 - the measure list (newest change first), a search on it (a word about a tenth of the measures have), a
   measure's page (one in follow-up with its history);

@@ -224,8 +224,8 @@ def restore_world(db: Database) -> None:
     """Copy the test world's rows back into the emptied tables, parents first, in one transaction."""
     with db.engine.begin() as conn:
         for table in reversed(TABLES):
-            if table == "measure_tally":
-                continue  # kept by the triggers on measure as its rows come back (migration 0011)
+            if table in ("measure_tally", "unit_tally"):
+                continue  # kept by the triggers on measure and measure_unit as their rows come back (0011, 0014)
             columns = ", ".join(f'"{c.name}"' for c in SQLModel.metadata.tables[table].columns)
             conn.execute(text(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {SNAPSHOT}{table}"))
 

@@ -1,7 +1,8 @@
 """The boards' queries use the indexes of migration 0004 (SQLite's EXPLAIN QUERY PLAN): every column is an
 index walk in the board's order that stops after the page, and the totals and the goal progress come from
-measure_tally's key (migration 0011) under every filter but the unit's — never a scan of the area's
-measures, never a sort of them. The steering group's decisions walk ix_event_trigger_at. Plans only."""
+measure_tally's key (migration 0011) under every filter but the unit's, and unit_tally's (migration 0014)
+under the unit's alone — never a scan of the area's measures, never a sort of them. The steering group's
+decisions walk ix_event_trigger_at. Plans only."""
 
 from __future__ import annotations
 
@@ -168,3 +169,29 @@ def test_the_api_pages_in_id_order_walk_the_area_id_index(sqlite_world: World, a
     assert len(page) == 1, plans
     assert any("ix_measure_area_id" in line for line in page[0]), page
     assert not any("TEMP B-TREE" in line for line in page[0]), page
+
+
+def test_our_measures_totals_read_the_unit_tallies_not_measure(sqlite_world: World) -> None:
+    """The execution board of a member of a unit (locked to «our measures») and a coordination board filtered
+    on a unit alone take their totals from unit_tally's key (migration 0014): every statement on measure is a
+    column's walk of ix_measure_board (or the registrants' index), none counts the unit's measures."""
+    world = sqlite_world
+    plans = _plans(
+        world, lambda: world.samordna.boards.read_board(actor=world.actors["executing"], slug="alfa", board="execution")
+    )
+    plans += _plans(
+        world,
+        lambda: world.samordna.boards.read_board(
+            actor=world.actors["coordinator"],
+            slug="alfa",
+            board="coordination",
+            filters=BoardFilters(unit_id=world.unit("Politiet")),
+        ),
+    )
+    flat = [line for plan in plans for line in plan]
+    tally = [line for line in flat if "unit_tally" in line]
+    assert len(tally) == 2 and all(line.startswith("SEARCH unit_tally USING") for line in tally), flat
+    lines = _measure_lines(plans)
+    assert not any(line.startswith("SCAN measure") for line in lines), lines
+    # No count over the unit's measures: neither the list of its participations nor ix_measure_area_unit.
+    assert not any("ix_measure_area_unit" in line or "LIST SUBQUERY" in line for line in flat), flat

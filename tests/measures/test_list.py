@@ -146,6 +146,36 @@ def test_filters(world: World) -> None:
         listing(world, "beta_coordinator")
 
 
+def test_the_totals_of_our_measures_count_each_measure_once_per_unit(world: World) -> None:
+    """The list's total under a unit (unit_tally, migration 0014, when the unit and states are the only filters;
+    counted with another filter) equals its rows: the unit responsible or taking part, each measure once."""
+    school, police = world.unit("Ungdomsskolene"), world.unit("Politiet")
+    for title in ("Ett", "To", "Tre"):
+        world.advance(world.register("coordination", title=title), "initiated")
+    one, two, three = (r for r in sorted(listing(world, limit=50).rows, key=lambda r: r.id))
+    assign = valid_data(world, "assign")
+    world.fire("coordination", one, "assign", **{**assign, "participating_unit_ids": [police, school]})
+    world.fire("coordination", two, "assign", **{**assign, "participating_unit_ids": [police]})
+    world.register("coordination", title="Uten enhet")
+    cases = [
+        {"unit_id": school},
+        {"unit_id": police},
+        {"unit_id": police, "states": ("assigned",)},
+        {"unit_id": police, "states": ("initiated",)},
+        {"unit_id": police, "health": "none"},
+        {"my_unit": True},
+        {"my_unit": True, "unit_id": school},
+        {"my_unit": True, "unit_id": police},
+    ]
+    for filters in cases:
+        page = listing(world, "executing", limit=50, **filters)
+        assert page.total == len(page.rows), filters
+    assert listing(world, "executing", unit_id=police).total == 2
+    assert listing(world, "executing", unit_id=school, states=("assigned",)).total == 2
+    assert listing(world, "executing", unit_id=school, states=("initiated",)).total == 0
+    assert three.id not in {r.id for r in listing(world, unit_id=police).rows}
+
+
 def test_the_url_is_parsed_leniently(world: World) -> None:
     states = tuple(world.samordna.measures.workflow.states)
     f = parse_filters(

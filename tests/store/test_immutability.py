@@ -254,3 +254,57 @@ def test_an_attempt_still_being_checked_counts_as_a_failure(samordna: Services, 
     with pytest.raises(Throttled):
         security.log_in("viewer@example.no", PASSWORD, ip="198.51.100.99")
     assert [json.loads(e["detail"]) for e in audit(samordna, "login_throttled")] == [{}]
+
+
+def test_migration_0014_back_fills_the_unit_tallies_and_its_downgrade_drops_them(scratch_url: str) -> None:
+    """Measures and participations written before 0014 are counted by its back-fill, each measure once per unit
+    (a responsible unit also listed as taking part counts once); the triggers then keep the counts; down and up
+    again gives the same rows."""
+    upgrade(scratch_url, "0013")
+    engine = make_engine(scratch_url, pooled=False)
+    tally = "SELECT unit_id, state, n FROM unit_tally WHERE n > 0 ORDER BY unit_id, state"
+    try:
+        _seed(engine)  # measure 1: no unit
+        with engine.begin() as conn:
+            for unit in (1, 2, 3):
+                conn.execute(
+                    text(
+                        "INSERT INTO unit (id, area_id, name, kind, active)"
+                        f" VALUES ({unit}, 1, 'U{unit}', 'municipal', true)"
+                    )
+                )
+            for measure, unit, state in ((2, 1, "assigned"), (3, 1, "in_follow_up"), (4, "NULL", "assigned")):
+                conn.execute(
+                    text(
+                        "INSERT INTO measure (id, area_id, ref, title, need_description, knowledge_source,"
+                        " target_group, arena, state, version, created_at, created_by_id, updated_at, updated_by_id,"
+                        f" responsible_unit_id) VALUES ({measure}, 1, 'A-{measure}', 'T', '', '', '', 'school',"
+                        f" '{state}', 1, '{NOW}', 1, '{NOW}', 1, {unit})"
+                    )
+                )
+            for measure, unit in ((2, 1), (2, 2), (3, 2), (4, 2), (4, 3)):
+                conn.execute(text(f"INSERT INTO measure_unit (measure_id, unit_id) VALUES ({measure}, {unit})"))
+        upgrade(scratch_url)
+        expected = [
+            (1, "assigned", 1),
+            (1, "in_follow_up", 1),
+            (2, "assigned", 2),
+            (2, "in_follow_up", 1),
+            (3, "assigned", 1),
+        ]
+        with engine.connect() as conn:
+            assert [tuple(r) for r in conn.execute(text(tally))] == expected
+        with engine.begin() as conn:  # kept by the triggers from here: unit 1 takes over measure 4
+            conn.execute(text("UPDATE measure SET responsible_unit_id = 1 WHERE id = 4"))
+        expected[0] = (1, "assigned", 2)
+        with engine.connect() as conn:
+            assert [tuple(r) for r in conn.execute(text(tally))] == expected
+        downgrade(scratch_url, "0013")
+        with pytest.raises(Exception, match="unit_tally"):
+            with engine.connect() as conn:
+                conn.execute(text("SELECT * FROM unit_tally"))
+        upgrade(scratch_url)
+        with engine.connect() as conn:
+            assert [tuple(r) for r in conn.execute(text(tally))] == expected
+    finally:
+        engine.dispose()

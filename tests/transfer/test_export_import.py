@@ -72,6 +72,16 @@ def test_export_import_export_gives_the_same_document(world: World, target: Serv
         query = "SELECT count(*) FROM measure WHERE search @@ plainto_tsquery('norwegian', 'Natteravner')"
     with target.db.read() as s:
         assert s.execute(text(query)).scalar_one() == 1
+        # «Our measures» per unit (unit_tally, migration 0014) kept as the measures and participations arrive.
+        ours = (
+            "SELECT area_id, unit_id, state, count(*) FROM (SELECT id, area_id, responsible_unit_id AS unit_id, state "
+            "FROM measure WHERE responsible_unit_id IS NOT NULL UNION SELECT m.id, m.area_id, mu.unit_id, m.state "
+            "FROM measure AS m JOIN measure_unit AS mu ON mu.measure_id = m.id) AS ours "
+            "GROUP BY area_id, unit_id, state"
+        )
+        counted = {tuple(r[:3]): r[3] for r in s.execute(text(ours))}
+        tallied = {tuple(r[:3]): r[3] for r in s.execute(text("SELECT area_id, unit_id, state, n FROM unit_tally"))}
+        assert counted and {k: n for k, n in tallied.items() if n} == counted
     with target.db.read() as s:
         closed = s.execute(select(Measure).where(Measure.ref == made["closed"].ref)).scalar_one()
         assert (closed.state, closed.version) == ("closed", made["closed"].version + 1)

@@ -11,9 +11,9 @@ The work follows the cards shown, not the measures stored: each column's first p
 the index `ix_measure_board` (area, state, next follow-up, last change, id) in the board's order and
 stopping after the page — twice per column, for the measures with a follow-up date and for those
 without (the index keeps NULL first, the board shows them last). The column totals and the steering
-board's goal progress are read from `measure_tally` (migration 0011), which the database's triggers keep
-in every writing transaction; only «our measures» (a unit filter) still counts its measures, from the
-indexes.
+board's goal progress are read from `measure_tally` (migration 0011), and the totals of «our measures»
+(a unit filter alone) from `unit_tally` (migration 0014), which the database's triggers keep in every
+writing transaction; only a unit filter with another filter still counts its measures, from the indexes.
 
 The statements are built once per shape (board, which filters are on, whether ids are skipped) with
 bound parameters for every value: building a statement of a dozen subqueries costs more than running it.
@@ -32,12 +32,23 @@ from sqlalchemy import Connection, Integer, String, bindparam, func, or_, select
 from samordna.boards.views import NO_HEALTH, BoardFilters
 from samordna.organisation import repository as org
 from samordna.store.db import Database
-from samordna.store.models import AgendaItem, Event, Measure, MeasureTally, MeasureUnit, Meeting, Membership, User
+from samordna.store.models import (
+    AgendaItem,
+    Event,
+    Measure,
+    MeasureTally,
+    MeasureUnit,
+    Meeting,
+    Membership,
+    UnitTally,
+    User,
+)
 
 Conn = Connection  # what the service holds between `reading`/`writing` and the functions below
 
 MEASURE = Measure.__table__
 TALLY = MeasureTally.__table__
+UNIT_TALLY = UnitTally.__table__
 MEASURE_UNIT = MeasureUnit.__table__
 MEMBERSHIP = Membership.__table__
 EVENT = Event.__table__
@@ -230,10 +241,25 @@ def _tallied_totals(states: tuple[str, ...], shape: Shape) -> Any:
     return select(t.state, func.sum(t.n).label("total")).where(*conditions).group_by(t.state)
 
 
+def _unit_tallied_totals(states: tuple[str, ...]) -> Any:
+    """SELECT state, total from unit_tally (kept by the database in every writing transaction, migration
+    0014): «our measures» — the unit responsible or taking part, each measure once — a row per column."""
+    u = UNIT_TALLY.c
+    return select(u.state, u.n.label("total")).where(
+        u.area_id == bindparam("b_area"), u.unit_id == bindparam("b_unit"), u.state.in_(states)
+    )
+
+
+UNIT_ONLY: Shape = (False, False, None, True)
+
+
 @lru_cache(maxsize=512)
 def _totals_statement(states: tuple[str, ...], shape: Shape) -> Any:
-    """The column totals: from the tallies, or — for «our measures» (a unit filter, which the tallies do
-    not key: participations are a list per measure) — counted from the indexes over the unit's measures."""
+    """The column totals: from measure_tally for every filter but the unit's; from unit_tally for «our
+    measures» alone; counted from the indexes over the unit's measures for the unit with another filter
+    (neither tally keys both: participations are a list per measure)."""
+    if shape == UNIT_ONLY:
+        return _unit_tallied_totals(states)
     return _totals(states, shape) if shape[3] else _tallied_totals(states, shape)
 
 

@@ -46,7 +46,7 @@ from sqlalchemy import (
 
 from samordna.measures.views import ListQuery
 from samordna.store.db import Database
-from samordna.store.models import Goal, Measure, MeasureTally, MeasureUnit, Unit
+from samordna.store.models import Goal, Measure, MeasureTally, MeasureUnit, Unit, UnitTally
 
 Conn = Connection
 
@@ -298,11 +298,23 @@ def page(conn: Conn, q: ListQuery) -> tuple[list[dict[str, Any]], int, tuple[Any
 
 def _tallied_total(q: ListQuery) -> Any:
     """How many match, from measure_tally (kept by the database, migration 0011: a few rows per area whatever
-    it holds) when the list has no search and filters only by state, goal, arena and health; else None (the
-    measures matching are counted)."""
+    it holds) when the list has no search and filters only by state, goal, arena and health, or from
+    unit_tally (migration 0014: a row per state) when it filters only by state and one unit's «our
+    measures»; else None (the measures matching are counted)."""
     f = q.filters
-    if q.terms or f.unit_id or f.my_unit or f.mine or (q.year_from is not None and q.year_to is not None):
+    if q.terms or f.mine or (q.year_from is not None and q.year_to is not None):
         return None
+    if f.my_unit and not q.member_unit_id:
+        return None  # no unit: nothing matches, counted
+    units = {u for u in (f.unit_id, q.member_unit_id if f.my_unit else None) if u}
+    if units:
+        if len(units) > 1 or f.goal_id or f.arena or f.health:
+            return None
+        u = UnitTally.__table__.c
+        where = [u.area_id == q.area_id, u.unit_id == units.pop()]
+        if f.states:
+            where.append(u.state.in_(list(f.states)))
+        return select(func.coalesce(func.sum(u.n), 0)).where(*where)
     t = MeasureTally.__table__.c
     where = [t.area_id == q.area_id]
     if f.states:

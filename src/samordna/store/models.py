@@ -107,6 +107,20 @@ class MeasureTally(SQLModel, table=True):
     n: int = Field(default=0)
 
 
+class UnitTally(SQLModel, table=True):
+    """How many of an area's measures in a state are «our measures» for a unit — the unit is responsible or
+    takes part (measure_unit), each measure counted once per unit — kept by the database's triggers on
+    `measure` and `measure_unit` in the writing transaction (migration 0014): the totals of a board locked
+    to a unit read a row per column instead of counting the unit's measures."""
+
+    __tablename__ = "unit_tally"
+
+    area_id: int = Field(primary_key=True)
+    unit_id: int = Field(primary_key=True)
+    state: str = Field(max_length=40, primary_key=True)
+    n: int = Field(default=0)
+
+
 class Measure(SQLModel, table=True):
     __tablename__ = "measure"
     __table_args__ = (
