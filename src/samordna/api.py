@@ -18,9 +18,7 @@ from urllib.parse import urlencode
 
 import msgspec
 from litestar import Controller, Request, Response, delete, get, patch, post
-from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency, Provide
-from litestar.handlers import BaseRouteHandler
 from litestar.openapi.spec import (
     OpenAPIFormat,
     OpenAPIMediaType,
@@ -92,15 +90,11 @@ def provide_actor(request: Request, accounts: AccountsDep) -> Actor:
     return actor
 
 
-async def ids_fit(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
-    """`ids_in_range` on the event loop: a sync guard would cost every request a trip to a worker thread."""
-    ids_in_range(connection, handler)
-
-
 async def before_api_request(request: Request) -> None:
     """The API's before_request: the app's (the language of the answer's texts), then `ids_in_range`. A hook
     rather than a guard: it runs at the same point (before the body is read or a dependency resolved), and
-    Litestar copies the whole handler for every guard it calls, on every request."""
+    Litestar copies the whole handler for every guard it calls, on every request. On the event loop: a sync
+    guard or hook would cost every request a trip to a worker thread."""
     await set_language_hook(request)
     ids_in_range(request, request.route_handler)
 
