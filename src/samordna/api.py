@@ -18,9 +18,7 @@ from urllib.parse import urlencode
 
 import msgspec
 from litestar import Controller, Request, Response, delete, get, patch, post
-from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency, Provide
-from litestar.handlers import BaseRouteHandler
 from litestar.openapi.spec import (
     OpenAPIFormat,
     OpenAPIMediaType,
@@ -35,6 +33,7 @@ from litestar.response import File
 from msgspec import UNSET, UnsetType
 
 from samordna.accounts.service import AccountService
+from samordna.accounts.web import set_language_hook
 from samordna.attachments import content
 from samordna.attachments import web as attachment_web
 from samordna.attachments.service import AttachmentService
@@ -79,15 +78,25 @@ def provide_token(request: Request) -> str:
     return token.strip()
 
 
+def provide_token_after_service(request: Request, measures: MeasuresDep) -> str:
+    """`provide_token` for a handler that also takes `measures`: naming it chains the two. Side by side, Litestar
+    would resolve them in a task group with a task for each, on every request."""
+    return provide_token(request)
+
+
 def provide_actor(request: Request, accounts: AccountsDep) -> Actor:
     actor = accounts.actor_for_token(token=provide_token(request))
     note_actor(request, actor.user_id)  # for the security log, should the request be refused
     return actor
 
 
-async def ids_fit(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
-    """`ids_in_range` on the event loop: a sync guard would cost every request a trip to a worker thread."""
-    ids_in_range(connection, handler)
+async def before_api_request(request: Request) -> None:
+    """The API's before_request: the app's (the language of the answer's texts), then `ids_in_range`. A hook
+    rather than a guard: it runs at the same point (before the body is read or a dependency resolved), and
+    Litestar copies the whole handler for every guard it calls, on every request. On the event loop: a sync
+    guard or hook would cost every request a trip to a worker thread."""
+    await set_language_hook(request)
+    ids_in_range(request, request.route_handler)
 
 
 def _given(struct: msgspec.Struct, *skip: str) -> dict[str, Any]:
@@ -239,7 +248,7 @@ class ApiController(Controller):
     path = "/api/v1"
     tags = ["API v1"]
     security = [{"BearerToken": []}]
-    guards = [ids_fit]
+    before_request = before_api_request
     request_class = JsonRequest  # bodies: application/json only, decoded strictly (web.edge)
     dependencies = {
         "token": Provide(provide_token, sync_to_thread=False),
@@ -378,6 +387,7 @@ class ApiController(Controller):
     @post(
         "/measures/{measure_id:int}/transitions",
         sync_to_thread=True,
+        dependencies={"token": Provide(provide_token_after_service, sync_to_thread=False)},
         status_code=200,
         responses=VERSIONED_WRITE,
         summary="Fire a trigger",
@@ -541,7 +551,7 @@ class AttachmentApiController(Controller):
     path = "/api/v1"
     tags = ["API v1"]
     security = [{"BearerToken": []}]
-    guards = [ids_fit]
+    before_request = before_api_request
     dependencies = ApiController.dependencies
 
     @get(

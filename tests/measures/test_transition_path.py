@@ -59,6 +59,7 @@ def statements(world: World, *, transactions: list[str] | None = None) -> Iterat
 
     engine = world.samordna.db.engine
     event.listen(engine, "checkout", checkout)
+    world.samordna.db.release_writer()  # SQLite's kept write connection: the next write checks one out, seen
     try:
         yield seen
     finally:

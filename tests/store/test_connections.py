@@ -64,3 +64,42 @@ def test_a_connection_used_a_moment_ago_is_not_pinged(pg: Database) -> None:
     finally:
         pg.engine.dialect.do_ping = original  # type: ignore[method-assign]
     assert pinged == []
+
+
+# ---------------------------------------------------------------- SQLite's kept write connection
+
+
+@pytest.fixture
+def lite(tmp_path) -> Iterator[Database]:  # type: ignore[no-untyped-def]
+    db = Database.from_url(f"sqlite:///{tmp_path / 'kept.sqlite3'}")
+    with db.write_rows() as conn:
+        conn.execute(text("CREATE TABLE t (n INTEGER NOT NULL)"))
+    yield db
+    db.dispose()
+
+
+def _count(db: Database) -> int:
+    with db.read_rows() as conn:
+        return conn.execute(text("SELECT count(*) FROM t")).scalar_one()
+
+
+def test_sqlite_writes_share_one_connection_and_a_failed_one_leaves_nothing(lite: Database) -> None:
+    with lite.write_rows() as first:
+        first.execute(text("INSERT INTO t VALUES (1)"))
+    with pytest.raises(RuntimeError), lite.write_rows() as conn:
+        conn.execute(text("INSERT INTO t VALUES (2)"))
+        raise RuntimeError("refused")
+    with lite.write_rows() as again:
+        again.execute(text("INSERT INTO t VALUES (3)"))
+    assert again is first
+    with lite.read_rows() as conn:
+        assert conn.execute(text("SELECT n FROM t ORDER BY n")).scalars().all() == [1, 3]
+
+
+def test_sqlite_options_a_write_set_do_not_reach_the_next_one(lite: Database) -> None:
+    with lite.write_rows() as conn:
+        conn.execution_options(yield_per=10).execute(text("INSERT INTO t VALUES (1)"))
+    with lite.write_rows() as later:
+        assert later is not conn and later.get_execution_options() == {}
+        later.execute(text("INSERT INTO t VALUES (2)"))
+    assert _count(lite) == 2

@@ -21,6 +21,8 @@ def assert_hardened(r: httpx.Response, *, cacheable: bool = False) -> None:
     assert "unsafe" not in csp
     assert r.headers.get("x-content-type-options") == "nosniff"
     assert r.headers.get("referrer-policy") == "same-origin"
+    for name in ("content-security-policy", "x-content-type-options", "referrer-policy", "cache-control"):
+        assert len(r.headers.get_list(name)) == 1, (r.request.url, name)  # added once, never beside the response's
     if cacheable:
         assert "immutable" in r.headers.get("cache-control", "")
     else:
@@ -49,7 +51,11 @@ def test_headers_on_pages_fragments_api_errors_and_static(
             "API answer": api.get("/api/v1/areas"),
             "API error (401)": anonymous.get("/api/v1/areas"),
             "API error (404)": api.get("/api/v1/measures/999999"),
+            "API transition refused (422)": api.post(
+                f"/api/v1/measures/{m.id}/transitions", json={"trigger": "initiate", "version": m.version}
+            ),
             "health check": anonymous.get("/healthz"),
+            "API document": anonymous.get("/schema/openapi.json"),
         }
         statuses = {name: r.status_code for name, r in responses.items()}
         assert statuses == {
@@ -65,7 +71,9 @@ def test_headers_on_pages_fragments_api_errors_and_static(
             "API answer": 200,
             "API error (401)": 401,
             "API error (404)": 404,
+            "API transition refused (422)": 422,
             "health check": 200,
+            "API document": 200,
         }
         for r in responses.values():
             assert_hardened(r)
