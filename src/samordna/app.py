@@ -7,7 +7,7 @@ import gc
 from functools import partial
 from pathlib import Path
 
-from litestar import Litestar, Router, get
+from litestar import Litestar, Request, Router, get
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import CacheControlHeader
 from litestar.di import NamedDependency, Provide
@@ -88,6 +88,15 @@ def service_dependencies(services: Services, settings: Settings | None = None) -
     }
 
 
+async def before_page_request(request: Request) -> None:
+    """The pages' before_request: the app's (the language of the page), then `ids_in_range`. A hook rather than
+    a guard, as the API's (api.before_api_request): it runs at the same point, before a body is read or a
+    dependency resolved, and Litestar copies the whole handler for every guard it calls, on every request —
+    a sync guard also in a worker thread of its own."""
+    await accounts.set_language_hook(request)
+    ids_in_range(request, request.route_handler)
+
+
 def create_app(settings: Settings | None = None, *, services: Services | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     services = services or Services.build(settings)
@@ -164,7 +173,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
             Router(  # the browser's pages and forms: not part of the API, so not in its OpenAPI document
                 path="/",
                 include_in_schema=False,
-                guards=[ids_in_range],
+                before_request=before_page_request,
                 route_handlers=[
                     healthz,
                     diagrams.workflow_page,
