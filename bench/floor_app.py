@@ -109,6 +109,7 @@ class Floor:
         configure_jinja(SimpleNamespace(engine=env))
         env.globals["csrf_token"] = lambda: CSRF
         self.env = env
+        self.floor_templates = {k: env.from_string(v) for k, v in FLOOR_PAGES.items()}
         self.members: dict[str, tuple[int, MemberView, Any]] = {}
         for r in self.conn.execute(
             "SELECT u.id AS uid, u.name AS uname, u.email, a.id, a.slug, a.name, a.kind, a.language, m.role,"
@@ -420,9 +421,7 @@ class Floor:
 
     def render(self, email: str, path: str, name: str, active: str, **ctx: Any) -> str:
         page, member = self.page(email, path)
-        return self.env.from_string(FLOOR_PAGES[name]).render(
-            page=page, lang="nb", active=active, request=page.request, **ctx
-        )
+        return self.floor_templates[name].render(page=page, lang="nb", active=active, request=page.request, **ctx)
 
     def measure_page(self, email: str, path: str, measure_id: int) -> str | None:
         _uid, member, _who = self.members[email]

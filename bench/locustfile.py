@@ -31,11 +31,13 @@ import json
 import os
 import random
 import re
+import socket
 import time
 from http.cookies import SimpleCookie
+from urllib.parse import urlsplit
 
 import gevent
-from locust import FastHttpUser, between, constant, events, task
+from locust import FastHttpUser, User, between, constant, events, task
 
 PLAN = json.loads(open(os.environ["BENCH_PLAN"], encoding="utf-8").read())
 MODE = os.environ.get("BENCH_MODE", "samordna")
@@ -234,8 +236,9 @@ class Member(FastHttpUser):
             self.headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in session.items())}
 
 
-class Watcher(FastHttpUser):
-    """Holds the area's live stream open for 5–15 s, counts its events, closes it and opens another."""
+class Watcher(User):
+    """Holds the area's live stream open for 5–15 s on a socket of its own (as a browser's EventSource), counts
+    its events, closes it and opens another. The opening (until the answer's headers) is recorded as a request."""
 
     fixed_count = WATCHERS
     wait_time = constant(0)
@@ -245,33 +248,51 @@ class Watcher(FastHttpUser):
         self.rng = random.Random(10_000 + n)
         email = PLAN["emails"][n % len(PLAN["emails"])]
         cookies = PLAN.get("watcher_cookies") or [""]
-        self.headers = {"x-bench-member": email} if MODE == "floor" else {"Cookie": cookies[n % len(cookies)]}
+        self.auth = f"x-bench-member: {email}" if MODE == "floor" else f"Cookie: {cookies[n % len(cookies)]}"
+        url = urlsplit(self.host)
+        self.address = (url.hostname, url.port)
 
     @task
     def hold_stream(self) -> None:
         hold = self.rng.uniform(5, 15)
         started = time.monotonic()
-        with self.client.get(
-            f"/areas/{PLAN['area']}/stream",
-            headers={**self.headers, "Accept": "text/event-stream"},
-            name="live: stream opened",
-            stream=True,
-            catch_response=True,
-        ) as r:
-            if r.status_code != 200:
-                r.failure(f"{r.status_code}")
+        name = "live: stream opened"
+        request = (
+            f"GET /areas/{PLAN['area']}/stream HTTP/1.1\r\nHost: {self.address[0]}\r\n{self.auth}\r\n"
+            "Accept: text/event-stream\r\n\r\n"
+        )
+        sock = socket.create_connection(self.address, timeout=30)
+        try:
+            sock.sendall(request.encode())
+            head = b""
+            while b"\r\n\r\n" not in head:
+                chunk = sock.recv(4096)
+                if not chunk:
+                    break
+                head += chunk
+            elapsed = (time.monotonic() - started) * 1000
+            status = head.split(b" ", 2)[1] if head.startswith(b"HTTP/") else b"---"
+            failed = None if status == b"200" else Exception(f"{status.decode()}: {head[:200]!r}")
+            events.request.fire(
+                request_type="GET", name=name, response_time=elapsed, response_length=0, exception=failed
+            )
+            if failed:
                 gevent.sleep(1)
                 return
-            r.success()
             LIVE["opened"] += 1
-            try:
-                with gevent.Timeout(hold, False):
-                    while True:
-                        chunk = r.stream.read(4096)
-                        if not chunk:
-                            break
-                        LIVE["bytes"] += len(chunk)
-                        LIVE["events"] += chunk.count(b"event: measure")
-            finally:
-                LIVE["seconds"] += time.monotonic() - started
-                r.stream.release() if hasattr(r.stream, "release") else None
+            body = head.split(b"\r\n\r\n", 1)[1]
+            LIVE["events"] += body.count(b"event: measure")
+            deadline = started + hold
+            while (left := deadline - time.monotonic()) > 0:
+                sock.settimeout(left)
+                try:
+                    chunk = sock.recv(65536)
+                except TimeoutError:
+                    break
+                if not chunk:
+                    break
+                LIVE["bytes"] += len(chunk)
+                LIVE["events"] += chunk.count(b"event: measure")
+        finally:
+            sock.close()
+            LIVE["seconds"] += time.monotonic() - started
