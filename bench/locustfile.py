@@ -5,10 +5,12 @@ Each user is a member of the coordination level (coordinator or coordination gro
 a session of its own (bench.load logs every user in through /login before the run) who, without pause
 (or, with BENCH_PACE=S, a think time of 0.5·S to 1.5·S seconds, at random, after every answer, like
 a person clicking through a meeting hour), picks a task by these weights (of 100):
-  boards 46: coordination 30 · execution 10 · steering 6
+  boards 47: coordination 31 · execution 10 · steering 6
   board partials 12: «Vis flere» in a column 6 · a card's action form (htmx) 6
-  measure page 12 · measure list 6 · a search in the list 4
-  meetings 12: the area's meetings 2 · a meeting's page (agenda) 5 · its projector view 5
+  measure page 16 · measure list 6 · a search in the list 4
+  meetings 7: the area's meetings 2 · a meeting's page (agenda) 2 · its projector view 3
+  (the coordination group's agenda in the generated 10 000-measure area holds some 4 150 items, the steering
+  group's some 290: the heaviest pages of the mix, opened about as often as in a meeting, not once a second)
   API 7: paging the area's measures 3 (up to PAGES pages, following the `Link: rel="next"` cursor) ·
          a transition 4 (report_status, bearer token)
   log-in 1: GET /login, POST /login with its CSRF token; the user goes on with the new session
@@ -108,7 +110,7 @@ class Member(FastHttpUser):
             else:
                 r.failure(f"{r.status_code}: {(r.text or '')[:200]}")
 
-    @task(30)
+    @task(31)
     def coordination_board(self) -> None:
         r = self.client.get(f"{self.base}/coordination", headers=self.headers, name="board: coordination")
         if not self.shown:
@@ -135,7 +137,7 @@ class Member(FastHttpUser):
         measure_id, _version = self.rng.choice(self.mine)
         self.get(f"{self.base}/coordination/cards/{measure_id}/actions/report_status", "partial: action form", **HTMX)
 
-    @task(12)
+    @task(16)
     def measure_page(self) -> None:
         # Mostly the running measures a meeting talks about, now and then any measure of the area.
         if self.mine and self.rng.random() < 0.7:
@@ -156,11 +158,11 @@ class Member(FastHttpUser):
     def meetings(self) -> None:
         self.get(f"/areas/{self.slug}/meetings", "meetings: list")
 
-    @task(5)
+    @task(2)
     def meeting_page(self) -> None:
         self.get(f"/meetings/{self.rng.choice(self.meetings)}", "meetings: agenda")
 
-    @task(5)
+    @task(3)
     def projector(self) -> None:
         meeting = self.rng.choice(self.meetings)
         self.get(f"/meetings/{meeting}/live?item={self.rng.randint(1, 8)}", "meetings: projector")
