@@ -7,9 +7,20 @@ event and the status report in one BEGIN IMMEDIATE transaction. It has no framew
 CSRF and no authentication: who is asking comes from an `x-bench-member` header naming the e-mail of a
 generated user (see bench.data). Served by uvicorn like Samordna: `uvicorn bench.floor_app:create --factory`.
 
-Routes: /healthz · GET /areas/{slug}/boards/{coordination|execution} · GET .../columns/{state} (htmx
+Routes: /healthz · GET /areas/{slug}/boards/{coordination|execution|steering} · GET .../columns/{state} (htmx
 block `column_page`) · GET .../cards/{id}/actions/{trigger} (block `card_form`) ·
-POST /api/v1/measures/{id}/transitions (report_status only; `Authorization: Bearer` looked up like the API's).
+POST /api/v1/measures/{id}/transitions (report_status only; `Authorization: Bearer` looked up like the API's) ·
+GET /api/v1/areas/{slug}/measures (keyset by id: `limit`, `cursor`, the `Link: rel="next"` and `X-Total-Count`
+headers; the rows as the API's shape) · GET /measures/{id} · GET /areas/{slug}/measures[?q=] (the list; a search
+by the same FTS5 bm25 query as Samordna's) · GET /areas/{slug}/meetings · GET /meetings/{id} (the agenda as
+stored: the floor does not regenerate it as Samordna's page does) · GET /meetings/{id}/live?item=N (the agenda,
+and the item's measure read as its page reads it) · GET /login (Samordna's template, a CSRF cookie) ·
+POST /login (the argon2 check of the user's stored hash in a thread; no throttle rows, a random session cookie)
+· GET /areas/{slug}/stream (SSE: `ready`, then the area's new events polled from the event table once a second,
+which any worker's writes reach, until the client goes away).
+The pages other than the boards render the floor's own small templates (FLOOR_PAGES: Samordna's base.html with
+its header lookups, and a plain list of the rows read for the main part), so their ratios overstate what
+Samordna's own work costs beyond the floor's: its pages show more (forms, labels, sections).
 """
 
 from __future__ import annotations
