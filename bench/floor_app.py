@@ -7,16 +7,29 @@ event and the status report in one BEGIN IMMEDIATE transaction. It has no framew
 CSRF and no authentication: who is asking comes from an `x-bench-member` header naming the e-mail of a
 generated user (see bench.data). Served by uvicorn like Samordna: `uvicorn bench.floor_app:create --factory`.
 
-Routes: /healthz · GET /areas/{slug}/boards/{coordination|execution} · GET .../columns/{state} (htmx
+Routes: /healthz · GET /areas/{slug}/boards/{coordination|execution|steering} · GET .../columns/{state} (htmx
 block `column_page`) · GET .../cards/{id}/actions/{trigger} (block `card_form`) ·
-POST /api/v1/measures/{id}/transitions (report_status only; `Authorization: Bearer` looked up like the API's).
+POST /api/v1/measures/{id}/transitions (report_status only; `Authorization: Bearer` looked up like the API's) ·
+GET /api/v1/areas/{slug}/measures (keyset by id: `limit`, `cursor`, the `Link: rel="next"` and `X-Total-Count`
+headers; the rows as the API's shape) · GET /measures/{id} · GET /areas/{slug}/measures[?q=] (the list; a search
+by the same FTS5 bm25 query as Samordna's) · GET /areas/{slug}/meetings · GET /meetings/{id} (the agenda as
+stored: the floor does not regenerate it as Samordna's page does) · GET /meetings/{id}/live?item=N (the agenda,
+and the item's measure read as its page reads it) · GET /login (Samordna's template, a CSRF cookie) ·
+POST /login (the argon2 check of the user's stored hash in a thread; no throttle rows, a random session cookie)
+· GET /areas/{slug}/stream (SSE: `ready`, then the area's new events polled from the event table once a second,
+which any worker's writes reach, until the client goes away).
+The pages other than the boards render the floor's own small templates (FLOOR_PAGES: Samordna's base.html with
+its header lookups, and a plain list of the rows read for the main part), so their ratios overstate what
+Samordna's own work costs beyond the floor's: its pages show more (forms, labels, sections).
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import os
+import secrets
 import sqlite3
 from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
@@ -24,6 +37,8 @@ from typing import Any
 from urllib.parse import parse_qs
 from zoneinfo import ZoneInfo
 
+from argon2 import PasswordHasher
+from argon2.exceptions import VerifyMismatchError
 from jinja2 import Environment, FileSystemLoader
 from jinja2_fragments import render_block
 
@@ -52,6 +67,44 @@ CARD = (
     "next_follow_up_at",
 )
 CSRF = "floor-csrf-token"
+_HEAD = '{% extends "base.html" %}{% block title %}{{ title }} – {{ page.area.name }} – Samordna{% endblock %}'
+FLOOR_PAGES = {
+    "measure": _HEAD.replace("{{ title }}", "{{ m.title }}")
+    + """{% block main %}<h1>{{ m.ref }} {{ m.title }}</h1><p>{{ m.state }} · {{ m.last_health or "" }} ·
+{{ goal[0] if goal else "" }} · {{ m.next_follow_up_at or "" }}</p><p>{{ m.description }}</p>
+<ul>{% for u in units %}<li>{{ u[1] }}</li>{% endfor %}</ul>
+<ul>{% for t in allowed %}<li><button name="trigger" value="{{ t }}">{{ t }}</button></li>{% endfor %}</ul>
+<ol>{% for r in reports %}<li>{{ r["at"] }} {{ r["health"] }} {{ r["note"] }}</li>{% endfor %}</ol>
+<ol>{% for e in events %}<li>{{ e["at"] }} {{ e["actor"] }}: {{ e["trigger"] }} {{ e["from_state"] }}
+→ {{ e["to_state"] }} {{ e["comment"] or "" }}</li>{% endfor %}</ol>{% endblock %}""",
+    "list": _HEAD.replace("{{ title }}", "Alle tiltak")
+    + """{% block main %}<h1>Alle tiltak</h1><form><input name="q" value="{{ q }}">
+<select name="unit_id">{% for u in units %}<option value="{{ u.id }}">{{ u.name }}</option>{% endfor %}</select>
+<select name="goal_id">{% for g in goals %}<option value="{{ g.id }}">{{ g.title }}</option>{% endfor %}</select></form>
+<p>{{ total }}</p><table>{% for r in rows %}<tr><td><a href="/measures/{{ r["id"] }}">{{ r["ref"] }}</a></td>
+<td>{{ r["title"] }}</td><td>{{ r["state"] }}</td><td>{{ r["last_health"] or "" }}</td>
+<td>{{ names.get(r["responsible_unit_id"], "") }}</td><td>{{ r["updated_at"] }}</td></tr>{% endfor %}</table>
+{% endblock %}""",
+    "meetings": _HEAD.replace("{{ title }}", "Møter")
+    + """{% block main %}<h1>Møter</h1>{% for b in bodies %}<h2>{{ b["name"] }}</h2>{% endfor %}
+<table>{% for r in rows %}<tr><td><a href="/meetings/{{ r["id"] }}">{{ r["title"] }}</a></td><td>{{ r["body"] }}</td>
+<td>{{ r["starts_at"] }}–{{ r["ends_at"] }}</td><td>{{ r["place"] }}</td><td>{{ r["state"] }}</td>
+<td>{{ r["items"] }}</td></tr>{% endfor %}</table>{% endblock %}""",
+    "meeting": _HEAD.replace("{{ title }}", "{{ meeting.title }}")
+    + """{% block main %}<h1>{{ meeting["title"] }}</h1><p>{{ meeting["body"] }} · {{ meeting["starts_at"] }} ·
+{{ meeting["state"] }}</p><ol>{% for i in items %}<li>{{ i["number"] or "" }} {{ i["title"] }} {{ i["reason"] or "" }}
+{% if i["measure_id"] %}<a href="/measures/{{ i["measure_id"] }}">{{ i["ref"] }}</a> {{ i["state"] }}
+{{ i["last_health"] or "" }} {{ i["unit"] or "" }} {{ i["next_follow_up_at"] or "" }}{% endif %} {{ i["text"] }}</li>
+{% endfor %}</ol>
+<ul>{% for a in attendance %}<li>{{ a["name"] }} {{ a["status"] }}</li>{% endfor %}</ul>{% endblock %}""",
+    "projector": _HEAD.replace("{{ title }}", "{{ meeting.title }}")
+    + """{% block main %}<h1>{{ meeting["title"] }}</h1><nav>{% for i in items %}<a href="?item={{ i["position"] }}">
+{{ i["number"] or loop.index }}</a>{% endfor %}</nav>{% if current %}<h2>{{ current["title"] }}</h2>
+<p>{{ current["reason"] or "" }} {{ current["ref"] or "" }} {{ current["state"] or "" }} {{ current["unit"] or "" }}</p>
+{% if report %}<p>{{ report["at"] }} {{ report["health"] }} {{ report["note"] }}</p>{% endif %}
+{% for t in allowed or () %}<button name="trigger" value="{{ t }}">{{ t }}</button>{% endfor %}
+<textarea name="note">{{ current["note"] }}</textarea>{% endif %}{% endblock %}""",
+}
 
 
 class Floor:
@@ -67,6 +120,7 @@ class Floor:
         configure_jinja(SimpleNamespace(engine=env))
         env.globals["csrf_token"] = lambda: CSRF
         self.env = env
+        self.floor_templates = {k: env.from_string(v) for k, v in FLOOR_PAGES.items()}
         self.members: dict[str, tuple[int, MemberView, Any]] = {}
         for r in self.conn.execute(
             "SELECT u.id AS uid, u.name AS uname, u.email, a.id, a.slug, a.name, a.kind, a.language, m.role,"
@@ -371,9 +425,246 @@ class Floor:
         )
         return 200, out
 
+    # ------------------------------------------------------------ the rest of a meeting hour
+    # These pages render a floor template of their own (FLOOR_PAGES: Samordna's base.html with its header,
+    # «Varsler» badge and «Mine visninger», and a plain list of the rows read for the page's main part): the
+    # same rows read by raw SQL, a smaller main part than Samordna's page (no forms, labels or sections).
+
+    def render(self, email: str, path: str, name: str, active: str, **ctx: Any) -> str:
+        page, member = self.page(email, path)
+        return self.floor_templates[name].render(page=page, lang="nb", active=active, request=page.request, **ctx)
+
+    def measure_page(self, email: str, path: str, measure_id: int) -> str | None:
+        _uid, member, _who = self.members[email]
+        m = self.conn.execute(
+            "SELECT * FROM measure WHERE id = ? AND area_id = ?", (measure_id, member.area_id)
+        ).fetchone()
+        if m is None:
+            return None
+        units = self.conn.execute(
+            "SELECT u.id, u.name FROM measure_unit mu JOIN unit u ON u.id = mu.unit_id WHERE mu.measure_id = ?",
+            (measure_id,),
+        ).fetchall()
+        events = self.conn.execute(
+            "SELECT e.id, e.at, e.trigger, e.from_state, e.to_state, e.comment, e.data, u.name AS actor FROM event e"
+            " LEFT JOIN user_account u ON u.id = e.actor_id WHERE e.measure_id = ? ORDER BY e.id DESC",
+            (measure_id,),
+        ).fetchall()
+        reports = self.conn.execute(
+            "SELECT at, health, note FROM status_report WHERE measure_id = ? ORDER BY at DESC, id DESC", (measure_id,)
+        ).fetchall()
+        goal = self.conn.execute("SELECT title FROM goal WHERE id = ?", (m["goal_id"],)).fetchone()
+        allowed = [
+            t
+            for t in self.wf.allowed_triggers(m["state"])
+            if permitted_rule(
+                self.wf.transition(m["state"], t), member, m["responsible_unit_id"], [u[0] for u in units]
+            )
+        ]
+        return self.render(
+            email,
+            path,
+            "measure",
+            "measures",
+            m=m,
+            units=units,
+            events=events,
+            reports=reports,
+            goal=goal,
+            allowed=allowed,
+        )
+
+    def measure_list(self, email: str, path: str, q: str) -> str:
+        _uid, member, _who = self.members[email]
+        area = member.area_id
+        units, goals = self.units_goals(area)
+        if q:
+            match = " ".join(f'"{t}"*' for t in q.lower().split())
+            rows = self.conn.execute(
+                "SELECT m.id, m.ref, m.title, m.state, m.last_health, m.responsible_unit_id, m.updated_at,"
+                " bm25(measure_fts, 10.0, 5.0, 1.0) AS rank FROM measure_fts JOIN measure m ON m.id = measure_fts.rowid"
+                " WHERE measure_fts MATCH ? AND m.area_id = ? ORDER BY rank, m.id LIMIT 51",
+                (match, area),
+            ).fetchall()
+            total = self.conn.execute(
+                "SELECT count(*) FROM measure WHERE area_id = ? AND id IN"
+                " (SELECT rowid FROM measure_fts WHERE measure_fts MATCH ?)",
+                (area, match),
+            ).fetchone()[0]
+        else:
+            rows = self.conn.execute(
+                "SELECT id, ref, title, state, last_health, responsible_unit_id, updated_at FROM measure"
+                " WHERE area_id = ? ORDER BY updated_at DESC, id DESC LIMIT 51",
+                (area,),
+            ).fetchall()
+            total = self.conn.execute("SELECT count(*) FROM measure WHERE area_id = ?", (area,)).fetchone()[0]
+        names = {u.id: u.name for u in units}
+        return self.render(
+            email, path, "list", "measures", rows=rows[:50], total=total, units=units, goals=goals, names=names, q=q
+        )
+
+    def meetings(self, email: str, path: str) -> str:
+        _uid, member, _who = self.members[email]
+        bodies = self.conn.execute(
+            "SELECT id, level, name FROM body WHERE area_id = ? ORDER BY id", (member.area_id,)
+        ).fetchall()
+        rows = self.conn.execute(
+            "SELECT m.id, m.title, m.starts_at, m.ends_at, m.place, m.state, b.name AS body,"
+            " (SELECT count(*) FROM agenda_item i WHERE i.meeting_id = m.id) AS items"
+            " FROM meeting m JOIN body b ON b.id = m.body_id WHERE m.area_id = ? ORDER BY m.starts_at DESC",
+            (member.area_id,),
+        ).fetchall()
+        return self.render(email, path, "meetings", "meetings", bodies=bodies, rows=rows)
+
+    def meeting(self, email: str, path: str, meeting_id: int, item: int | None) -> str | None:
+        _uid, member, _who = self.members[email]
+        meeting = self.conn.execute(
+            "SELECT m.*, b.name AS body, b.level FROM meeting m JOIN body b ON b.id = m.body_id"
+            " WHERE m.id = ? AND m.area_id = ?",
+            (meeting_id, member.area_id),
+        ).fetchone()
+        if meeting is None:
+            return None
+        items = self.conn.execute(
+            "SELECT i.id, i.number, i.position, i.kind, i.reason, i.title, i.text, i.note, i.measure_id, m.ref,"
+            " m.state, m.last_health, m.next_follow_up_at, u.name AS unit FROM agenda_item i"
+            " LEFT JOIN measure m ON m.id = i.measure_id LEFT JOIN unit u ON u.id = m.responsible_unit_id"
+            " WHERE i.meeting_id = ? ORDER BY i.position",
+            (meeting_id,),
+        ).fetchall()
+        attendance = self.conn.execute(
+            "SELECT name, status FROM attendance WHERE meeting_id = ? ORDER BY id", (meeting_id,)
+        ).fetchall()
+        if item is None:
+            return self.render(email, path, "meeting", "meetings", meeting=meeting, items=items, attendance=attendance)
+        # The projector view: one item, with its measure's latest status report and the decisions it allows.
+        current = items[min(max(item, 1), len(items)) - 1] if items else None
+        report = allowed = None
+        if current is not None and current["measure_id"] is not None:
+            # The item's measure as its page reads it (its units, history and reports): Samordna offers the
+            # measure page's decisions on it.
+            mid = current["measure_id"]
+            m = self.conn.execute("SELECT * FROM measure WHERE id = ?", (mid,)).fetchone()
+            units = [u[0] for u in self.conn.execute("SELECT unit_id FROM measure_unit WHERE measure_id = ?", (mid,))]
+            self.conn.execute(
+                "SELECT e.id, e.at, e.trigger, e.from_state, e.to_state, e.comment, e.data, u.name FROM event e"
+                " LEFT JOIN user_account u ON u.id = e.actor_id WHERE e.measure_id = ? ORDER BY e.id DESC",
+                (mid,),
+            ).fetchall()
+            reports = self.conn.execute(
+                "SELECT at, health, note FROM status_report WHERE measure_id = ? ORDER BY at DESC, id DESC", (mid,)
+            ).fetchall()
+            report = reports[0] if reports else None
+            allowed = [
+                t
+                for t in self.wf.allowed_triggers(m["state"])
+                if permitted_rule(self.wf.transition(m["state"], t), member, m["responsible_unit_id"], units)
+            ]
+        return self.render(
+            email,
+            path,
+            "projector",
+            "meetings",
+            meeting=meeting,
+            items=items,
+            current=current,
+            report=report,
+            allowed=allowed,
+            attendance=attendance,
+        )
+
+    def api_measures(self, email: str, area_slug: str, query: dict[str, list[str]]) -> tuple[int, Any, str | None]:
+        """GET /api/v1/areas/{slug}/measures by id, keyset: `cursor` is the last id of the previous page."""
+        if email not in self.members:
+            return 401, {"detail": "Ugyldig eller manglende API-nøkkel."}, None
+        _uid, member, _who = self.members[email]
+        limit = int(query.get("limit", ["500"])[0])
+        after = int(query.get("cursor", ["0"])[0])
+        rows = self.conn.execute(
+            "SELECT * FROM measure WHERE area_id = ? AND id > ? ORDER BY id LIMIT ?", (member.area_id, after, limit + 1)
+        ).fetchall()
+        total = self.conn.execute("SELECT count(*) FROM measure WHERE area_id = ?", (member.area_id,)).fetchone()[0]
+        page = rows[:limit]
+        units: dict[int, list[int]] = {}
+        if page:
+            ids = [r["id"] for r in page]
+            for mid, uid in self.conn.execute(
+                f"SELECT measure_id, unit_id FROM measure_unit WHERE measure_id IN ({','.join('?' * len(ids))})", ids
+            ):
+                units.setdefault(mid, []).append(uid)
+        today = self.today().isoformat()
+        out = [
+            {
+                **{k: r[k] for k in r.keys()},
+                "participating_unit_ids": units.get(r["id"], []),
+                "overdue": bool(r["next_follow_up_at"] and r["next_follow_up_at"] < today),
+                "allowed_triggers": list(self.wf.allowed_triggers(r["state"])),
+            }
+            for r in page
+        ]
+        link = None
+        if len(rows) > limit:
+            link = f'</api/v1/areas/{area_slug}/measures?limit={limit}&cursor={page[-1]["id"]}>; rel="next"'
+        return 200, (out, total), link
+
+    def password_hash(self, email: str) -> str | None:
+        row = self.conn.execute(
+            "SELECT password_hash FROM user_account WHERE email = ? AND active", (email.lower(),)
+        ).fetchone()
+        return row[0] if row else None
+
 
 def create() -> Any:
     floor = Floor(os.environ["BENCH_FLOOR_DB"])
+    hasher = PasswordHasher()
+
+    async def read_body(receive: Any) -> bytes:
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                return body
+
+    async def stream(email: str, send: Any, receive: Any) -> None:
+        """SSE: `ready`, then every new event of the member's area, polled once a second from the event table
+        (any worker's writes), until the client goes away."""
+        _uid, member, _who = floor.members[email]
+        last = floor.conn.execute("SELECT coalesce(max(id), 0) FROM event").fetchone()[0]
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"text/event-stream"), (b"cache-control", b"no-cache")],
+            }
+        )
+        await send(
+            {"type": "http.response.body", "body": b"event: ready\ndata: {}\nretry: 3000\n\n", "more_body": True}
+        )
+        gone = asyncio.ensure_future(receive())
+        try:
+            while True:
+                done, _ = await asyncio.wait([gone], timeout=1.0)
+                if done:
+                    if gone.result()["type"] == "http.disconnect":
+                        return
+                    gone = asyncio.ensure_future(receive())  # the (empty) request body: wait on
+                rows = floor.conn.execute(
+                    "SELECT e.id, e.measure_id, m.ref, e.trigger FROM event e JOIN measure m ON m.id = e.measure_id"
+                    " WHERE e.id > ? AND m.area_id = ? ORDER BY e.id",
+                    (last, member.area_id),
+                ).fetchall()
+                if rows:
+                    last = rows[-1][0]
+                    chunk = "".join(
+                        f"id: {r[0]}\nevent: measure\ndata: "
+                        + json.dumps({"measure": r[1], "ref": r[2], "kind": r[3]}, ensure_ascii=False)
+                        + "\n\n"
+                        for r in rows
+                    )
+                    await send({"type": "http.response.body", "body": chunk.encode(), "more_body": True})
+        finally:
+            gone.cancel()
 
     async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
@@ -385,42 +676,93 @@ def create() -> Any:
                     await send({"type": "lifespan.shutdown.complete"})
                     return
         path: str = scope["path"]
+        method: str = scope["method"]
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         email = headers.get("x-bench-member", "")
         bearer = headers.get("authorization", "")
         if bearer.startswith("Bearer "):  # the token looked up per request, as the API does (bench.inflight)
             email = floor.email_for_token(bearer[7:]) or ""
+        query = parse_qs(scope["query_string"].decode())
         parts = path.strip("/").split("/")
         status, ctype, payload = 404, "text/plain", b"not found"
+        extra: list[tuple[bytes, bytes]] = []
+        html: str | None = None
         if path == "/healthz":
             status, payload = 200, b"ok"
-        elif scope["method"] == "POST" and len(parts) == 5 and parts[:2] == ["api", "v1"] and parts[4] == "transitions":
-            body = b""
-            while True:
-                message = await receive()
-                body += message.get("body", b"")
-                if not message.get("more_body"):
-                    break
-            status, out = floor.transition(email, int(parts[3]), json.loads(body))
+        elif method == "POST" and len(parts) == 5 and parts[:2] == ["api", "v1"] and parts[4] == "transitions":
+            status, out = floor.transition(email, int(parts[3]), json.loads(await read_body(receive)))
             ctype, payload = "application/json", json.dumps(out, default=str).encode()
-        elif scope["method"] == "GET" and len(parts) >= 4 and parts[0] == "areas" and parts[2] == "boards":
+        elif method == "GET" and len(parts) == 5 and parts[:3] == ["api", "v1", "areas"] and parts[4] == "measures":
+            status, found, link = floor.api_measures(email, parts[3], query)
+            ctype = "application/json"
+            if status == 200:
+                rows, total = found
+                payload = json.dumps(rows, default=str).encode()
+                extra.append((b"x-total-count", str(total).encode()))
+                if link:
+                    extra.append((b"link", link.encode()))
+            else:
+                payload = json.dumps(found).encode()
+        elif path == "/login" and method == "GET":
+            # The form and its CSRF cookie (Samordna's template, the floor's token).
+            html = floor.env.get_template("pages/login.html").render(
+                form=SimpleNamespace(email="", password="", next="/"),
+                error=None,
+                lang="nb",
+                csrf_input=f'<input type="hidden" name="_csrf_token" value="{CSRF}" />',
+            )
+            extra.append((b"set-cookie", f"csrftoken={CSRF}; Path=/; SameSite=Lax".encode()))
+        elif path == "/login" and method == "POST":
+            form = parse_qs((await read_body(receive)).decode())
+            given = form.get("email", [""])[0]
+            stored = floor.password_hash(given)
+            ok = form.get("_csrf_token", [""])[0] == CSRF and stored is not None
+            if ok:
+                try:  # the argon2 check in a thread, as Samordna's password gate runs it
+                    await asyncio.to_thread(hasher.verify, stored, form.get("password", [""])[0])
+                except VerifyMismatchError:
+                    ok = False
+            if ok:
+                status, payload = 303, b""
+                extra += [
+                    (b"location", b"/areas/x/boards/coordination"),
+                    (b"set-cookie", f"session={secrets.token_urlsafe(32)}; Path=/; HttpOnly; SameSite=Lax".encode()),
+                ]
+            else:
+                status, payload = 401, b"no"
+        elif method == "GET" and len(parts) == 3 and parts[0] == "areas" and parts[2] == "stream":
+            await stream(email, send, receive)
+            return
+        elif method == "GET" and len(parts) == 2 and parts[0] == "measures" and parts[1].isdigit():
+            html = floor.measure_page(email, path, int(parts[1]))
+        elif method == "GET" and len(parts) == 3 and parts[0] == "areas" and parts[2] == "measures":
+            html = floor.measure_list(email, path, query.get("q", [""])[0])
+        elif method == "GET" and len(parts) == 3 and parts[0] == "areas" and parts[2] == "meetings":
+            html = floor.meetings(email, path)
+        elif method == "GET" and len(parts) in (2, 3) and parts[0] == "meetings" and parts[1].isdigit():
+            if len(parts) == 2:
+                html = floor.meeting(email, path, int(parts[1]), None)
+            elif parts[2] == "live":
+                html = floor.meeting(email, path, int(parts[1]), int(query.get("item", ["1"])[0]))
+        elif method == "GET" and len(parts) >= 4 and parts[0] == "areas" and parts[2] == "boards":
             board = parts[3]
-            ctype = "text/html; charset=utf-8"
             if len(parts) == 4:
                 html = floor.board(email, path, board)
             elif len(parts) == 6 and parts[4] == "columns":
-                query = parse_qs(scope["query_string"].decode())
                 html = floor.column(email, path, board, parts[5], [int(v) for v in query.get("shown", [])])
             elif len(parts) == 8 and parts[4] == "cards":
                 html = floor.action_form(email, path, board, int(parts[5]), parts[7])
-            else:
-                html = "not found"
-            status, payload = (200 if html != "not found" else 404), html.encode()
+        if html is not None:
+            status, ctype, payload = 200, "text/html; charset=utf-8", html.encode()
         await send(
             {
                 "type": "http.response.start",
                 "status": status,
-                "headers": [(b"content-type", ctype.encode()), (b"content-length", str(len(payload)).encode())],
+                "headers": [
+                    (b"content-type", ctype.encode()),
+                    (b"content-length", str(len(payload)).encode()),
+                    *extra,
+                ],
             }
         )
         await send({"type": "http.response.body", "body": payload})
