@@ -535,19 +535,25 @@ def mixed_load(pg: World, sqlite_path: Path, workers: tuple[int, ...], seconds: 
     ds_sq = Dataset(f"sqlite:///{sqlite_path}", [_area_info(pg)])
     app_tp: dict[int, load.Result] = {}
     floor_tp: dict[int, load.Result] = {}
+    slug = ds_pg.areas[0].slug
+    # The mix opens meetings too (bench.load): plan the same ones on both sides before the first run.
+    meetings_pg = load.plan_meetings(pg.url, slug)
+    meetings_sq = load.plan_meetings(f"sqlite:///{sqlite_path}", slug)
     with tempfile.TemporaryDirectory(prefix="samordna-bench-live-load-") as tmp:
         folder = Path(tmp)
         for w in workers:
-            plan = load.make_plan(ds_pg, pg.url, folder)
+            plan = load.make_plan(ds_pg, pg.url, folder, meetings_pg)
             with start_samordna(pg.url, workers=w) as app:
                 run_plan = load.log_in_users(app.url, plan, users)
-                records = load.run_locust(app.url, "samordna", run_plan, users, seconds, folder / f"a{w}.json")
-            app_tp[w] = load.summarize(records)
+                records, streams = load.run_locust(app.url, "samordna", run_plan, users, seconds, folder / f"a{w}.json")
+            app_tp[w] = load.summarize(records, streams)
+            if app_tp[w].errors:
+                print(f"mixed load, {w} worker(s): errors {app_tp[w].errors_by_name}", flush=True)
             db = sqlite_copy(sqlite_path, folder / f"floor-{w}.sqlite3")
-            plan = load.make_plan(ds_sq, f"sqlite:///{db}", folder)
+            plan = load.make_plan(ds_sq, f"sqlite:///{db}", folder, meetings_sq)
             with start_floor(db, workers=w) as fl:
-                records = load.run_locust(fl.url, "floor", plan, users, seconds, folder / f"f{w}.json")
-            floor_tp[w] = load.summarize(records)
+                records, streams = load.run_locust(fl.url, "floor", plan, users, seconds, folder / f"f{w}.json")
+            floor_tp[w] = load.summarize(records, streams)
     rows = []
     one_a, one_f = app_tp[workers[0]].throughput, floor_tp[workers[0]].throughput
     for w in workers:

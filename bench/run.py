@@ -57,9 +57,18 @@ def main(argv: list[str] | None = None) -> int:
     all_rows: list[Any] = []
     notes: list[str] = []
     started = time.perf_counter()
+    failed: list[str] = []
     for module in benchmarks(only):
         t0 = time.perf_counter()
-        rows = module.run()
+        try:
+            rows = module.run()
+        except Exception:  # one broken benchmark must not throw away the others' figures
+            import traceback
+
+            traceback.print_exc()
+            failed.append(module.NAME)
+            print(f"  {module.NAME}: FAILED after {time.perf_counter() - t0:.0f} s", flush=True)
+            continue
         print(f"  {module.NAME}: {time.perf_counter() - t0:.0f} s", flush=True)
         all_rows.extend(rows)
         if hasattr(module, "ratio_line"):
@@ -78,6 +87,9 @@ def main(argv: list[str] | None = None) -> int:
         markdown.parent.mkdir(parents=True, exist_ok=True)
         markdown.write_text(markdown_table(all_rows) + "\n" + "\n".join(f"- {n}" for n in notes) + "\n", "utf-8")
         print(f"(the table as Markdown: {markdown})")
+    if failed:
+        print(f"FAILED: {', '.join(failed)} (traceback above)")
+        return 1
     return 0
 
 
