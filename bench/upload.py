@@ -11,8 +11,8 @@ about 20 MB (under the cap of 20 MiB):
 
 - CSV: 20 000 000 bytes of semicolon-separated rows of Norwegian text and figures (the text scan);
 - PDF, 40 pages of text + photos: an evaluation report as people send one (about 15 JPEG photos of 1.3 MB);
-- PDF, text only: some 6 500 dense pages of text, compressed as any PDF writer does — the most text a file
-  under the cap can make the guard read (pypdf extracts every page);
+- PDF, text only: 2 000 dense pages of text (the most pages a PDF may have; some 6 MB), compressed as any PDF
+  writer does — the most text an accepted file can make the guard read (pypdf extracts every page);
 - PNG: a 3840×2880 photo-like image with EXIF (camera, time, GPS) and a text chunk (the metadata strip).
 
 Each round sends a copy unlike every other round's (the store keeps a file once per hash, so a repeat would
@@ -161,11 +161,14 @@ def _photo(n: int, size: tuple[int, int] = (2400, 1800)) -> bytes:
 
 
 def pdf_text_file() -> bytes:
-    """Nothing but dense pages of text, compressed: as many as make about PDF_TARGET bytes (some 6 500): the
-    most text a PDF under the cap can hold for the guard to read."""
+    """Nothing but dense pages of text, compressed: as many as make about PDF_TARGET bytes (some 6 500), but no
+    more than the service accepts (attachments.content.pdf.MAX_PAGES, 2 000: a longer PDF is refused with 422
+    before its text is read): the most text an accepted PDF can make the guard read."""
+    from samordna.attachments.content.pdf import MAX_PAGES
+
     sample = 40
     per_page = len(_pdf(sample)) / sample
-    return _pdf(int(PDF_TARGET / per_page))
+    return _pdf(min(int(PDF_TARGET / per_page), MAX_PAGES))
 
 
 def pdf_photos_file() -> bytes:
