@@ -53,7 +53,7 @@ $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
 
 install-bench: $(VENV)/.installed-bench ## install Samordna with the test and benchmark tools (locust, granian)
 
-bench: install-bench ## run the benchmarks (about 30 minutes on 2 cores) and print a table (also bench/results/table.md)
+bench: install-bench ## run the benchmarks (about 25–30 minutes on 2 cores) and print a table (also bench/results/table.md)
 	$(BIN)/python -m bench.run --markdown bench/results/table.md
 
 clean: ## remove the virtualenv and the local database

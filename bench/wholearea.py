@@ -164,7 +164,8 @@ def run(rounds: int = ROUNDS, per_round: int = PER_ROUND) -> list[Row]:
             note = f"{n_small} → {n_big} pages; at {small:,}: {base:.1f} ms".replace(",", "\u00a0")
         else:
             note = f"SQL {n_small} → {n_big}; at {small:,}: {base:.1f} ms".replace(",", "\u00a0")
-        case = f"{name}: {big:,} vs {small:,}".replace(",", "\u00a0")
+        sizes = f"{big:,} vs {small:,}".replace(",", "\u00a0")
+        case = f"{name}: {sizes}"
         median = Row("", "", "", tuple(ms_big)).median
         rows.append(Row(NAME, case, "ms", tuple(ms_big), note, ratio=median / base if base else None))
     return rows
