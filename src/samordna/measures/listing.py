@@ -189,8 +189,7 @@ def read_list(
     """One page of the area's measures under `filters` (newest change first; by relevance when searching)."""
     member, query = list_query(service, actor=actor, slug=slug, filters=filters, after=after, limit=limit)
     with repo.reading(service.db) as conn:
-        rows, total, last = repo.page(conn, query)
-        marked = repo.marks(conn, query, [r["id"] for r in rows])
+        rows, total, last, marked = repo.page(conn, query)
         goals = tuple(org.goals_of(conn, member.area_id))
         units = tuple(org.units_of(conn, member.area_id))
         measures: tuple[Any, ...] = ()

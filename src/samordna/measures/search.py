@@ -228,6 +228,7 @@ class _Plan:
     source: Any
     where: list[Any]
     rank: Any
+    fts_area: int | None  # the area named in the FTS query (SQLite, searching a small area), or None
 
 
 def _plan(conn: Conn, q: ListQuery) -> _Plan:
@@ -243,21 +244,21 @@ def _plan(conn: Conn, q: ListQuery) -> _Plan:
     count_where = where if matching is None else [*where, matching]
     source = MEASURE.outerjoin(UNIT, UNIT.c.id == M.responsible_unit_id).outerjoin(GOAL, GOAL.c.id == M.goal_id)
     if matching is None:
-        return _Plan(count_where, source, where, None)
+        return _Plan(count_where, source, where, None, fts_area)
     if not is_sqlite(conn):
         # ts_rank is a real (float4): as a double, the key a page ends on comes back exactly (a real would be
         # rounded on its way through Python, and a keyset past rows of equal rank would find them again).
         rank = -cast(func.ts_rank(literal_column("measure.search"), tsq), Double())
-        return _Plan(count_where, source, count_where, rank)
+        return _Plan(count_where, source, count_where, rank, fts_area)
     if q.sort != "rank":
-        return _Plan(count_where, source, count_where, None)
+        return _Plan(count_where, source, count_where, None, fts_area)
     hits = (
         select(FTS.c.rowid.label("hit_id"), func.bm25(FTS_NAME, 10.0, 5.0, 1.0, 0.0).label("hit_rank"))
         .where(FTS_NAME.op("MATCH")(bindparam("l_match2", _sqlite_match(q.terms, fts_area))))
         .cte("hits")
         .prefix_with("MATERIALIZED")
     )
-    return _Plan(count_where, source.join(hits, hits.c.hit_id == M.id), where, hits.c.hit_rank)
+    return _Plan(count_where, source.join(hits, hits.c.hit_id == M.id), where, hits.c.hit_rank, fts_area)
 
 
 def _rows(
@@ -285,15 +286,17 @@ def _rows(
     return rows, last
 
 
-def page(conn: Conn, q: ListQuery) -> tuple[list[dict[str, Any]], int, tuple[Any, ...] | None]:
+def page(
+    conn: Conn, q: ListQuery
+) -> tuple[list[dict[str, Any]], int, tuple[Any, ...] | None, dict[int, tuple[str, str]]]:
     """(up to `q.limit` rows after `q.after`, the number of rows matching in all, the key of the last row
-    when there may be more)."""
+    when there may be more, the search's marked words of those rows (`marks`))."""
     plan = _plan(conn, q)
     rows, last = _rows(conn, q, plan, LIST_COLUMNS)
     tallied = _tallied_total(q)
     count = tallied if tallied is not None else select(func.count()).select_from(MEASURE).where(*plan.count_where)
     total = int(conn.execute(count).scalar_one())
-    return rows, total, last
+    return rows, total, last, marks(conn, q, [r["id"] for r in rows], plan.fts_area)
 
 
 def _tallied_total(q: ListQuery) -> Any:
@@ -348,8 +351,9 @@ def chunks(conn: Conn, q: ListQuery) -> Iterator[list[dict[str, Any]]]:
         q = replace(q, after=last)
 
 
-def marks(conn: Conn, q: ListQuery, ids: Sequence[int]) -> dict[int, tuple[str, str]]:
-    """measure id -> (title with the matched words marked, the best matching passage of its texts, marked)."""
+def marks(conn: Conn, q: ListQuery, ids: Sequence[int], fts_area: int | None) -> dict[int, tuple[str, str]]:
+    """measure id -> (title with the matched words marked, the best matching passage of its texts, marked), for
+    the rows `ids` of a page; `fts_area` as the page's plan chose it (so the choice is read once a page)."""
     if not q.terms or not ids:
         return {}
     start, stop = MARK
@@ -359,7 +363,7 @@ def marks(conn: Conn, q: ListQuery, ids: Sequence[int]) -> dict[int, tuple[str, 
             func.highlight(FTS_NAME, 1, start, stop),
             func.snippet(FTS_NAME, 2, start, stop, "…", 18),
         ).where(
-            FTS_NAME.op("MATCH")(bindparam("l_match", _sqlite_match(q.terms, _fts_area(conn, q.area_id)))),
+            FTS_NAME.op("MATCH")(bindparam("l_match", _sqlite_match(q.terms, fts_area))),
             # `+rowid`: the ids filter the hits of one MATCH. As a plain `rowid IN (…)` SQLite hands each id to
             # FTS5, which evaluated the whole query once per id (50 × 2.7 ms on every search page).
             literal_column("+measure_fts.rowid", Integer).in_(list(ids)),
