@@ -31,6 +31,7 @@ from samordna.boards.service import BoardService
 from samordna.boards.views import REGISTERED, ActionForm, BoardFilters, CardMoved, SafeCount
 from samordna.domain.errors import FieldError, NotFound
 from samordna.web.forms import Form, build_form, parse_form
+from samordna.web.i18n import fmt_number
 from samordna.web.i18n import gettext as _
 
 BoardsDep = NamedDependency[BoardService]
@@ -207,7 +208,7 @@ class BoardUI:
         """A column's total; one counted only up to boards.COUNT_CAP («Behov vi har meldt») reads «over 1 000»."""
         if n <= boards.COUNT_CAP:
             return str(n)
-        return _("over %(n)s") % {"n": f"{boards.COUNT_CAP:,}".replace(",", "\u00a0")}
+        return _("over %(n)s") % {"n": fmt_number(boards.COUNT_CAP)}
 
     def count_text(self, count: SafeCount) -> str:
         if count.value is not None:

@@ -55,15 +55,20 @@ def _format_date(value: date, fmt: str, lang: str) -> str:
     return format_date(value, fmt, locale=LOCALES[lang])
 
 
-def fmt_size(size: int) -> str:
-    """A file's size as people read it: «820 byte», «34 kB», «1,4 MB» (the decimal comma in nb and nn)."""
+def fmt_number(n: int | float) -> str:
+    """A number as the page's language writes it: «1 000» (a no-break space) in nb and nn, «1,000» in en."""
     from babel.numbers import format_decimal
 
+    return format_decimal(n, locale=LOCALES[current_lang.get()])
+
+
+def fmt_size(size: int) -> str:
+    """A file's size as people read it: «820 byte», «34 kB», «1,4 MB» (the decimal comma in nb and nn)."""
     if size < 1024:
         return f"{size} byte"
     if size < 1024 * 1024:
         return f"{round(size / 1024)} kB"
-    return f"{format_decimal(round(size / (1024 * 1024), 1), locale=LOCALES[current_lang.get()])} MB"
+    return f"{fmt_number(round(size / (1024 * 1024), 1))} MB"
 
 
 def fmt_datetime(value: datetime | None, fmt: str = "d. MMM y 'kl.' HH:mm") -> str:
