@@ -33,7 +33,6 @@ from litestar.response import File
 from msgspec import UNSET, UnsetType
 
 from samordna.accounts.service import AccountService
-from samordna.accounts.web import set_language_hook
 from samordna.attachments import content
 from samordna.attachments import web as attachment_web
 from samordna.attachments.service import AttachmentService
@@ -53,7 +52,6 @@ from samordna.organisation.repository import GOAL_FIELDS
 from samordna.organisation.service import OrganisationService
 from samordna.web.api_doc import NO_NUL, READ, READ_IN_AREA, VERSIONED_WRITE, WRITE, Fields, errors
 from samordna.web.edge import JsonRequest
-from samordna.web.errors import ids_in_range
 from samordna.web.security_log import note_actor
 from samordna.workflow import Workflow
 
@@ -88,15 +86,6 @@ def provide_actor(request: Request, accounts: AccountsDep) -> Actor:
     actor = accounts.actor_for_token(token=provide_token(request))
     note_actor(request, actor.user_id)  # for the security log, should the request be refused
     return actor
-
-
-async def before_api_request(request: Request) -> None:
-    """The API's before_request: the app's (the language of the answer's texts), then `ids_in_range`. A hook
-    rather than a guard: it runs at the same point (before the body is read or a dependency resolved), and
-    Litestar copies the whole handler for every guard it calls, on every request. On the event loop: a sync
-    guard or hook would cost every request a trip to a worker thread."""
-    await set_language_hook(request)
-    ids_in_range(request, request.route_handler)
 
 
 def _given(struct: msgspec.Struct, *skip: str) -> dict[str, Any]:
@@ -248,7 +237,6 @@ class ApiController(Controller):
     path = "/api/v1"
     tags = ["API v1"]
     security = [{"BearerToken": []}]
-    before_request = before_api_request
     request_class = JsonRequest  # bodies: application/json only, decoded strictly (web.edge)
     dependencies = {
         "token": Provide(provide_token, sync_to_thread=False),
@@ -551,7 +539,6 @@ class AttachmentApiController(Controller):
     path = "/api/v1"
     tags = ["API v1"]
     security = [{"BearerToken": []}]
-    before_request = before_api_request
     dependencies = ApiController.dependencies
 
     @get(

@@ -88,11 +88,11 @@ def service_dependencies(services: Services, settings: Settings | None = None) -
     }
 
 
-async def before_page_request(request: Request) -> None:
-    """The pages' before_request: the app's (the language of the page), then `ids_in_range`. A hook rather than
-    a guard, as the API's (api.before_api_request): it runs at the same point, before a body is read or a
-    dependency resolved, and Litestar copies the whole handler for every guard it calls, on every request —
-    a sync guard also in a worker thread of its own."""
+async def before_request(request: Request) -> None:
+    """Every request's before_request (pages and API): the language of what is rendered or answered, then
+    `ids_in_range` (an integer in the path no database column can hold is a 404). A hook rather than a guard:
+    it runs at the same point, before a body is read or a dependency resolved, and Litestar copies the whole
+    handler for every guard it calls, on every request (a sync guard also in a worker thread of its own)."""
     await accounts.set_language_hook(request)
     ids_in_range(request, request.route_handler)
 
@@ -173,7 +173,6 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
             Router(  # the browser's pages and forms: not part of the API, so not in its OpenAPI document
                 path="/",
                 include_in_schema=False,
-                before_request=before_page_request,
                 route_handlers=[
                     healthz,
                     diagrams.workflow_page,
@@ -200,7 +199,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         dependencies=service_dependencies(services, settings),
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],
-        before_request=accounts.set_language_hook,
+        before_request=before_request,
         middleware=[refuse_nul, sessions.middleware, refusal_log],
         stores={"sessions": DatabaseStore(services.db)},
         csrf_config=csrf,
