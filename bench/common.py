@@ -331,14 +331,14 @@ def start_samordna(database_url: str, *, workers: int = 1, server: str = "uvicor
     )
 
 
-def start_floor(sqlite_path: Path, *, workers: int = 1) -> Server:
-    """The floor: bench.floor_app (bare ASGI, raw sqlite3, the same templates) under uvicorn."""
+def start_uvicorn(target: str, workers: int, env: dict[str, str], label: str, *options: str) -> Server:
+    """An ASGI app factory (`module:function`) under uvicorn on a free port, without access log; `options` added."""
     port = free_port()
     argv = [
         sys.executable,
         "-m",
         "uvicorn",
-        "bench.floor_app:create",
+        target,
         "--factory",
         "--host",
         HOST,
@@ -349,9 +349,15 @@ def start_floor(sqlite_path: Path, *, workers: int = 1) -> Server:
         "--no-access-log",
         "--log-level",
         "warning",
+        *options,
     ]
+    return Server(argv, env, port, label).wait_ready(workers=workers)
+
+
+def start_floor(sqlite_path: Path, *, workers: int = 1) -> Server:
+    """The floor: bench.floor_app (bare ASGI, raw sqlite3, the same templates) under uvicorn."""
     env = server_env(f"sqlite:///{sqlite_path}", BENCH_FLOOR_DB=str(sqlite_path))
-    return Server(argv, env, port, "floor (uvicorn)").wait_ready(workers=workers)
+    return start_uvicorn("bench.floor_app:create", workers, env, "floor (uvicorn)")
 
 
 def login(client: httpx.Client, email: str, password: str) -> None:

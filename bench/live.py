@@ -42,7 +42,6 @@ import argparse
 import asyncio
 import os
 import statistics
-import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -53,7 +52,7 @@ from typing import Any
 import httpx
 from sqlalchemy import create_engine, text
 
-from bench.common import HOST, SMOKE, Row, Server, free_port, login, percentile, server_env, time_ratio
+from bench.common import HOST, SMOKE, Row, Server, free_port, login, percentile, server_env, start_uvicorn, time_ratio
 
 NAME = "live"
 STREAMS = 200
@@ -161,27 +160,7 @@ def log_in(world: World, base_url: str) -> None:
 
 def _uvicorn(target: str, workers: int, env: dict[str, str], label: str) -> Server:
     """uvicorn with the options `samordna serve` gives it (samordna.cli.cmd_serve)."""
-    port = free_port()
-    argv = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        target,
-        "--factory",
-        "--host",
-        HOST,
-        "--port",
-        str(port),
-        "--workers",
-        str(workers),
-        "--no-access-log",
-        "--no-proxy-headers",
-        "--log-level",
-        "warning",
-        "--timeout-graceful-shutdown",
-        GRACEFUL,
-    ]
-    return Server(argv, env, port, label).wait_ready(workers=workers)
+    return start_uvicorn(target, workers, env, label, "--no-proxy-headers", "--timeout-graceful-shutdown", GRACEFUL)
 
 
 def start_app(url: str, workers: int, commits: Path) -> Server:
